@@ -1,0 +1,45 @@
+// transformer.h — the Nanda et al. 2023 style transformer (TransformerLens names).
+//
+// Input tokens [a, b, '='] with '=' = token id p: vocab p+1 in, p out.
+// Learned token and positional embeddings, n_layers blocks of causal
+// multi-head attention + MLP, no LayerNorm, untied unembedding read at the
+// last position.
+//
+// Only the last position feeds the loss, so the last block is evaluated at the
+// last query position only, and layer 0's queries/keys/values are looked up
+// from per-token tables (W_E @ W_Q etc.) instead of being recomputed for every
+// pair: the same numbers as the textbook forward, a fraction of the work.
+#pragma once
+
+#include "grok/model.h"
+
+namespace grok {
+
+class Transformer : public Model {
+ public:
+  explicit Transformer(const Config& config);
+  at::Tensor forward(const at::Tensor& pairs, ActivationCache* cache = nullptr) const override;
+  std::vector<HookInfo> hooks() const override;
+
+  // The textbook forward (every position, every product), for tests: must
+  // agree with forward() to float32 rounding.
+  at::Tensor reference_forward(const at::Tensor& pairs) const;
+
+ private:
+  struct Block {
+    at::Tensor W_Q, W_K, W_V, W_O, b_Q, b_K, b_V, b_O;  // [H, d_model, d_head] ... (TL shapes)
+    at::Tensor W_in, b_in, W_out, b_out;                // [d_model, d_mlp], [d_mlp], [d_mlp, d_model], [d_model]
+  };
+  at::Tensor tokens(const at::Tensor& pairs) const;  // [B, 2] -> [B, n_ctx]
+  // x @ W for W in TL shape [H, d_model, d_head] (+ b), as [..., H, d_head].
+  at::Tensor project(const at::Tensor& x, const at::Tensor& W, const at::Tensor& b) const;
+  at::Tensor mlp(const Block& blk, const at::Tensor& x, int64_t layer, ActivationCache* cache) const;
+  at::Tensor attn_out(const Block& blk, const at::Tensor& z) const;
+
+  Config config_;
+  int64_t p_, n_ctx_ = 3, d_vocab_;
+  at::Tensor W_E, W_pos, W_U, b_U;
+  std::vector<Block> blocks_;
+};
+
+}  // namespace grok

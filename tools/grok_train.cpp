@@ -1,0 +1,138 @@
+// grok-train — train a model on an algorithmic task and record it to an HDF5 run file.
+// A thin main over the library: parse flags, install signal handlers, show
+// progress, print the summary, map errors to exit codes (2 bad input, 1
+// runtime error, 130 interrupted).
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+
+#include "grok/blas_info.h"
+#include "grok/error.h"
+#include "grok/h5.h"
+#include "grok/options.h"
+#include "grok/phases.h"
+#include "grok/presets.h"
+#include "grok/trainer.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Set by SIGINT/SIGTERM; the trainer finishes its step and checkpoints.
+std::atomic<bool> g_stop{false};
+
+void on_signal(int) {
+  g_stop = true;
+  // A second signal kills at once (the SWMR file stays readable).
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+}
+
+std::string format_duration(double s) {
+  if (s < 0 || !std::isfinite(s)) return "?";
+  if (s < 60) return fmt::format("{:.0f}s", s);
+  if (s < 3600) return fmt::format("{}m{:02}s", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
+  return fmt::format("{}h{:02}m", static_cast<int>(s) / 3600, (static_cast<int>(s) % 3600) / 60);
+}
+
+// A live progress line on a terminal; plain log lines every few seconds otherwise.
+class ProgressPrinter {
+ public:
+  explicit ProgressPrinter(bool quiet) : quiet_(quiet), tty_(isatty(STDERR_FILENO) != 0) {}
+  void operator()(const grok::ProgressEvent& e) {
+    if (quiet_) return;
+    const double interval = tty_ ? 0.2 : 5.0;
+    if (e.elapsed_s - last_print_ < interval && e.step != e.total_steps && printed_) return;
+    last_print_ = e.elapsed_s;
+    printed_ = true;
+    double eta = e.steps_per_second > 0 ? static_cast<double>(e.total_steps - e.step) / e.steps_per_second : -1;
+    std::string line = fmt::format(
+        "step {:>7}/{}  train loss {:.4f} acc {:5.1f}%  test loss {:.4f} acc {:5.1f}%  {:.1f} steps/s  ETA {}",
+        e.step, e.total_steps, e.train_loss, 100 * e.train_acc, e.test_loss, 100 * e.test_acc, e.steps_per_second,
+        format_duration(eta));
+    if (tty_)
+      std::cerr << '\r' << line << "\033[K" << std::flush;
+    else
+      std::cerr << line << '\n';
+  }
+  void end_line() {
+    if (tty_ && printed_ && !quiet_) std::cerr << '\n';
+  }
+
+ private:
+  bool quiet_, tty_;
+  bool printed_ = false;
+  double last_print_ = 0;
+};
+
+std::string file_size(const std::string& path) {
+  std::error_code ec;
+  auto bytes = fs::file_size(path, ec);
+  return ec ? "?" : fmt::format("{:.1f} MB", static_cast<double>(bytes) / 1e6);
+}
+
+int run(int argc, const char* const argv[]) {
+  grok::TrainArgs args = grok::parse_train_args(argc, argv);
+  if (args.action == grok::TrainArgs::Action::Help) {
+    std::cout << grok::train_help();
+    return 0;
+  }
+  if (args.action == grok::TrainArgs::Action::ListPresets) {
+    std::cout << grok::presets_listing();
+    return 0;
+  }
+
+  ProgressPrinter printer(args.quiet);
+  grok::TrainHooks hooks;
+  hooks.stop = &g_stop;
+  hooks.on_eval = [&](const grok::ProgressEvent& e) { printer(e); };
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+
+  grok::TrainResult result;
+  if (!args.resume.empty()) {
+    if (!args.out.empty()) throw grok::InputError("--resume writes into the run file itself; drop --out");
+    if (args.verbose) std::cerr << grok::describe(grok::blas_info()) << '\n';
+    result = grok::train_resume(args.resume, args.overrides, hooks);
+  } else {
+    grok::Config config = grok::resolve_config(args);
+    std::string preset = args.preset.empty() ? grok::kDefaultPreset : args.preset;
+    std::string out = args.out.empty() ? "runs/" + preset + ".h5" : args.out;
+    if (args.verbose) {
+      std::cerr << grok::describe(grok::blas_info()) << '\n';
+      std::cerr << "config: " << grok::to_json(config).dump() << '\n';
+    }
+    if (!args.quiet) std::cerr << fmt::format("training preset {} -> {}\n", preset, out);
+    result = grok::train_new(config, out, args.command_line, hooks, args.force);
+  }
+  printer.end_line();
+  std::cout << fmt::format("run file: {} ({})\n", result.path, file_size(result.path));
+  std::cout << fmt::format("trained steps {} -> {} in {:.1f} s\n", result.start_step, result.final_step,
+                           result.seconds);
+  std::cout << grok::describe_milestones(result.milestones) << '\n';
+  if (result.interrupted) {
+    std::cerr << fmt::format("interrupted at step {}: final checkpoint written; continue with "
+                             "grok-train --resume {}\n",
+                             result.final_step, result.path);
+    return 130;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const grok::InputError& e) {
+    std::cerr << "grok-train: " << e.what() << '\n';
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "grok-train: error: " << e.what() << '\n';
+    return 1;
+  }
+}
