@@ -103,6 +103,7 @@ class Trainer {
     using clock = std::chrono::steady_clock;
     start_time_ = clock::now();
     start_step_ = step_;
+    if (hooks_.on_start) hooks_.on_start(writer.path(), step_, model_->parameter_count());
     auto last_flush = clock::now();
     while (true) {
       bool stopping = step_ >= c_.steps || stop_requested() || grok_stop_reached();

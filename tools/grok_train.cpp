@@ -106,7 +106,11 @@ int run(int argc, const char* const argv[]) {
       std::cerr << grok::describe(grok::blas_info()) << '\n';
       std::cerr << "config: " << grok::to_json(config).dump() << '\n';
     }
-    if (!args.quiet) std::cerr << fmt::format("training preset {} -> {}\n", preset, out);
+    hooks.on_start = [&](const std::string& path, int64_t, int64_t n_params) {
+      if (!args.quiet)
+        std::cerr << fmt::format("training preset {} ({} parameters, {} threads) -> {}\n", preset, n_params,
+                                 grok::resolved_threads(config), path);
+    };
     result = grok::train_new(config, out, args.command_line, hooks, args.force);
   }
   printer.end_line();

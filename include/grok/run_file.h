@@ -73,6 +73,7 @@ class RunWriter {
   void write_resume_state(int64_t step, int64_t optimizer_steps, const std::vector<NamedTensor>& params,
                           const std::vector<NamedTensor>& optimizer);
   void flush();
+  const std::string& path() const { return path_; }
   // Leaves SWMR mode and stamps the root with status ("complete",
   // "interrupted") and the final step.
   void finish(const std::string& status, int64_t final_step);

@@ -29,6 +29,8 @@ struct TrainHooks {
   // Checked after every step; when it becomes true the current step finishes,
   // a final checkpoint is written and train() returns with interrupted = true.
   const std::atomic<bool>* stop = nullptr;
+  // Called once the run file is open, before the first step.
+  std::function<void(const std::string& path, int64_t start_step, int64_t parameter_count)> on_start;
   // Called after every evaluated step.
   std::function<void(const ProgressEvent&)> on_eval;
 };

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# cli_bad_input.sh GROK_TRAIN DIR — bad input gets one line on stderr, exit 2, and nothing written or damaged.
+set -uo pipefail
+train=$1
+dir=$2
+rm -rf "$dir" && mkdir -p "$dir"
+failures=0
+
+expect_bad() {  # expect_bad "what" args...
+  local what=$1; shift
+  local err rc
+  err=$("$train" "$@" 2>&1 >/dev/null); rc=$?
+  local lines; lines=$(printf '%s' "$err" | grep -c '')
+  if [[ $rc -ne 2 || $lines -ne 1 ]]; then
+    echo "FAIL $what: exit $rc, $lines stderr lines: $err"; failures=$((failures + 1))
+  else
+    echo "ok   $what: $err"
+  fi
+}
+
+expect_bad "unknown option"        --out "$dir/a.h5" --no-such-option 3
+expect_bad "non-numeric value"     --out "$dir/a.h5" --p abc
+expect_bad "frac_train = 0"        --out "$dir/a.h5" --frac-train 0
+expect_bad "frac_train = 1.5"      --out "$dir/a.h5" --frac-train 1.5
+expect_bad "p < 2"                 --out "$dir/a.h5" --p 1
+expect_bad "unknown task"          --out "$dir/a.h5" --task addition
+expect_bad "unknown preset"        --out "$dir/a.h5" --preset nanda2024
+expect_bad "division by composite" --out "$dir/a.h5" --task div --p 100
+expect_bad "unknown hook"          --out "$dir/a.h5" --hooks blocks.0.hook_nope
+expect_bad "missing config file"   --out "$dir/a.h5" --config "$dir/none.ini"
+expect_bad "unwritable path"       --out /proc/grokscope/run.h5 --steps 1
+expect_bad "resume missing file"   --resume "$dir/none.h5"
+echo "not hdf5" > "$dir/text.h5"
+expect_bad "resume a text file"    --resume "$dir/text.h5"
+
+if compgen -G "$dir/a.h5*" >/dev/null; then echo "FAIL: bad input left $dir/a.h5 behind"; failures=$((failures + 1)); fi
+
+# An existing file is neither overwritten nor damaged without --force.
+echo "precious" > "$dir/existing.h5"
+expect_bad "existing output"       --out "$dir/existing.h5" --steps 1
+[[ $(cat "$dir/existing.h5") == precious ]] || { echo "FAIL: existing file changed"; failures=$((failures + 1)); }
+
+echo "$((13 + 1 - failures)) passed, $failures failed"
+[[ $failures -eq 0 ]]

@@ -1,0 +1,124 @@
+// test_config.cpp — presets, command line, INI files, validation.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <fstream>
+
+#include "grok/error.h"
+#include "grok/options.h"
+#include "grok/presets.h"
+
+namespace {
+
+grok::TrainArgs parse(std::vector<const char*> argv) {
+  argv.insert(argv.begin(), "grok-train");
+  return grok::parse_train_args(static_cast<int>(argv.size()), argv.data());
+}
+
+grok::Config resolve(std::vector<const char*> argv) { return grok::resolve_config(parse(std::move(argv))); }
+
+}  // namespace
+
+TEST_CASE("nanda2023 is exactly the spec's setup", "[config][preset]") {
+  grok::Config c = grok::load_preset("nanda2023");
+  CHECK(c.task == "add");
+  CHECK(c.p == 113);
+  CHECK(c.frac_train == 0.3);
+  CHECK(c.data_seed == 0);
+  CHECK(c.model == "transformer");
+  CHECK(c.n_layers == 1);
+  CHECK(c.d_model == 128);
+  CHECK(c.n_heads == 4);
+  CHECK(c.d_head == 32);
+  CHECK(c.d_mlp == 512);
+  CHECK(c.act == "relu");
+  CHECK(c.optimizer == "adamw");
+  CHECK(c.lr == 1e-3);
+  CHECK(c.weight_decay == 1.0);
+  CHECK(c.beta1 == 0.9);
+  CHECK(c.beta2 == 0.98);
+  CHECK(c.warmup_steps == 10);
+  CHECK(c.batch_size == 0);
+  CHECK(c.steps == 40000);
+  REQUIRE_NOTHROW(grok::validate(c));
+}
+
+TEST_CASE("every preset validates and has a description", "[config][preset]") {
+  REQUIRE(grok::presets().size() >= 2);
+  for (const auto& p : grok::presets()) {
+    INFO(p.name);
+    CHECK_FALSE(p.description.empty());
+    CHECK_NOTHROW(grok::validate(grok::load_preset(p.name)));
+  }
+  CHECK_THROWS_WITH(grok::load_preset("nanda2024"), Catch::Contains("unknown preset 'nanda2024'"));
+}
+
+TEST_CASE("flags override the preset, typed", "[config][cli]") {
+  grok::Config c = resolve({"--preset", "nanda2023", "--p", "97", "--frac-train", "0.5", "--task", "div",
+                            "--lr", "0.003", "--weight-decay", "0.5", "--checkpoint-every", "7", "--model", "mlp"});
+  CHECK(c.p == 97);
+  CHECK(c.frac_train == 0.5);
+  CHECK(c.task == "div");
+  CHECK(c.lr == 0.003);
+  CHECK(c.weight_decay == 0.5);
+  CHECK(c.checkpoint_every == 7);
+  CHECK(c.model == "mlp");
+  CHECK(c.d_model == 128);  // untouched fields keep the preset's value
+}
+
+TEST_CASE("the default preset is used when none is named", "[config][cli]") {
+  grok::Config c = resolve({});
+  grok::Config demo = grok::load_preset(grok::kDefaultPreset);
+  CHECK(grok::to_json(c) == grok::to_json(demo));
+}
+
+TEST_CASE("an INI config file sits between the preset and the flags", "[config][cli]") {
+  const std::string path = "test_config_file.ini";
+  {
+    std::ofstream f(path);
+    f << "# a comment\np = 31\nfrac_train = 0.6\nweight-decay = 0.25\n";
+  }
+  grok::Config c = resolve({"--preset", "nanda2023", "--config", path.c_str(), "--p", "37"});
+  std::remove(path.c_str());
+  CHECK(c.p == 37);               // flag wins over the file
+  CHECK(c.frac_train == 0.6);     // file wins over the preset (underscore key)
+  CHECK(c.weight_decay == 0.25);  // dashed key
+}
+
+TEST_CASE("bad command lines are one-line InputErrors", "[config][cli]") {
+  CHECK_THROWS_AS(parse({"--no-such-flag"}), grok::InputError);
+  CHECK_THROWS_AS(parse({"--p", "abc"}), grok::InputError);
+  CHECK_THROWS_AS(parse({"--config", "/nonexistent/file.ini"}), grok::InputError);
+  CHECK_THROWS_WITH(resolve({"--frac-train", "1.5"}), Catch::Contains("frac_train must be in (0, 1)"));
+  CHECK_THROWS_WITH(resolve({"--frac-train", "0"}), Catch::Contains("frac_train"));
+  CHECK_THROWS_WITH(resolve({"--p", "1"}), Catch::Contains("p must be at least 2"));
+  CHECK_THROWS_WITH(resolve({"--task", "nope"}), Catch::Contains("unknown task"));
+  CHECK_THROWS_WITH(resolve({"--preset", "nope"}), Catch::Contains("unknown preset"));
+  CHECK_THROWS_WITH(resolve({"--optimizer", "lion"}), Catch::Contains("optimizer must be one of"));
+  CHECK_THROWS_WITH(resolve({"--task", "div", "--p", "100"}), Catch::Contains("prime"));
+  CHECK_THROWS_AS(resolve({"--lr", "-1"}), grok::InputError);
+  CHECK_THROWS_AS(resolve({"--steps", "0"}), grok::InputError);
+  CHECK_THROWS_AS(resolve({"--checkpoint-steps", "10,x"}), grok::InputError);
+}
+
+TEST_CASE("config JSON round-trips and rejects unknown keys", "[config]") {
+  grok::Config c = grok::load_preset("nanda2023");
+  c.checkpoint_steps = "1,2,3";
+  c.bias = true;
+  grok::Config back = grok::config_from_json(nlohmann::json::parse(grok::to_json(c).dump()));
+  CHECK(grok::to_json(back) == grok::to_json(c));
+  CHECK_THROWS_WITH(grok::config_from_json({{"learning_rate", 1.0}}), Catch::Contains("unknown config key"));
+  CHECK_THROWS_AS(grok::config_from_json({{"p", "many"}}), grok::InputError);
+}
+
+TEST_CASE("--help names every config field", "[config][cli]") {
+  const std::string help = grok::train_help();
+  grok::Config c;
+  grok::visit_fields(c, [&](const char*, const char* name, auto&, const char*) {
+    std::string flag = std::string("--") + name;
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    INFO(flag);
+    CHECK(help.find(flag + " ") != std::string::npos);
+  });
+  CHECK(help.find("nanda2023") != std::string::npos);
+}

@@ -1,0 +1,86 @@
+// test_h5.cpp — the RAII HDF5 layer against the real library.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <fstream>
+
+#include "grok/h5.h"
+
+namespace {
+
+struct TempPath {
+  std::string path;
+  explicit TempPath(std::string p) : path(std::move(p)) { std::remove(path.c_str()); }
+  ~TempPath() { std::remove(path.c_str()); }
+};
+
+}  // namespace
+
+TEST_CASE("attributes round-trip with their types", "[h5]") {
+  TempPath tmp("test_h5_attrs.h5");
+  {
+    auto f = grok::h5::File::create(tmp.path, false);
+    auto root = f.root();
+    root.set_attr("name", "grokscope");
+    root.set_attr("unicode", "λ = 1");
+    root.set_attr("lr", 1e-3);
+    root.set_attr("p", int64_t{113});
+    root.set_attr("list", std::vector<int64_t>{1, 2, 3});
+    root.set_attr("p", int64_t{97});  // overwrite
+  }
+  auto f = grok::h5::File::open(tmp.path, grok::h5::Mode::ReadOnly);
+  auto root = f.root();
+  CHECK(root.attr_string("name") == "grokscope");
+  CHECK(root.attr_string("unicode") == "λ = 1");
+  CHECK(root.attr_double("lr") == 1e-3);
+  CHECK(root.attr_int("p") == 97);
+  CHECK(root.attr_ints("list") == std::vector<int64_t>{1, 2, 3});
+  CHECK_FALSE(root.has_attr("missing"));
+  CHECK_THROWS_AS(root.attr_int("missing"), grok::h5::Error);
+}
+
+TEST_CASE("extendable datasets append, truncate and read rows", "[h5]") {
+  TempPath tmp("test_h5_rows.h5");
+  {
+    auto f = grok::h5::File::create(tmp.path, true);
+    auto root = f.root();
+    grok::h5::Layout layout{{1, 2, 3}, {H5S_UNLIMITED, 2, 3}, 4};
+    auto d = root.create_dataset<float>("nested/group/rows", {0, 2, 3}, layout);
+    f.start_swmr_write();
+    for (int r = 0; r < 4; ++r) {
+      std::vector<float> row(6);
+      for (int i = 0; i < 6; ++i) row[static_cast<size_t>(i)] = static_cast<float>(10 * r + i);
+      d.append(row);
+    }
+    CHECK(d.shape() == grok::h5::Shape{4, 2, 3});
+    CHECK(d.extendable());
+    CHECK_THROWS_AS(d.append(std::vector<float>(5)), grok::h5::Error);
+  }
+  auto f = grok::h5::File::open(tmp.path, grok::h5::Mode::ReadWrite);
+  auto d = f.root().open_dataset("nested/group/rows");
+  CHECK(d.read_row<float>(2) == std::vector<float>{20, 21, 22, 23, 24, 25});
+  d.resize_rows(1);
+  CHECK(d.shape()[0] == 1);
+  CHECK_THROWS_AS(d.read_row<float>(1), grok::h5::Error);
+  CHECK(f.root().exists("nested/group"));
+  CHECK_FALSE(f.root().exists("nested/missing/rows"));
+  CHECK(f.root().open_group("nested").children() == std::vector<std::string>{"group"});
+}
+
+TEST_CASE("files that are not HDF5 are refused with an error, not a crash", "[h5]") {
+  TempPath tmp("test_h5_not_hdf5.h5");
+  {
+    std::ofstream f(tmp.path);
+    f << "this is not an HDF5 file\n";
+  }
+  CHECK_FALSE(grok::h5::is_hdf5(tmp.path));
+  CHECK_THROWS_AS(grok::h5::File::open(tmp.path, grok::h5::Mode::ReadOnly), grok::h5::Error);
+  CHECK_THROWS_AS(grok::h5::File::open("/nonexistent/x.h5", grok::h5::Mode::ReadOnly), grok::h5::Error);
+  CHECK_THROWS_AS(grok::h5::File::create("/nonexistent-dir/x.h5", false), grok::h5::Error);
+}
+
+TEST_CASE("create refuses to clobber an existing file", "[h5]") {
+  TempPath tmp("test_h5_exists.h5");
+  { auto f = grok::h5::File::create(tmp.path, false); }
+  CHECK_THROWS_AS(grok::h5::File::create(tmp.path, false), grok::h5::Error);
+}

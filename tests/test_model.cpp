@@ -1,0 +1,150 @@
+// test_model.cpp — TransformerLens names and shapes, hooks, fast forward vs textbook forward.
+#include <catch2/catch.hpp>
+
+#include "grok/error.h"
+#include "grok/mlp.h"
+#include "grok/presets.h"
+#include "grok/transformer.h"
+
+namespace {
+
+grok::Config small_transformer() {
+  grok::Config c = grok::load_preset("nanda2023");
+  c.p = 11;
+  c.d_model = 16;
+  c.n_heads = 2;
+  c.d_head = 8;
+  c.d_mlp = 32;
+  return c;
+}
+
+at::Tensor some_pairs(int64_t p) {
+  at::Tensor i = at::arange(p * p, at::kLong);
+  return at::stack({i.div(p, "floor"), i.remainder(p)}, 1);
+}
+
+std::vector<int64_t> sizes(const at::Tensor& t) { return t.sizes().vec(); }
+
+}  // namespace
+
+TEST_CASE("transformer parameters carry TransformerLens names and shapes", "[model]") {
+  grok::Config c = small_transformer();
+  c.bias = true;
+  grok::Transformer m(c);
+  std::vector<std::pair<std::string, std::vector<int64_t>>> expected = {
+      {"embed.W_E", {12, 16}},          {"pos_embed.W_pos", {3, 16}},     {"blocks.0.attn.W_Q", {2, 16, 8}},
+      {"blocks.0.attn.W_K", {2, 16, 8}}, {"blocks.0.attn.W_V", {2, 16, 8}}, {"blocks.0.attn.W_O", {2, 8, 16}},
+      {"blocks.0.attn.b_Q", {2, 8}},     {"blocks.0.attn.b_K", {2, 8}},     {"blocks.0.attn.b_V", {2, 8}},
+      {"blocks.0.attn.b_O", {16}},       {"blocks.0.mlp.W_in", {16, 32}},   {"blocks.0.mlp.b_in", {32}},
+      {"blocks.0.mlp.W_out", {32, 16}},  {"blocks.0.mlp.b_out", {16}},      {"unembed.W_U", {16, 11}},
+      {"unembed.b_U", {11}}};
+  REQUIRE(m.parameters().size() == expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    CHECK(m.parameters()[i].name == expected[i].first);
+    CHECK(sizes(m.parameters()[i].value) == expected[i].second);
+  }
+  // Biases start at zero; weights are N(0, 1/d_model) (W_U: N(0, 1/p)).
+  CHECK(m.param("blocks.0.attn.b_Q").abs().sum().item<double>() == 0.0);
+  grok::Config big = grok::load_preset("nanda2023");
+  grok::Transformer mb(big);
+  CHECK(mb.param("blocks.0.mlp.W_in").std().item<double>() == Approx(1 / std::sqrt(128.0)).epsilon(0.02));
+  CHECK(mb.param("unembed.W_U").std().item<double>() == Approx(1 / std::sqrt(113.0)).epsilon(0.02));
+}
+
+TEST_CASE("without biases there are no b_* tensors", "[model]") {
+  grok::Transformer m(small_transformer());
+  for (const auto& p : m.parameters()) CHECK(p.name.find(".b_") == std::string::npos);
+  CHECK(m.parameters().size() == 9);
+}
+
+TEST_CASE("the hook list is TransformerLens's, and every hook has its declared shape", "[model]") {
+  grok::Config c = small_transformer();
+  c.n_layers = 2;
+  grok::Transformer m(c);
+  std::vector<std::string> names;
+  for (const auto& h : m.hooks()) names.push_back(h.name);
+  std::vector<std::string> expected{"hook_embed", "hook_pos_embed"};
+  for (std::string l : {"0", "1"})
+    for (std::string rest : {"hook_resid_pre", "attn.hook_q", "attn.hook_k", "attn.hook_v", "attn.hook_attn_scores",
+                             "attn.hook_pattern", "attn.hook_z", "hook_attn_out", "hook_resid_mid", "mlp.hook_pre",
+                             "mlp.hook_post", "hook_mlp_out", "hook_resid_post"})
+      expected.push_back("blocks." + l + "." + rest);
+  expected.push_back("logits");
+  CHECK(names == expected);
+
+  grok::ActivationCache cache;
+  at::NoGradGuard no_grad;
+  at::Tensor logits = m.forward(some_pairs(11), &cache);
+  CHECK(sizes(logits) == std::vector<int64_t>{121, 11});
+  for (const auto& h : m.hooks()) {
+    INFO(h.name);
+    REQUIRE(cache.count(h.name) == 1);
+    std::vector<int64_t> want{121};
+    want.insert(want.end(), h.shape.begin(), h.shape.end());
+    CHECK(sizes(cache.at(h.name)) == want);
+  }
+  CHECK(cache.size() == m.hooks().size());
+  // Attention patterns at the last position sum to one over the keys.
+  CHECK(at::allclose(cache.at("blocks.1.attn.hook_pattern").sum(-1), at::ones({121, 2})));
+  CHECK(at::allclose(cache.at("logits"), logits));
+}
+
+TEST_CASE("the fast forward equals the textbook forward", "[model]") {
+  at::NoGradGuard no_grad;
+  for (int64_t layers : {1, 2}) {
+    for (bool bias : {false, true}) {
+      grok::Config c = small_transformer();
+      c.n_layers = layers;
+      c.bias = bias;
+      grok::Transformer m(c);
+      if (bias)  // make biases matter
+        for (auto& p : m.parameters())
+          if (p.name.find(".b_") != std::string::npos) p.value.normal_();
+      at::Tensor pairs = some_pairs(11);
+      INFO("layers " << layers << " bias " << bias);
+      CHECK(at::allclose(m.forward(pairs), m.reference_forward(pairs), 1e-4, 1e-5));
+    }
+  }
+}
+
+TEST_CASE("the same seed gives the same weights; another seed does not", "[model]") {
+  grok::Config c = small_transformer();
+  grok::Transformer a(c), b(c);
+  c.seed = 1;
+  grok::Transformer d(c);
+  CHECK(at::equal(a.param("embed.W_E"), b.param("embed.W_E")));
+  CHECK_FALSE(at::equal(a.param("embed.W_E"), d.param("embed.W_E")));
+}
+
+TEST_CASE("MLP family: shapes, names and hooks for both input kinds", "[model]") {
+  grok::Config c = small_transformer();
+  c.model = "mlp";
+  c.act = "quadratic";
+  grok::Mlp embed(c);
+  CHECK(embed.parameters()[0].name == "embed.W_E");
+  CHECK(sizes(embed.param("mlp.W_in")) == std::vector<int64_t>{16, 32});
+  CHECK(sizes(embed.param("unembed.W_U")) == std::vector<int64_t>{32, 11});
+  c.mlp_input = "onehot";
+  grok::Mlp onehot(c);
+  CHECK(sizes(onehot.param("mlp.W_in")) == std::vector<int64_t>{22, 32});
+  grok::ActivationCache cache;
+  at::NoGradGuard no_grad;
+  at::Tensor pairs = some_pairs(11);
+  at::Tensor logits = onehot.forward(pairs, &cache);
+  CHECK(sizes(logits) == std::vector<int64_t>{121, 11});
+  // One-hot lookup equals the explicit concat(one_hot(a), one_hot(b)) @ W_in, squared.
+  at::Tensor x = at::cat({at::one_hot(pairs.select(1, 0), 11), at::one_hot(pairs.select(1, 1), 11)}, 1).to(at::kFloat);
+  at::Tensor h = at::matmul(x, onehot.param("mlp.W_in"));
+  CHECK(at::allclose(cache.at("mlp.hook_post"), h * h, 1e-5, 1e-6));
+  CHECK(at::allclose(logits, at::matmul(h * h, onehot.param("unembed.W_U")), 1e-4, 1e-5));
+}
+
+TEST_CASE("hook selection: default, all, and unknown names", "[model]") {
+  grok::Transformer m(small_transformer());
+  auto def = grok::select_hooks(m, "default");
+  REQUIRE(def.size() == 2);
+  CHECK(def[0].name == "blocks.0.mlp.hook_post");
+  CHECK(def[1].name == "logits");
+  CHECK(grok::select_hooks(m, "all").size() == m.hooks().size());
+  CHECK_THROWS_WITH(grok::select_hooks(m, "logits,blocks.0.hook_nope"), Catch::Contains("unknown hook"));
+}

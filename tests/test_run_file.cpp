@@ -1,0 +1,189 @@
+// test_run_file.cpp — run files written by the trainer, read back; exact resume.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "grok/error.h"
+#include "grok/presets.h"
+#include "grok/run_file.h"
+#include "grok/trainer.h"
+#include "grok/transformer.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string temp_path(const std::string& name) {
+  const char* dir = std::getenv("GROK_TEST_TMP");
+  fs::path base = dir ? fs::path(dir) : fs::temp_directory_path() / "grokscope-tests";
+  fs::create_directories(base);
+  fs::path p = base / name;
+  fs::remove(p);
+  return p.string();
+}
+
+// A run small enough to train in well under a second.
+grok::Config tiny() {
+  grok::Config c = grok::load_preset("demo");
+  c.p = 17;
+  c.d_model = 16;
+  c.n_heads = 2;
+  c.d_head = 8;
+  c.d_mlp = 32;
+  c.steps = 40;
+  c.eval_every = 5;
+  c.checkpoint_every = 10;
+  c.checkpoint_log = 0;
+  c.activation_log = 0;
+  c.activation_every = 20;
+  c.stop_after_grok = -1;
+  c.threads = 1;
+  return c;
+}
+
+void require_same_metrics(const grok::RunReader& a, const grok::RunReader& b) {
+  REQUIRE(a.metric_steps() == b.metric_steps());
+  for (const auto& name : grok::scalar_metric_names()) {
+    if (name == "wall_time_s") continue;
+    INFO(name);
+    CHECK(a.metric(name) == b.metric(name));  // bitwise
+  }
+}
+
+void require_same_checkpoints(const grok::RunReader& a, const grok::RunReader& b, const grok::Config& c) {
+  REQUIRE(a.checkpoint_steps() == b.checkpoint_steps());
+  grok::Transformer shapes(c);
+  for (size_t i = 0; i < a.checkpoint_steps().size(); ++i)
+    for (const auto& p : shapes.parameters()) {
+      INFO(p.name << " at checkpoint " << i);
+      CHECK(at::equal(a.checkpoint_param(i, p.name), b.checkpoint_param(i, p.name)));
+    }
+}
+
+}  // namespace
+
+TEST_CASE("training N then resuming N equals training 2N straight, bitwise", "[run][resume]") {
+  grok::Config c = tiny();
+  const std::string straight = temp_path("straight.h5"), split = temp_path("split.h5");
+  grok::train_new(c, straight, "test");
+  grok::Config half = c;
+  half.steps = 20;
+  grok::train_new(half, split, "test");
+  grok::TrainResult r = grok::train_resume(split, {{"steps", 40}});
+  CHECK(r.start_step == 20);
+  CHECK(r.final_step == 40);
+  grok::RunReader a(straight), b(split);
+  require_same_metrics(a, b);
+  require_same_checkpoints(a, b, c);
+  CHECK(a.activation_steps() == b.activation_steps());
+  CHECK(at::equal(a.activation(2, "logits"), b.activation(2, "logits")));
+  CHECK(b.status() == "complete");
+  CHECK(b.config().steps == 40);
+  CHECK(a.resume_state().step == 40);
+}
+
+TEST_CASE("a stop request ends the step, checkpoints, and resumes exactly", "[run][resume]") {
+  grok::Config c = tiny();
+  const std::string straight = temp_path("straight2.h5"), stopped = temp_path("stopped.h5");
+  grok::train_new(c, straight, "test");
+  std::atomic<bool> stop{false};
+  grok::TrainHooks hooks;
+  hooks.stop = &stop;
+  // Ask to stop while step 15 is evaluated: training ends at step 16, off the schedule.
+  hooks.on_eval = [&](const grok::ProgressEvent& e) { stop = stop || e.step == 15; };
+  grok::TrainResult r = grok::train_new(c, stopped, "test", hooks);
+  CHECK(r.interrupted);
+  CHECK(r.final_step == 16);
+  {
+    grok::RunReader reader(stopped);
+    CHECK(reader.status() == "interrupted");
+    CHECK(reader.checkpoint_steps().back() == 16);
+    CHECK(reader.resume_state().step == 16);
+    CHECK(reader.metric_steps().back() == 16);
+  }
+  grok::train_resume(stopped, nlohmann::json::object());
+  grok::RunReader a(straight), b(stopped);
+  // The resumed file has the extra step-16 rows; every other row is identical.
+  std::vector<int64_t> steps_b = b.metric_steps();
+  auto it = std::find(steps_b.begin(), steps_b.end(), 16);
+  REQUIRE(it != steps_b.end());
+  auto skip = static_cast<size_t>(it - steps_b.begin());
+  std::vector<int64_t> steps_a = a.metric_steps();
+  steps_b.erase(steps_b.begin() + static_cast<std::ptrdiff_t>(skip));
+  CHECK(steps_a == steps_b);
+  std::vector<double> loss_b = b.metric("test_loss");
+  loss_b.erase(loss_b.begin() + static_cast<std::ptrdiff_t>(skip));
+  CHECK(a.metric("test_loss") == loss_b);
+  CHECK(at::equal(a.checkpoint_param(a.checkpoint_steps().size() - 1, "unembed.W_U"),
+                  b.checkpoint_param(b.checkpoint_steps().size() - 1, "unembed.W_U")));
+}
+
+TEST_CASE("the run file holds config, split, labels, metrics, checkpoints and activations", "[run]") {
+  grok::Config c = tiny();
+  c.task = "div";
+  c.hooks = "all";
+  const std::string path = temp_path("contents.h5");
+  grok::train_new(c, path, "grok-train --task div");
+  grok::RunReader r(path);
+  CHECK(r.schema_version() == grok::kSchemaVersion);
+  CHECK(grok::to_json(r.config()) == grok::to_json(c));
+  std::vector<int64_t> labels = r.labels();
+  CHECK(labels[3 * 17 + 0] == -1);
+  CHECK((labels[6 * 17 + 3] * 3) % 17 == 6);
+  grok::Split s = r.split();
+  CHECK(s.train.size() + s.test.size() == 17 * 16);
+  CHECK(r.metric_steps() == std::vector<int64_t>{0, 5, 10, 15, 20, 25, 30, 35, 40});
+  CHECK(r.checkpoint_steps() == std::vector<int64_t>{0, 10, 20, 30, 40});
+  CHECK(r.activation_steps() == std::vector<int64_t>{0, 20, 40});
+  CHECK(r.activation(1, "blocks.0.attn.hook_pattern").sizes().vec() == std::vector<int64_t>{17, 17, 2, 3});
+  // dist_from_init starts at zero and grows; norms are positive.
+  CHECK(r.metric("dist_from_init")[0] == 0.0);
+  CHECK(r.metric("dist_from_init").back() > 0.0);
+  CHECK(r.metric("total_sq_norm")[0] > 0.0);
+  // The logits recorded at the last snapshot are the model's own on the grid.
+  grok::Transformer m(c);
+  {
+    at::NoGradGuard no_grad;
+    for (auto& p : m.parameters()) p.value.copy_(r.checkpoint_param(4, p.name));
+    at::Tensor i = at::arange(17 * 17, at::kLong);
+    at::Tensor logits = m.forward(at::stack({i.div(17, "floor"), i.remainder(17)}, 1));
+    CHECK(at::allclose(r.activation(2, "logits").reshape({17 * 17, 17}), logits, 1e-5, 1e-6));
+  }
+}
+
+TEST_CASE("reading something that is not a run file is an InputError", "[run]") {
+  const std::string text = temp_path("not_hdf5.h5");
+  std::ofstream(text) << "hello";
+  CHECK_THROWS_AS(grok::RunReader(text), grok::InputError);
+  CHECK_THROWS_AS(grok::RunReader(temp_path("missing.h5")), grok::InputError);
+  const std::string foreign = temp_path("foreign.h5");
+  { auto f = grok::h5::File::create(foreign, false); }
+  CHECK_THROWS_WITH(grok::RunReader(foreign), Catch::Contains("not a grokscope run file"));
+  CHECK_THROWS_AS(grok::train_resume(foreign, nlohmann::json::object()), grok::InputError);
+}
+
+TEST_CASE("resume refuses to change the recipe", "[run][resume]") {
+  const std::string path = temp_path("norecipe.h5");
+  grok::Config c = tiny();
+  c.steps = 10;
+  grok::train_new(c, path, "test");
+  CHECK_THROWS_WITH(grok::train_resume(path, {{"lr", 0.5}}), Catch::Contains("only --steps"));
+}
+
+TEST_CASE("an existing output is kept unless overwrite is asked for", "[run]") {
+  const std::string path = temp_path("exists.h5");
+  std::ofstream(path) << "precious";
+  grok::Config c = tiny();
+  CHECK_THROWS_WITH(grok::train_new(c, path, "test"), Catch::Contains("exists"));
+  std::ifstream in(path);
+  std::string content;
+  in >> content;
+  CHECK(content == "precious");
+  c.hooks = "no.such.hook";
+  CHECK_THROWS_AS(grok::train_new(c, path, "test", {}, true), grok::InputError);
+  std::ifstream again(path);
+  again >> content;
+  CHECK(content == "precious");  // a bad config never touches the old file
+}
