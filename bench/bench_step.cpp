@@ -10,6 +10,7 @@
 #include <ATen/Parallel.h>
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -42,9 +43,14 @@ double cpp_ms_per_step(int threads, int steps) {
     opt.zero_grad();
   };
   for (int i = 0; i < 3; ++i) step();
-  auto t0 = std::chrono::steady_clock::now();
-  for (int i = 0; i < steps; ++i) step();
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / steps;
+  std::vector<double> ms;
+  for (int i = 0; i < steps; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    step();
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  return ms[ms.size() / 2];
 }
 
 double python_ms_per_step(const std::string& python, const std::string& script, int threads, int steps) {
@@ -62,7 +68,7 @@ double python_ms_per_step(const std::string& python, const std::string& script, 
 }  // namespace
 
 int main(int argc, char** argv) {
-  int steps = 20;
+  int steps = 30;
   std::string python = "/usr/bin/python3";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
@@ -71,7 +77,7 @@ int main(int argc, char** argv) {
   }
   const std::string script = GROK_BENCH_DIR "/nanda_step.py";
   at::set_num_threads(1);
-  fmt::print("nanda2023 full-batch training step (3,831 pairs, p = 113), mean of {} steps after 3 warm-up\n", steps);
+  fmt::print("nanda2023 full-batch training step (3,831 pairs, p = 113), median of {} steps after 3 warm-up\n", steps);
   fmt::print("{}\n\n", grok::describe(grok::blas_info()));
   fmt::print("{:>8} {:>14} {:>18} {:>10}\n", "threads", "C++ ms/step", "PyTorch ms/step", "speed-up");
   for (int threads : {1, 2}) {
