@@ -266,6 +266,8 @@ int resolved_threads(const Config& config) {
   return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
+void apply_threads(const Config& config) { at::set_num_threads(resolved_threads(config)); }
+
 TrainResult train_new(const Config& config, const std::string& out, const std::string& command_line,
                       const TrainHooks& hooks, bool overwrite) {
   validate(config);
@@ -273,7 +275,7 @@ TrainResult train_new(const Config& config, const std::string& out, const std::s
   std::error_code ec;
   if (fs::exists(out, ec) && !overwrite) throw InputError(out + " exists (use --force to overwrite)");
   if (fs::is_directory(out, ec)) throw InputError(out + " is a directory");
-  at::set_num_threads(resolved_threads(config));
+  apply_threads(config);
   Trainer trainer(config, hooks);  // throws on bad hooks etc. before anything is touched
   fs::path parent = fs::path(out).parent_path();
   if (!parent.empty()) fs::create_directories(parent, ec);
@@ -304,7 +306,7 @@ TrainResult train_resume(const std::string& path, const nlohmann::json& override
     state = reader->resume_state();
     if (state.step < 0) throw InputError(path + " has no complete checkpoint to resume from");
   }
-  at::set_num_threads(resolved_threads(config));
+  apply_threads(config);
   Trainer trainer(config, hooks);
   trainer.restore(state, *reader);
   reader.reset();  // close before reopening for writing

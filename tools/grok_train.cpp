@@ -96,17 +96,18 @@ int run(int argc, const char* const argv[]) {
   grok::TrainResult result;
   if (!args.resume.empty()) {
     if (!args.out.empty()) throw grok::InputError("--resume writes into the run file itself; drop --out");
-    if (args.verbose) std::cerr << grok::describe(grok::blas_info()) << '\n';
+    hooks.on_start = [&](const std::string& path, int64_t start_step, int64_t) {
+      if (args.verbose) std::cerr << grok::describe(grok::blas_info()) << '\n';
+      if (!args.quiet) std::cerr << fmt::format("resuming {} from step {}\n", path, start_step);
+    };
     result = grok::train_resume(args.resume, args.overrides, hooks);
   } else {
     grok::Config config = grok::resolve_config(args);
     std::string preset = args.preset.empty() ? grok::kDefaultPreset : args.preset;
     std::string out = args.out.empty() ? "runs/" + preset + ".h5" : args.out;
-    if (args.verbose) {
-      std::cerr << grok::describe(grok::blas_info()) << '\n';
-      std::cerr << "config: " << grok::to_json(config).dump() << '\n';
-    }
+    if (args.verbose) std::cerr << "config: " << grok::to_json(config).dump() << '\n';
     hooks.on_start = [&](const std::string& path, int64_t, int64_t n_params) {
+      if (args.verbose) std::cerr << grok::describe(grok::blas_info()) << '\n';
       if (!args.quiet)
         std::cerr << fmt::format("training preset {} ({} parameters, {} threads) -> {}\n", preset, n_params,
                                  grok::resolved_threads(config), path);

@@ -56,5 +56,7 @@ TrainResult train_resume(const std::string& path, const nlohmann::json& override
 
 // The number of intra-op threads a config asks for (0 = all cores).
 int resolved_threads(const Config& config);
+// Sets LibTorch's (and so OpenBLAS's OpenMP) intra-op thread count from the config.
+void apply_threads(const Config& config);
 
 }  // namespace grok
