@@ -327,6 +327,11 @@ std::vector<std::string> Group::children() const {
   return names;
 }
 
+void Group::copy_child(const std::string& name, Group& dst) const {
+  check_status(H5Ocopy(id(), name.c_str(), dst.id(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT),
+               "cannot copy '" + name + "'");
+}
+
 // ---------------------------------------------------------------- files
 
 File File::create(const std::string& path, bool swmr_format) {

@@ -146,6 +146,8 @@ class Group : public Object {
   }
   Dataset open_dataset(const std::string& name) const;
   std::vector<std::string> children() const;  // sorted by name
+  // Copies child `name` (a group with everything under it, or a dataset) into `dst`.
+  void copy_child(const std::string& name, Group& dst) const;
   bool is_group(const std::string& name) const;
 
  private:

@@ -1,0 +1,34 @@
+// neuron_frequencies.h — which frequency each MLP neuron computes, and the key frequencies.
+//
+// For neuron n: centre N[:, n] over the p^2 inputs, reshape to [p, p], take the
+// 2-D Fourier transform N_hat = B N B^T, and let
+//   frac_k(n) = sum over (i, j) in {0, 2k-1, 2k}^2 of N_hat[i, j]^2 / sum over all (i, j) of N_hat[i, j]^2,
+// the fraction of the neuron's variance explained by frequency k (constant,
+// linear and quadratic terms). k runs over 1..floor(p/2) inclusive.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <vector>
+
+namespace grok {
+
+struct NeuronFrequencies {
+  at::Tensor frac;       // [n_freq, n_neurons] float64: frac_k(n), row k-1
+  at::Tensor best;       // [n_neurons] int64: argmax_k frac_k(n) (1-based k)
+  at::Tensor best_frac;  // [n_neurons] float64: frac_best(n)
+};
+
+// N: [p*p, n_neurons] activations on the full grid (row a*p + b).
+NeuronFrequencies neuron_frequencies(const at::Tensor& N, int64_t p);
+
+// Neurons in cluster k: best(n) = k and frac_k(n) >= tau. Returns [n_freq] counts.
+std::vector<int64_t> cluster_sizes(const NeuronFrequencies& nf, double tau);
+
+// The smallest cluster that makes a frequency key: max(2, ceil(0.01 * n_neurons)).
+int64_t key_cluster_threshold(int64_t n_neurons);
+
+// Frequencies (1-based, ascending) whose cluster holds at least key_cluster_threshold neurons.
+std::vector<int64_t> key_frequencies(const NeuronFrequencies& nf, double tau);
+
+}  // namespace grok

@@ -1,0 +1,273 @@
+// grok-probe — progress measures that explain grokking, read from grok-train run files.
+//
+//   grok-probe summary RUN.h5 [--json]     phases and the story (run this first)
+//   grok-probe fourier RUN.h5 [--json]     Fourier circuit measures at every checkpoint
+//   grok-probe norms   RUN.h5 [--json]     weight norms and distance from init over steps
+//   grok-probe probes  RUN.h5 [--json]     linear probes, PCA, RQI, clock/pizza, collapse, efficiency
+//
+// Results also go to RUN.probe.h5 (docs/probe-file.md). Exit 0 ok, 2 bad input, 1 runtime error.
+#include <boost/program_options.hpp>
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <cmath>
+#include <iostream>
+
+#include "grok/error.h"
+#include "grok/fourier_analysis.h"
+#include "grok/probe_analysis.h"
+#include "grok/probe_file.h"
+#include "grok/story.h"
+#include "grok/trainer.h"
+
+namespace po = boost::program_options;
+
+namespace {
+
+struct Args {
+  std::string command, run, out, hook;
+  bool json = false;
+  double tau = 0.85, lambda = 1e-2;
+  int64_t key_step = -1, stride = 0, threads = 0;
+};
+
+const char* kUsage =
+    "grok-probe — explain the moment a model groks, from a grok-train run file.\n\n"
+    "Usage: grok-probe COMMAND RUN.h5 [options]\n\n"
+    "Commands:\n"
+    "  summary   phases (t_mem, t_form, t_clean, t_grok) and the story in plain words — run this first\n"
+    "  fourier   key frequencies, Fourier norms, Gini, neuron clusters, IPR, restricted/excluded loss,\n"
+    "            logit trig fit — at every checkpoint\n"
+    "  norms     per-tensor and total weight norms and distance from init over steps\n"
+    "  probes    linear probes (R^2 on test pairs), PCA of the embedding, RQI, gradient symmetricity,\n"
+    "            distance irrelevance, softmax collapse, efficiency — over checkpoints\n\n";
+
+Args parse(int argc, char** argv) {
+  po::options_description opts("Options", 100, 50);
+  opts.add_options()("help,h", "print this help")("json", "print JSON instead of tables")(
+      "out,o", po::value<std::string>()->value_name("FILE"), "probe file to write (default: RUN.probe.h5)")(
+      "tau", po::value<double>()->default_value(0.85), "neuron cluster threshold on frac_k")(
+      "key-step", po::value<int64_t>()->default_value(-1), "checkpoint step for the key frequencies (-1 = last)")(
+      "stride", po::value<int64_t>()->default_value(0),
+      "analyse every N-th checkpoint (0 = all; summary: at most ~60 checkpoints)")(
+      "hook", po::value<std::string>()->value_name("NAME"), "probes: hook point to probe (default: last mlp.hook_post)")(
+      "lambda", po::value<double>()->default_value(1e-2), "probes: ridge penalty")(
+      "threads", po::value<int64_t>()->default_value(0), "intra-op threads (0 = all cores)");
+  po::options_description hidden;
+  hidden.add_options()("command", po::value<std::string>())("run", po::value<std::string>());
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::positional_options_description pos;
+  pos.add("command", 1).add("run", 1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+  } catch (const po::error& e) {
+    throw grok::InputError(e.what());
+  }
+  Args a;
+  if (vm.count("help") || !vm.count("command")) {
+    std::ostringstream s;
+    s << kUsage << opts;
+    a.command = "help";
+    a.out = s.str();
+    return a;
+  }
+  a.command = vm["command"].as<std::string>();
+  if (!vm.count("run")) throw grok::InputError("missing RUN.h5 (grok-probe --help)");
+  a.run = vm["run"].as<std::string>();
+  if (vm.count("out")) a.out = vm["out"].as<std::string>();
+  if (vm.count("hook")) a.hook = vm["hook"].as<std::string>();
+  a.json = vm.count("json") > 0;
+  a.tau = vm["tau"].as<double>();
+  a.lambda = vm["lambda"].as<double>();
+  a.key_step = vm["key-step"].as<int64_t>();
+  a.stride = vm["stride"].as<int64_t>();
+  a.threads = vm["threads"].as<int64_t>();
+  if (!(a.tau > 0 && a.tau <= 1)) throw grok::InputError("--tau must be in (0, 1]");
+  if (a.stride < 0) throw grok::InputError("--stride must be >= 0");
+  if (a.lambda < 0) throw grok::InputError("--lambda must be >= 0");
+  return a;
+}
+
+// Row indices to print: about `rows` evenly spaced, first and last included.
+std::vector<size_t> sample_rows(size_t n, size_t rows) {
+  std::vector<size_t> out;
+  for (size_t i = 0; i < rows && n > 0; ++i) out.push_back(i * (n - 1) / std::max<size_t>(rows - 1, 1));
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+void print_table(const grok::ProbeTable& t, const std::vector<std::string>& columns) {
+  std::string header = fmt::format("{:>9}", "step");
+  std::vector<std::string> present;
+  for (const auto& c : columns) {
+    try {
+      t.curve(c);
+      present.push_back(c);
+      header += fmt::format(" {:>{}}", c, std::max<size_t>(c.size(), 9));
+    } catch (const std::out_of_range&) {
+    }
+  }
+  std::cout << header << '\n';
+  for (size_t i : sample_rows(t.steps.size(), 16)) {
+    std::string line = fmt::format("{:>9}", t.steps[i]);
+    for (const auto& c : present) line += fmt::format(" {:>{}.4g}", t.scalar_curve(c)[i], std::max<size_t>(c.size(), 9));
+    std::cout << line << '\n';
+  }
+}
+
+std::string list(const std::vector<int64_t>& v) {
+  std::string s;
+  for (int64_t x : v) s += (s.empty() ? "" : ", ") + std::to_string(x);
+  return "{" + s + "}";
+}
+
+grok::FourierOptions fourier_options(const Args& a, size_t n_checkpoints, bool summary) {
+  grok::FourierOptions o;
+  o.tau = a.tau;
+  o.key_step = a.key_step;
+  o.stride = a.stride > 0 ? a.stride : summary ? static_cast<int64_t>(std::max<size_t>(1, (n_checkpoints + 59) / 60)) : 1;
+  return o;
+}
+
+grok::PhaseInputs phase_inputs(grok::RunModel& run, const grok::ProbeTable* fourier, const std::string& note) {
+  const grok::RunReader& r = run.reader();
+  grok::PhaseInputs in;
+  in.p = run.p();
+  in.steps = r.metric_steps();
+  in.train_acc = r.metric("train_acc");
+  in.test_acc = r.metric("test_acc");
+  in.test_loss = r.metric("test_loss");
+  for (double s : r.metric("total_sq_norm")) in.total_norm.push_back(std::sqrt(s));
+  in.fourier_note = note;
+  if (fourier) {
+    in.checkpoint_steps = fourier->steps;
+    in.key_frequencies = fourier->attrs["key_frequencies"].get<std::vector<int64_t>>();
+    in.checkpoint_test_loss = fourier->scalar_curve("test_loss");
+    in.checkpoint_train_loss = fourier->scalar_curve("train_loss");
+    if (fourier->attrs["projections_apply"].get<bool>()) {
+      in.restricted_test = fourier->scalar_curve("restricted_loss_test");
+      in.excluded_train = fourier->scalar_curve("excluded_loss_train");
+    }
+  }
+  return in;
+}
+
+int run_summary(const Args& a, grok::RunModel& run, const std::string& out) {
+  std::string note = grok::fourier_not_applicable(run.config());
+  std::optional<grok::ProbeTable> fourier;
+  if (note.empty()) fourier = grok::analyse_fourier(run, fourier_options(a, run.checkpoint_steps().size(), true));
+  grok::PhaseInputs in = phase_inputs(run, fourier ? &*fourier : nullptr, note);
+  grok::Phases ph = grok::find_phases(in);
+  nlohmann::ordered_json j = grok::phases_json(in, ph);
+  grok::write_probe_attrs(out, a.run, "phases", j);
+  if (a.json) {
+    std::cout << j.dump(2) << '\n';
+    return 0;
+  }
+  auto show = [](const nlohmann::ordered_json& v) { return v.is_null() ? std::string("—") : v.dump(); };
+  const auto& c = run.config();
+  std::cout << fmt::format("{}: {} mod {}, {} ({} steps, status {})\n\n", a.run, c.task, c.p, c.model,
+                           in.steps.empty() ? 0 : in.steps.back(), run.reader().status());
+  std::cout << fmt::format("  t_mem    {:>8}   train accuracy >= 99%\n", show(j["t_mem"]));
+  std::cout << fmt::format("  t_form   {:>8}   test loss back below chance after its peak\n", show(j["t_form"]));
+  std::cout << fmt::format("  t_grok   {:>8}   test accuracy >= 99% (50%: {}, 95%: {})\n", show(j["t_grok"]),
+                           show(j["t_50"]), show(j["t_95"]));
+  std::cout << fmt::format("  t_clean  {:>8}   weight norm and restricted-test gap settled\n", show(j["t_clean"]));
+  std::cout << fmt::format("  key frequencies: {}\n\n", note.empty() ? list(in.key_frequencies) : "n/a (" + note + ")");
+  std::cout << j["story"].get<std::string>() << "\n\nwritten: " << out << " (group /phases)\n";
+  return 0;
+}
+
+int run_fourier(const Args& a, grok::RunModel& run, const std::string& out) {
+  grok::ProbeTable t = grok::analyse_fourier(run, fourier_options(a, run.checkpoint_steps().size(), false));
+  grok::write_probe_table(out, a.run, t);
+  if (a.json) {
+    std::cout << grok::to_json(t).dump() << '\n';
+    return 0;
+  }
+  std::cout << fmt::format("key frequencies {} (from the checkpoint at step {}; tau {}, clusters of >= {} neurons)\n",
+                           list(t.attrs["key_frequencies"].get<std::vector<int64_t>>()),
+                           t.attrs["key_frequencies_step"].get<int64_t>(), a.tau,
+                           t.attrs["key_cluster_threshold"].get<int64_t>());
+  std::cout << fmt::format("frequencies by ||P_k L||^2: {}\nchance loss ln(p) = {:.3f}\n\n",
+                           list(t.attrs["frequencies_by_logit_projection"].get<std::vector<int64_t>>()),
+                           t.attrs["chance_loss"].get<double>());
+  print_table(t, {"train_loss", "test_loss", "restricted_loss_test", "excluded_loss_train", "embed_gini", "W_L_gini",
+                  "fraction_clustered", "trig_fit_cosine", "mean_ipr"});
+  std::cout << "\nwritten: " << out << " (group /fourier)\n";
+  return 0;
+}
+
+int run_norms(const Args& a, grok::RunModel& run, const std::string& out) {
+  grok::ProbeTable t = grok::analyse_norms(run.reader());
+  grok::write_probe_table(out, a.run, t);
+  if (a.json) {
+    std::cout << grok::to_json(t).dump() << '\n';
+    return 0;
+  }
+  std::vector<std::string> cols{"total_norm", "dist_from_init"};
+  for (const auto& c : t.curves)
+    if (c.name.rfind("sq_norm/", 0) == 0) cols.push_back(c.name);
+  print_table(t, cols);
+  std::cout << "\nwritten: " << out << " (group /norms)\n";
+  return 0;
+}
+
+int run_probes(const Args& a, grok::RunModel& run, const std::string& out) {
+  grok::ProbeOptions o;
+  o.hook = a.hook;
+  o.ridge_lambda = a.lambda;
+  o.stride = a.stride > 0 ? a.stride : 1;
+  if (grok::fourier_not_applicable(run.config()).empty()) {
+    grok::FourierOptions key = fourier_options(a, run.checkpoint_steps().size(), false);
+    key.stride = static_cast<int64_t>(run.checkpoint_steps().size());  // key frequencies only: first + last
+    o.key_frequencies = grok::analyse_fourier(run, key).attrs["key_frequencies"].get<std::vector<int64_t>>();
+  }
+  grok::ProbeTable t = grok::analyse_probes(run, o);
+  grok::write_probe_table(out, a.run, t);
+  if (a.json) {
+    std::cout << grok::to_json(t).dump() << '\n';
+    return 0;
+  }
+  std::cout << fmt::format("probing {} for frequencies {}\n\n", t.attrs["hook"].get<std::string>(), list(o.key_frequencies));
+  print_table(t, {"r2_a", "r2_b", "r2_sum", "answer_probe_accuracy", "rqi", "rqi_mod", "gradient_symmetricity",
+                  "distance_irrelevance", "softmax_collapse", "efficiency"});
+  std::cout << "\nwritten: " << out << " (group /probes)\n";
+  return 0;
+}
+
+int run(int argc, char** argv) {
+  Args a = parse(argc, argv);
+  if (a.command == "help") {
+    std::cout << a.out;
+    return 0;
+  }
+  const std::vector<std::string> commands{"summary", "fourier", "norms", "probes"};
+  if (std::find(commands.begin(), commands.end(), a.command) == commands.end())
+    throw grok::InputError(fmt::format("unknown command '{}' (grok-probe --help)", a.command));
+  grok::RunModel run(a.run);
+  grok::Config threads;
+  threads.threads = a.threads;
+  grok::apply_threads(threads);
+  const std::string out = a.out.empty() ? grok::default_probe_path(a.run) : a.out;
+  if (a.command == "summary") return run_summary(a, run, out);
+  if (a.command == "fourier") return run_fourier(a, run, out);
+  if (a.command == "norms") return run_norms(a, run, out);
+  return run_probes(a, run, out);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const grok::InputError& e) {
+    std::cerr << "grok-probe: " << e.what() << '\n';
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "grok-probe: error: " << e.what() << '\n';
+    return 1;
+  }
+}
