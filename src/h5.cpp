@@ -61,8 +61,13 @@ Handle fresh_attr(hid_t obj, const std::string& name, hid_t type, hid_t space) {
 
 template <class T>
 void write_numeric_attr(hid_t obj, const std::string& name, const T* values, hsize_t n, bool scalar) {
-  Handle space = scalar ? Handle(H5Screate(H5S_SCALAR), H5Sclose) : dataspace({n});
+  // An empty list gets a null dataspace (h5py reads it as h5py.Empty): a
+  // simple dataspace cannot have zero elements in an attribute.
+  Handle space = scalar ? Handle(H5Screate(H5S_SCALAR), H5Sclose)
+                 : n == 0 ? Handle(H5Screate(H5S_NULL), H5Sclose)
+                          : dataspace({n});
   Handle attr = fresh_attr(obj, name, native_type<T>(), space.id());
+  if (!scalar && n == 0) return;  // nothing to write into a null dataspace
   check_status(H5Awrite(attr.id(), native_type<T>(), values), "cannot write attribute '" + name + "'");
 }
 
@@ -151,8 +156,9 @@ int64_t Object::attr_int(const std::string& name) const {
 std::vector<int64_t> Object::attr_ints(const std::string& name) const {
   Handle attr = open_attr(id(), name);
   Handle space(H5Aget_space(attr.id()), H5Sclose);
-  hssize_t n = H5Sget_simple_extent_npoints(space.id());
+  hssize_t n = H5Sget_simple_extent_type(space.id()) == H5S_NULL ? 0 : H5Sget_simple_extent_npoints(space.id());
   std::vector<int64_t> v(static_cast<size_t>(std::max<hssize_t>(n, 0)));
+  if (v.empty()) return v;
   check_status(H5Aread(attr.id(), H5T_NATIVE_INT64, v.data()), "attribute '" + name + "' is not integers");
   return v;
 }

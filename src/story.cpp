@@ -55,8 +55,11 @@ Phases find_phases(const PhaseInputs& in) {
       }
   }
   if (ph.acc.t_grok) ph.evidence.push_back(fmt::format("t_grok: test accuracy reached 99% at step {}", *ph.acc.t_grok));
+  // At initialisation every loss sits at chance; the event is the restricted
+  // loss dropping below it once the model has memorised.
+  const int64_t after = ph.acc.t_mem.value_or(0);
   for (size_t i = 0; i < in.restricted_test.size(); ++i)
-    if (in.restricted_test[i] < chance) {
+    if (in.checkpoint_steps[i] >= after && in.restricted_test[i] < chance) {
       ph.t_restricted_below_chance = in.checkpoint_steps[i];
       break;
     }
@@ -92,9 +95,11 @@ Phases find_phases(const PhaseInputs& in) {
 std::string tell_story(const PhaseInputs& in, const Phases& ph) {
   const double chance = std::log(static_cast<double>(in.p));
   const auto& a = ph.acc;
+  const std::string note = in.fourier_note.empty() ? "" : " (No Fourier analysis: " + in.fourier_note + ".)";
   if (!a.t_mem) {
     return fmt::format("The model did not memorise its training set in {} steps (train accuracy never reached 99%).",
-                       with_commas(in.steps.empty() ? 0 : in.steps.back()));
+                       with_commas(in.steps.empty() ? 0 : in.steps.back())) +
+           note;
   }
   std::string s = fmt::format("Memorised the training set by step {} (train accuracy >= 99%, test accuracy {:.0f}%)",
                               with_commas(*a.t_mem), 100 * a.test_acc_at_mem.value_or(0));
@@ -126,8 +131,7 @@ std::string tell_story(const PhaseInputs& in, const Phases& ph) {
   if (ph.t_form && ph.t_clean && ph.norm_drop_during_cleanup)
     s += fmt::format(" During cleanup (steps {} to {}) the total weight norm fell {:.0f}%.", with_commas(*ph.t_form),
                      with_commas(*ph.t_clean), 100 * *ph.norm_drop_during_cleanup);
-  if (!in.fourier_note.empty()) s += " (No Fourier analysis: " + in.fourier_note + ".)";
-  return s;
+  return s + note;
 }
 
 nlohmann::ordered_json phases_json(const PhaseInputs& in, const Phases& ph) {

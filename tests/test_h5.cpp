@@ -26,6 +26,7 @@ TEST_CASE("attributes round-trip with their types", "[h5]") {
     root.set_attr("lr", 1e-3);
     root.set_attr("p", int64_t{113});
     root.set_attr("list", std::vector<int64_t>{1, 2, 3});
+    root.set_attr("empty", std::vector<int64_t>{});
     root.set_attr("p", int64_t{97});  // overwrite
   }
   auto f = grok::h5::File::open(tmp.path, grok::h5::Mode::ReadOnly);
@@ -35,6 +36,7 @@ TEST_CASE("attributes round-trip with their types", "[h5]") {
   CHECK(root.attr_double("lr") == 1e-3);
   CHECK(root.attr_int("p") == 97);
   CHECK(root.attr_ints("list") == std::vector<int64_t>{1, 2, 3});
+  CHECK(root.attr_ints("empty").empty());
   CHECK_FALSE(root.has_attr("missing"));
   CHECK_THROWS_AS(root.attr_int("missing"), grok::h5::Error);
 }

@@ -15,7 +15,7 @@ TEST_CASE("log-spaced schedules are geometric and deduplicated", "[schedule]") {
   CHECK(dense.steps() == std::vector<int64_t>{0, 1, 2, 3});
 }
 
-TEST_CASE("explicit lists merge with the rest; steps past the end are dropped", "[schedule]") {
+TEST_CASE("explicit lists merge with the rest, steps past the end are dropped", "[schedule]") {
   grok::Schedule s(100, 50, 0, {7, 50, 400});
   CHECK(s.steps() == std::vector<int64_t>{0, 7, 50, 100});
   CHECK(s.due(7));

@@ -9,6 +9,10 @@
 //           within 1% of its final value and the restricted-minus-test loss gap
 //           stays within 1% of its range (max - min) of its final value
 //           (1% of a gap that ends near 0 would be unattainable noise)
+//   t_restricted_below_chance  first checkpoint at or after t_mem with
+//           restricted test loss < ln(p) (at initialisation all losses sit at chance)
+//   t_excluded_rise  first checkpoint with excluded train loss > ln(p) while
+//           the train loss is below ln(p)/2
 #pragma once
 
 #include <optional>

@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""check_probe.py GROK_PROBE RUN.h5 — grok-probe on a run that grokked tells the known story.
+
+Checks (shared/spec/known-results.md, at demo scale): the phases are ordered
+t_mem < t_form <= t_grok; restricted test loss falls below chance before the
+test loss does; excluded train loss rises above the train loss; key
+frequencies exist and the logit projections agree with them; Debian's h5py
+reads the probe file with its dimension scales.
+"""
+import json
+import math
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+
+probe, run = sys.argv[1], sys.argv[2]
+out = run.replace(".h5", ".probe.h5")
+
+
+def grok_probe(*args):
+    return json.loads(subprocess.run([probe, *args, run, "--json"], check=True, capture_output=True, text=True).stdout)
+
+
+summary = grok_probe("summary")
+for key in ["t_mem", "t_form", "t_clean", "t_grok", "key_frequencies", "story"]:
+    assert key in summary, key
+assert summary["t_mem"] < summary["t_form"] <= summary["t_grok"], summary
+assert summary["key_frequencies"], "no key frequencies on a grokked run"
+assert "Generalised" in summary["story"]
+
+fourier = grok_probe("fourier")
+steps = np.array(fourier["steps"])
+curves = {k: np.array(v, dtype=float) for k, v in fourier["curves"].items() if k in
+          ("test_loss", "train_loss", "restricted_loss_test", "excluded_loss_train")}
+p = json.loads(h5py.File(run, "r").attrs["config_json"])["p"]
+chance = math.log(p)
+r_below = steps[np.argmax(curves["restricted_loss_test"] < chance)]
+t_below = steps[np.argmax((curves["test_loss"] < chance) & (steps > steps[np.argmax(curves["test_loss"])]))]
+assert r_below < t_below, (r_below, t_below)
+assert (curves["excluded_loss_train"] > curves["train_loss"] + 1.0).any(), "excluded loss never rose above train loss"
+keys = fourier["attrs"]["key_frequencies"]
+ranked = fourier["attrs"]["frequencies_by_logit_projection"][: len(keys)]
+assert len(set(keys) & set(ranked)) >= len(keys) - 1, (keys, ranked)
+assert fourier["curves"]["trig_fit_cosine"][-1] > 0.8
+
+with h5py.File(out, "r") as f:
+    assert f.attrs["format"] == "grokscope.probe"
+    g = f["fourier"]
+    assert list(g.attrs["key_frequencies"]) == keys
+    r = g["restricted_loss_test"]
+    assert r.shape == (len(steps),) and r.dims[0][0].name.endswith("/step")
+    assert g["embed_fourier_norm"].dims[1][0][0] == 1  # the frequency axis starts at k = 1
+    assert "story" in f["phases"].attrs
+print(f"phases {summary['t_mem']} < {summary['t_form']} <= {summary['t_grok']}; key frequencies {keys}; "
+      f"restricted test loss below chance at {r_below}, test loss at {t_below}")

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# cli_probe_bad_input.sh GROK_PROBE DIR — grok-probe answers bad input with one line and exit 2.
+set -uo pipefail
+probe=$1
+dir=$2
+rm -rf "$dir" && mkdir -p "$dir"
+failures=0
+count=0
+expect_bad() {
+  local what=$1; shift
+  count=$((count + 1))
+  local err rc lines
+  err=$("$probe" "$@" 2>&1 >/dev/null); rc=$?
+  lines=$(printf '%s' "$err" | grep -c '')
+  if [[ $rc -ne 2 || $lines -ne 1 ]]; then echo "FAIL $what: exit $rc: $err"; failures=$((failures + 1)); else echo "ok   $what: $err"; fi
+}
+echo "not hdf5" > "$dir/text.h5"
+/usr/bin/python3 -c "import h5py; h5py.File('$dir/foreign.h5', 'w').create_dataset('x', data=[1, 2])"
+expect_bad "unknown command"  frobnicate "$dir/text.h5"
+expect_bad "missing run"      summary
+expect_bad "missing file"     summary "$dir/none.h5"
+expect_bad "not HDF5"         summary "$dir/text.h5"
+expect_bad "foreign HDF5"     fourier "$dir/foreign.h5"
+expect_bad "unknown option"   summary "$dir/text.h5" --frob
+expect_bad "bad tau"          summary "$dir/text.h5" --tau 2
+
+# Runs where the Fourier analysis does not apply: fourier says why (exit 2); summary still tells the story.
+train=$(dirname "$probe")/grok-train
+for spec in "mul 13" "add 12"; do
+  set -- $spec
+  "$train" --task "$1" --p "$2" --d-model 16 --d-mlp 32 --n-heads 2 --d-head 8 --steps 3 --threads 1 \
+    --out "$dir/$1$2.h5" --quiet >/dev/null || { echo "FAIL: could not train $spec"; failures=$((failures + 1)); }
+  expect_bad "fourier on $spec" fourier "$dir/$1$2.h5"
+  count=$((count + 1))
+  if story=$("$probe" summary "$dir/$1$2.h5" --json) && grep -q "No Fourier analysis" <<<"$story"; then
+    echo "ok   summary on $spec explains the missing Fourier analysis"
+  else
+    echo "FAIL summary on $spec: $story"; failures=$((failures + 1))
+  fi
+done
+echo "$((count - failures)) passed, $failures failed"
+[[ $failures -eq 0 ]]

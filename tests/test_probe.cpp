@@ -1,0 +1,260 @@
+// test_probe.cpp — progress measures against planted ground truth and hand-worked cases.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "grok/fourier.h"
+#include "grok/logit_projections.h"
+#include "grok/mlp.h"
+#include "grok/neuron_frequencies.h"
+#include "grok/presets.h"
+#include "grok/representation_probes.h"
+#include "grok/sparsity.h"
+#include "grok/story.h"
+#include "grok/transformer.h"
+
+namespace {
+
+const double kPi = 3.14159265358979323846;
+
+// Logits that compute (a + b) mod p with frequencies K: L = alpha * sum_k cos(w_k (a + b - c)).
+at::Tensor planted_logits(int64_t p, const std::vector<int64_t>& K, double alpha) {
+  at::Tensor i = at::arange(p * p, at::kLong);
+  at::Tensor s = (i.div(p, "floor") + i.remainder(p)).to(at::kDouble);
+  at::Tensor diff = s.unsqueeze(1) - at::arange(p, at::kDouble).unsqueeze(0);
+  at::Tensor L = at::zeros({p * p, p}, at::kDouble);
+  for (int64_t k : K) L += alpha * at::cos(diff * (2 * kPi * k / p));
+  return L;
+}
+
+at::Tensor add_labels(int64_t p) {
+  at::Tensor i = at::arange(p * p, at::kLong);
+  return (i.div(p, "floor") + i.remainder(p)).remainder(p);
+}
+
+}  // namespace
+
+TEST_CASE("the Fourier basis is orthonormal for odd and even p", "[fourier]") {
+  for (int64_t p : {31, 30, 2, 3}) {
+    at::Tensor B = grok::fourier_basis(p);
+    INFO("p = " << p);
+    REQUIRE(B.sizes().vec() == std::vector<int64_t>{p, p});
+    CHECK((at::matmul(B, B.t()) - at::eye(p, at::kDouble)).abs().max().item<double>() < 1e-10);
+  }
+  // Even p: the last frequency has a cos row only, and it is the alternating sign.
+  CHECK(grok::frequency_rows(30, 15) == std::vector<int64_t>{29});
+  CHECK(grok::frequency_rows(31, 15) == std::vector<int64_t>{29, 30});
+  at::Tensor alt = grok::fourier_basis(30)[29] * std::sqrt(30.0);
+  CHECK(at::allclose(alt.abs(), at::ones({30}, at::kDouble)));
+  CHECK(grok::fourier_row_names(4) == std::vector<std::string>{"const", "cos 1", "sin 1", "cos 2"});
+}
+
+TEST_CASE("Fourier norms split the squared norm by frequency, including p/2 for even p", "[fourier]") {
+  at::Tensor M = at::randn({30, 5}, at::kDouble);
+  at::Tensor norms = grok::fourier_norms(M);
+  REQUIRE(norms.size(0) == 15);
+  CHECK(norms.sum().item<double>() + grok::fourier_constant_norm(M) == Approx(M.pow(2).sum().item<double>()));
+  // A pure frequency-4 signal has all its norm at k = 4.
+  at::Tensor x = at::arange(31, at::kDouble);
+  at::Tensor pure = at::stack({at::cos(x * (2 * kPi * 4 / 31)), at::sin(x * (2 * kPi * 4 / 31) + 1.0)}, 1);
+  at::Tensor n = grok::fourier_norms(pure);
+  CHECK(n.argmax().item<int64_t>() == 3);
+  CHECK(n[3].item<double>() / n.sum().item<double>() == Approx(1.0).epsilon(1e-9));
+}
+
+TEST_CASE("planted logits: the projections find exactly the planted frequencies", "[fourier][planted]") {
+  const int64_t p = 31;
+  const std::vector<int64_t> K{3, 7, 11};
+  at::Tensor L = planted_logits(p, K, 4.0);
+  at::Tensor labels = add_labels(p);
+  at::Tensor all = at::arange(p * p, at::kLong);
+
+  std::vector<int64_t> ranking = grok::rank_by_logit_projection(L, p);
+  std::vector<int64_t> top(ranking.begin(), ranking.begin() + 3);
+  std::sort(top.begin(), top.end());
+  CHECK(top == K);
+
+  grok::TrigFit fit = grok::trig_fit(L, p, K);
+  CHECK(fit.fit_cosine == Approx(1.0).epsilon(1e-9));
+  CHECK(fit.residual < 1e-6);
+  CHECK(std::abs(fit.coefficient[4]) < 1e-9);  // k = 5 is absent
+
+  const double own = grok::cross_entropy_on(L, labels, all);
+  CHECK(grok::cross_entropy_on(grok::restricted_logits(L, p, K), labels, all) == Approx(own).epsilon(1e-9));
+  // Without its frequencies the model knows nothing: chance or worse.
+  CHECK(grok::cross_entropy_on(grok::excluded_logits(L, p, K), labels, all) >= std::log(31.0) - 1e-9);
+  // Removing one frequency hurts, but less than removing all three.
+  double one = grok::cross_entropy_on(grok::excluded_logits(L, p, {7}), labels, all);
+  CHECK(one > own);
+  // The projection of one frequency equals the explicit [p^2, p] formula.
+  at::Tensor i = at::arange(p * p, at::kLong);
+  at::Tensor s = (i.div(p, "floor") + i.remainder(p)).to(at::kDouble) * (2 * kPi * 7 / p);
+  at::Tensor uc = at::cos(s) / at::cos(s).norm(), us = at::sin(s) / at::sin(s).norm();
+  at::Tensor explicit_P = at::outer(uc, at::matmul(uc, L)) + at::outer(us, at::matmul(us, L));
+  CHECK(at::allclose(grok::project_frequency(L, p, 7), explicit_P, 1e-9, 1e-9));
+}
+
+TEST_CASE("planted neurons: key frequencies are exactly the planted ones", "[fourier][planted]") {
+  const int64_t p = 31;
+  at::Tensor i = at::arange(p * p, at::kLong);
+  at::Tensor a = i.div(p, "floor").to(at::kDouble), b = i.remainder(p).to(at::kDouble);
+  std::vector<at::Tensor> neurons;
+  const std::vector<int64_t> K{3, 7, 11};
+  for (int64_t n = 0; n < 30; ++n) {
+    int64_t k = K[static_cast<size_t>(n % 3)];
+    double w = 2 * kPi * k / p, phase = 0.3 * n;
+    // Products of a- and b-waves: the 'quadratic' terms the spec's frac_k counts.
+    neurons.push_back(at::cos(w * a + phase) * at::cos(w * b - phase) + 0.5 * at::cos(w * (a + b)));
+  }
+  at::Tensor N = at::stack(neurons, 1);  // [p*p, 30]
+  grok::NeuronFrequencies nf = grok::neuron_frequencies(N, p);
+  CHECK(nf.best_frac.min().item<double>() > 0.999);
+  CHECK(grok::key_frequencies(nf, 0.85) == K);
+  std::vector<int64_t> sizes = grok::cluster_sizes(nf, 0.85);
+  CHECK(sizes[2] == 10);
+  CHECK(sizes[6] == 10);
+  CHECK(sizes[10] == 10);
+  CHECK(grok::key_cluster_threshold(512) == 6);
+  CHECK(grok::key_cluster_threshold(30) == 2);
+}
+
+TEST_CASE("random weights: no key frequencies, low Gini", "[fourier]") {
+  grok::Config c = grok::load_preset("nanda2023");
+  c.p = 31;
+  grok::Transformer m(c);
+  at::NoGradGuard no_grad;
+  grok::ActivationCache cache;
+  at::Tensor i = at::arange(31 * 31, at::kLong);
+  m.forward(at::stack({i.div(31, "floor"), i.remainder(31)}, 1), &cache);
+  grok::NeuronFrequencies nf = grok::neuron_frequencies(cache.at("blocks.0.mlp.hook_post"), 31);
+  CHECK(grok::key_frequencies(nf, 0.85).empty());
+  at::Tensor norms = grok::fourier_norms(m.param("embed.W_E").slice(0, 0, 31));
+  std::vector<double> v(norms.data_ptr<double>(), norms.data_ptr<double>() + norms.numel());
+  CHECK(grok::gini(v) < 0.3);
+}
+
+TEST_CASE("Gini and IPR on hand-worked vectors", "[sparsity]") {
+  CHECK(grok::gini({1, 1, 1, 1}) == Approx(0.0));
+  CHECK(grok::gini({1, 0, 0, 0}) == Approx(0.75));
+  CHECK(grok::gini({1, 2, 3, 4}) == Approx(0.25));  // sum|vi - vj| = 20; 20 / (2 * 4 * 10)
+  CHECK(grok::gini({0, 0}) == 0.0);
+  CHECK(grok::inverse_participation_ratio({5, 0, 0}) == Approx(1.0));
+  CHECK(grok::inverse_participation_ratio({1, 1, 1, 1}) == Approx(0.25));
+}
+
+TEST_CASE("RQI: a planted linear embedding scores 1, the modular variant counts wrap-arounds", "[probes]") {
+  const int64_t p = 17;
+  at::Tensor v = at::randn({1, 8}, at::kDouble);
+  at::Tensor E = at::arange(p, at::kDouble).unsqueeze(1) * v;  // E_i = i * v
+  CHECK(grok::rqi(E, 0.01, false) == Approx(1.0));
+  double mod = grok::rqi(E, 0.01, true);
+  CHECK(mod < 0.9);
+  CHECK(mod > 0.1);
+  CHECK(grok::rqi(at::randn({p, 8}, at::kDouble), 0.01, false) < 0.05);
+}
+
+TEST_CASE("distance irrelevance of planted clock and pizza logit tables", "[probes]") {
+  const int64_t p = 13;
+  at::Tensor only_distance = at::empty({p * p}, at::kDouble), only_sum = at::empty({p * p}, at::kDouble);
+  for (int64_t a = 0; a < p; ++a)
+    for (int64_t b = 0; b < p; ++b) {
+      int64_t d = ((a - b) % p + p) % p, s = (a + b) % p;
+      only_distance[a * p + b] = std::cos(2 * kPi * d / p) + 0.1 * d;  // pizza-like: depends on a - b
+      only_sum[a * p + b] = std::sin(0.7 * s) + 0.05 * s * s;          // no dependence on a - b
+    }
+  CHECK(grok::distance_irrelevance(only_distance, p) == Approx(0.0).margin(1e-12));
+  CHECK(grok::distance_irrelevance(only_sum, p) == Approx(1.0).epsilon(1e-9));
+}
+
+TEST_CASE("gradient symmetricity is 1 for an MLP that reads E[a] + E[b]", "[probes]") {
+  grok::Config c = grok::load_preset("demo");
+  c.model = "mlp";
+  c.p = 11;
+  c.d_model = 8;
+  c.d_mlp = 16;
+  grok::Mlp m(c);
+  CHECK(grok::gradient_symmetricity(m, 11, 10, 0) == Approx(1.0));
+  c.model = "transformer";
+  grok::Transformer t(c);
+  double sg = grok::gradient_symmetricity(t, 11, 10, 0);
+  CHECK(sg < 0.999);  // positions 0 and 1 are treated differently at init
+}
+
+TEST_CASE("PCA of a circle embedding: two components of equal variance at its frequency", "[probes]") {
+  const int64_t p = 23;
+  at::Tensor x = at::arange(p, at::kDouble) * (2 * kPi * 5 / p);
+  at::Tensor E = at::stack({at::cos(x), at::sin(x), at::zeros({p}, at::kDouble)}, 1);
+  grok::Pca pca = grok::embedding_pca(E, 2);
+  CHECK(pca.explained_variance_ratio[0] == Approx(0.5).epsilon(1e-6));
+  CHECK(pca.explained_variance_ratio[1] == Approx(0.5).epsilon(1e-6));
+  CHECK(pca.dominant_frequency == std::vector<int64_t>{5, 5});
+}
+
+TEST_CASE("ridge probes recover linear targets and fail on noise", "[probes]") {
+  at::Tensor X = at::randn({400, 6}, at::kDouble);
+  at::Tensor Y = at::stack({X.select(1, 0) * 2 - X.select(1, 3), at::randn({400}, at::kDouble)}, 1);
+  at::Tensor train = at::arange(0, 300, at::kLong), test = at::arange(300, 400, at::kLong);
+  at::Tensor r2 = grok::ridge_r2(X, Y, train, test, 1e-6);
+  CHECK(r2[0].item<double>() > 0.999);
+  CHECK(r2[1].item<double>() < 0.2);
+  at::Tensor labels = X.select(1, 1).gt(0).to(at::kLong);
+  CHECK(grok::ridge_onehot_accuracy(X, labels, 2, train, test, 1e-3) > 0.9);
+}
+
+TEST_CASE("softmax collapse and efficiency on hand-made logits", "[probes]") {
+  at::Tensor logits = at::tensor({0.0, 200.0, 0.0, 1.0, 2.0, 3.0}, at::kDouble).view({2, 3});
+  at::Tensor labels = at::tensor({1, 2}, at::kLong);
+  grok::SoftmaxCollapse sc = grok::softmax_collapse(logits, labels);
+  CHECK(sc.sum_exactly_one == 0.5);    // row 0 collapsed in float32
+  CHECK(sc.loss_exactly_zero == 0.5);
+  CHECK(grok::efficiency(logits, labels, 2.0) == Approx((200.0 + 1.0) / 2 / 2.0));
+}
+
+TEST_CASE("phases and story from planted curves", "[story]") {
+  grok::PhaseInputs in;
+  in.p = 31;  // chance ln 31 = 3.43
+  in.steps = {0, 100, 200, 300, 400, 500, 600};
+  in.train_acc = {0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0};
+  in.test_acc = {0.0, 0.02, 0.05, 0.6, 0.995, 1.0, 1.0};
+  in.test_loss = {3.4, 12.0, 9.0, 2.0, 0.1, 0.05, 0.05};
+  in.total_norm = {10, 12, 11, 9, 8, 7.5, 7.5};
+  in.checkpoint_steps = in.steps;
+  in.checkpoint_test_loss = in.test_loss;
+  in.checkpoint_train_loss = {3.4, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01};
+  in.restricted_test = {3.4, 4.0, 1.0, 0.5, 0.1, 0.05, 0.05};
+  in.excluded_train = {3.4, 0.5, 4.0, 8.0, 9.0, 9.0, 9.0};
+  in.key_frequencies = {4, 9};
+  grok::Phases ph = grok::find_phases(in);
+  CHECK(ph.acc.t_mem == 100);
+  CHECK(ph.t_test_peak == 100);
+  CHECK(ph.t_form == 300);
+  CHECK(ph.acc.t_grok == 400);
+  CHECK(ph.t_restricted_below_chance == 200);
+  CHECK(ph.t_excluded_rise == 200);
+  CHECK(ph.t_clean == 500);
+  CHECK(*ph.norm_drop_during_cleanup == Approx(1.5 / 9));
+  nlohmann::ordered_json j = grok::phases_json(in, ph);
+  CHECK(j["t_grok"] == 400);
+  CHECK(j["key_frequencies"] == std::vector<int64_t>{4, 9});
+  std::string story = j["story"];
+  CHECK_THAT(story, Catch::Contains("Memorised the training set by step 100"));
+  CHECK_THAT(story, Catch::Contains("fell below chance at step 200 while test loss was still 9.0"));
+  CHECK_THAT(story, Catch::Contains("Generalised (test accuracy >= 99%) at step 400 using frequencies {4, 9}"));
+  CHECK_THAT(story, Catch::Contains("weight norm fell 17%"));
+}
+
+TEST_CASE("a run that never generalises says so, with nulls in JSON", "[story]") {
+  grok::PhaseInputs in;
+  in.p = 31;
+  in.steps = {0, 100, 200};
+  in.train_acc = {0.0, 1.0, 1.0};
+  in.test_acc = {0.0, 0.03, 0.04};
+  in.test_loss = {3.4, 15.0, 16.0};
+  in.total_norm = {10, 12, 13};
+  grok::Phases ph = grok::find_phases(in);
+  nlohmann::ordered_json j = grok::phases_json(in, ph);
+  CHECK(j["t_grok"].is_null());
+  CHECK(j["t_form"].is_null());
+  CHECK(j["t_clean"].is_null());
+  CHECK_THAT(j["story"].get<std::string>(), Catch::Contains("did not generalise within 200 steps"));
+}
