@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <string>
 
+#include "grok/grid.h"
 #include "grok/blas_info.h"
 #include "grok/model.h"
 #include "grok/optimizer.h"
@@ -29,7 +30,7 @@ double cpp_ms_per_step(int threads, int steps) {
   grok::Task task = grok::make_task(c.task, c.p, 0);
   grok::Split split = grok::make_split(task, c.frac_train, 0);
   at::Tensor idx = at::tensor(split.train, at::kLong);
-  at::Tensor pairs = at::stack({idx.div(c.p, "floor"), idx.remainder(c.p)}, 1);
+  at::Tensor pairs = grok::pairs_of(idx, c.p);
   std::vector<int64_t> y;
   for (int64_t i : split.train) y.push_back(task.labels[static_cast<size_t>(i)]);
   at::Tensor labels = at::tensor(y, at::kLong);

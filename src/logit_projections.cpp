@@ -4,6 +4,7 @@
 // instead of building [p^2, p] direction matrices we first sum L over the
 // pairs with the same s (H[s, c], a [p, p] table) and work with that: the
 // same numbers, p times less work.
+#include "grok/grid.h"
 #include "grok/logit_projections.h"
 
 #include <algorithm>
@@ -14,11 +15,6 @@
 
 namespace grok {
 namespace {
-
-at::Tensor grid_sums(int64_t p) {  // s(a, b) = (a + b) mod p over the grid, [p*p]
-  at::Tensor i = at::arange(p * p, at::kLong);
-  return (i.div(p, "floor") + i.remainder(p)).remainder(p);
-}
 
 // H[s, c] = sum of L[(a, b), c] over the pairs with (a + b) mod p = s.
 at::Tensor sum_table(const at::Tensor& L, int64_t p) {

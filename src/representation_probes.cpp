@@ -1,4 +1,5 @@
 // representation_probes.cpp — linear probes, PCA, RQI, clock/pizza measures, softmax collapse, efficiency.
+#include "grok/grid.h"
 #include "grok/representation_probes.h"
 
 #include <cmath>
@@ -53,8 +54,8 @@ double ridge_onehot_accuracy(const at::Tensor& X, const at::Tensor& labels, int6
 }
 
 at::Tensor fourier_targets(int64_t p, const std::vector<int64_t>& K) {
-  at::Tensor i = at::arange(p * p, at::kLong);
-  at::Tensor a = i.div(p, "floor").to(at::kDouble), b = i.remainder(p).to(at::kDouble);
+  at::Tensor ab = grid_pairs(p).to(at::kDouble);
+  at::Tensor a = ab.select(1, 0), b = ab.select(1, 1);
   std::vector<at::Tensor> cols;
   for (int64_t k : K) {
     const double w = 2.0 * M_PI * static_cast<double>(k) / static_cast<double>(p);

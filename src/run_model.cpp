@@ -1,4 +1,5 @@
 // run_model.cpp — rebuild a run's model from its file and evaluate it on the grid.
+#include "grok/grid.h"
 #include "grok/run_model.h"
 
 #include <cmath>
@@ -13,8 +14,7 @@ RunModel::RunModel(const std::string& run_path)
   train_rows_ = at::tensor(split.train, at::kLong);
   test_rows_ = at::tensor(split.test, at::kLong);
   valid_rows_ = labels_.ge(0).nonzero().squeeze(1);
-  at::Tensor i = at::arange(p() * p(), at::kLong);
-  grid_ = at::stack({i.div(p(), "floor"), i.remainder(p())}, 1);
+  grid_ = grid_pairs(p());
 }
 
 void RunModel::load_checkpoint(size_t index) {

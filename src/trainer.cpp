@@ -1,4 +1,5 @@
 // trainer.cpp — the training loop (see trainer.h for the step convention).
+#include "grok/grid.h"
 #include "grok/trainer.h"
 
 #include <ATen/Parallel.h>
@@ -20,10 +21,8 @@
 namespace grok {
 namespace {
 
-// [n] grid indices -> [n, 2] int64 (a, b) pairs.
 at::Tensor pairs_of(const std::vector<int64_t>& grid_index, int64_t p) {
-  at::Tensor i = at::tensor(grid_index, at::kLong);
-  return at::stack({i.div(p, "floor"), i.remainder(p)}, 1);
+  return grok::pairs_of(at::tensor(grid_index, at::kLong), p);
 }
 
 at::Tensor labels_of(const std::vector<int64_t>& grid_index, const Task& task) {
@@ -62,9 +61,7 @@ class Trainer {
         snapshots_(c_.steps, c_.activation_every, c_.activation_log, parse_step_list(c_.activation_steps)) {
     train_ = {pairs_of(split_.train, c_.p), labels_of(split_.train, task_)};
     test_ = {pairs_of(split_.test, c_.p), labels_of(split_.test, task_)};
-    std::vector<int64_t> all(static_cast<size_t>(task_.grid_size()));
-    for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int64_t>(i);
-    grid_ = pairs_of(all, c_.p);
+    grid_ = grid_pairs(c_.p);
     for (const auto& p : model_->parameters()) init_.push_back(p.value.detach().clone());
   }
 

@@ -1,6 +1,7 @@
 // test_model.cpp — TransformerLens names and shapes, hooks, fast forward vs textbook forward.
 #include <catch2/catch.hpp>
 
+#include "grok/grid.h"
 #include "grok/error.h"
 #include "grok/mlp.h"
 #include "grok/presets.h"
@@ -18,10 +19,7 @@ grok::Config small_transformer() {
   return c;
 }
 
-at::Tensor some_pairs(int64_t p) {
-  at::Tensor i = at::arange(p * p, at::kLong);
-  return at::stack({i.div(p, "floor"), i.remainder(p)}, 1);
-}
+at::Tensor some_pairs(int64_t p) { return grok::grid_pairs(p); }
 
 std::vector<int64_t> sizes(const at::Tensor& t) { return t.sizes().vec(); }
 

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "grok/grid.h"
 #include "grok/fourier.h"
 #include "grok/logit_projections.h"
 #include "grok/mlp.h"
@@ -19,18 +20,14 @@ const double kPi = 3.14159265358979323846;
 
 // Logits that compute (a + b) mod p with frequencies K: L = alpha * sum_k cos(w_k (a + b - c)).
 at::Tensor planted_logits(int64_t p, const std::vector<int64_t>& K, double alpha) {
-  at::Tensor i = at::arange(p * p, at::kLong);
-  at::Tensor s = (i.div(p, "floor") + i.remainder(p)).to(at::kDouble);
+  at::Tensor s = grok::grid_sums(p).to(at::kDouble);
   at::Tensor diff = s.unsqueeze(1) - at::arange(p, at::kDouble).unsqueeze(0);
   at::Tensor L = at::zeros({p * p, p}, at::kDouble);
   for (int64_t k : K) L += alpha * at::cos(diff * (2 * kPi * k / p));
   return L;
 }
 
-at::Tensor add_labels(int64_t p) {
-  at::Tensor i = at::arange(p * p, at::kLong);
-  return (i.div(p, "floor") + i.remainder(p)).remainder(p);
-}
+at::Tensor add_labels(int64_t p) { return grok::grid_sums(p); }
 
 }  // namespace
 
@@ -87,8 +84,7 @@ TEST_CASE("planted logits: the projections find exactly the planted frequencies"
   double one = grok::cross_entropy_on(grok::excluded_logits(L, p, {7}), labels, all);
   CHECK(one > own);
   // The projection of one frequency equals the explicit [p^2, p] formula.
-  at::Tensor i = at::arange(p * p, at::kLong);
-  at::Tensor s = (i.div(p, "floor") + i.remainder(p)).to(at::kDouble) * (2 * kPi * 7 / p);
+  at::Tensor s = grok::grid_sums(p).to(at::kDouble) * (2 * kPi * 7 / p);
   at::Tensor uc = at::cos(s) / at::cos(s).norm(), us = at::sin(s) / at::sin(s).norm();
   at::Tensor explicit_P = at::outer(uc, at::matmul(uc, L)) + at::outer(us, at::matmul(us, L));
   CHECK(at::allclose(grok::project_frequency(L, p, 7), explicit_P, 1e-9, 1e-9));
@@ -96,8 +92,8 @@ TEST_CASE("planted logits: the projections find exactly the planted frequencies"
 
 TEST_CASE("planted neurons: key frequencies are exactly the planted ones", "[fourier][planted]") {
   const int64_t p = 31;
-  at::Tensor i = at::arange(p * p, at::kLong);
-  at::Tensor a = i.div(p, "floor").to(at::kDouble), b = i.remainder(p).to(at::kDouble);
+  at::Tensor ab = grok::grid_pairs(p).to(at::kDouble);
+  at::Tensor a = ab.select(1, 0), b = ab.select(1, 1);
   std::vector<at::Tensor> neurons;
   const std::vector<int64_t> K{3, 7, 11};
   for (int64_t n = 0; n < 30; ++n) {
@@ -124,8 +120,7 @@ TEST_CASE("random weights: no key frequencies, low Gini", "[fourier]") {
   grok::Transformer m(c);
   at::NoGradGuard no_grad;
   grok::ActivationCache cache;
-  at::Tensor i = at::arange(31 * 31, at::kLong);
-  m.forward(at::stack({i.div(31, "floor"), i.remainder(31)}, 1), &cache);
+  m.forward(grok::grid_pairs(31), &cache);
   grok::NeuronFrequencies nf = grok::neuron_frequencies(cache.at("blocks.0.mlp.hook_post"), 31);
   CHECK(grok::key_frequencies(nf, 0.85).empty());
   at::Tensor norms = grok::fourier_norms(m.param("embed.W_E").slice(0, 0, 31));

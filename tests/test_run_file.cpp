@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "grok/grid.h"
 #include "grok/error.h"
 #include "grok/presets.h"
 #include "grok/run_file.h"
@@ -147,8 +148,7 @@ TEST_CASE("the run file holds config, split, labels, metrics, checkpoints and ac
   {
     at::NoGradGuard no_grad;
     for (auto& p : m.parameters()) p.value.copy_(r.checkpoint_param(4, p.name));
-    at::Tensor i = at::arange(17 * 17, at::kLong);
-    at::Tensor logits = m.forward(at::stack({i.div(17, "floor"), i.remainder(17)}, 1));
+    at::Tensor logits = m.forward(grok::grid_pairs(17));
     CHECK(at::allclose(r.activation(2, "logits").reshape({17 * 17, 17}), logits, 1e-5, 1e-6));
   }
 }
