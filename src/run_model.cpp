@@ -28,8 +28,11 @@ at::Tensor RunModel::grid_logits(ActivationCache* cache) {
 }
 
 std::string RunModel::neuron_hook() const {
-  if (config_.model == "mlp") return "mlp.hook_post";
-  return "blocks." + std::to_string(config_.n_layers - 1) + ".mlp.hook_post";
+  // x^2 turns a frequency-k wave into frequency 2k, so a quadratic model's
+  // neurons show their frequency before the activation, not after it.
+  const std::string site = config_.act == "quadratic" ? "mlp.hook_pre" : "mlp.hook_post";
+  if (config_.model == "mlp") return site;
+  return "blocks." + std::to_string(config_.n_layers - 1) + "." + site;
 }
 
 at::Tensor RunModel::number_embedding() const {

@@ -129,8 +129,9 @@ std::string tell_story(const PhaseInputs& in, const Phases& ph) {
     if (in.key_frequencies.empty() && in.fourier_note.empty()) s += " No key frequencies emerged.";
   }
   if (ph.t_form && ph.t_clean && ph.norm_drop_during_cleanup)
-    s += fmt::format(" During cleanup (steps {} to {}) the total weight norm fell {:.0f}%.", with_commas(*ph.t_form),
-                     with_commas(*ph.t_clean), 100 * *ph.norm_drop_during_cleanup);
+    s += fmt::format(" During cleanup (steps {} to {}) the total weight norm {} {:.0f}%.", with_commas(*ph.t_form),
+                     with_commas(*ph.t_clean), *ph.norm_drop_during_cleanup >= 0 ? "fell" : "rose",
+                     100 * std::abs(*ph.norm_drop_during_cleanup));
   return s + note;
 }
 

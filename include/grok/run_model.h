@@ -34,7 +34,8 @@ class RunModel {
 
   // The model on every pair of the grid: logits [p*p, p], and hooks if asked.
   at::Tensor grid_logits(ActivationCache* cache = nullptr);
-  // The hook the Fourier analysis calls N: the last MLP's post-activations.
+  // The hook the Fourier analysis calls N: the last MLP's post-activations
+  // (pre-activations for act = quadratic, whose square doubles frequencies).
   std::string neuron_hook() const;
   // The token embedding of the p number tokens, [p, d] (for one-hot MLPs the a-rows of W_in).
   at::Tensor number_embedding() const;
