@@ -200,7 +200,7 @@ void Dataset::write_raw(hid_t type, const void* data, size_t n) {
   if (n != element_count())
     throw Error("size mismatch writing " + name() + ": " + std::to_string(n) + " elements for " +
                 std::to_string(element_count()));
-  check_status(H5Dwrite(id(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "cannot write " + name());
+  check_status(H5Dwrite(id(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "cannot write " + name() + " (disk full?)");
 }
 
 void Dataset::read_raw(hid_t type, void* data, size_t n) const {
@@ -212,7 +212,7 @@ void Dataset::resize_rows(hsize_t rows) {
   Shape s = shape();
   if (s.empty()) throw Error("cannot resize scalar " + name());
   s[0] = rows;
-  check_status(H5Dset_extent(id(), s.data()), "cannot resize " + name());
+  check_status(H5Dset_extent(id(), s.data()), "cannot resize " + name() + " (disk full?)");
 }
 
 // Selects row `row` of a dataset with shape `s` (a hyperslab of thickness 1 on axis 0).
@@ -241,7 +241,7 @@ void Dataset::append_raw(hid_t type, const void* data, size_t n) {
   mem_shape[0] = 1;
   Handle mem_space = dataspace(mem_shape);
   check_status(H5Dwrite(id(), type, mem_space.id(), file_space.id(), H5P_DEFAULT, data),
-               "cannot append to " + name());
+               "cannot append to " + name() + " (disk full?)");
 }
 
 void Dataset::read_row_raw(hid_t type, hsize_t i, void* data) const {

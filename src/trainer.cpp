@@ -243,7 +243,17 @@ class Trainer {
 };
 
 TrainResult finish(Trainer& trainer, RunWriter& writer, const std::string& path) {
-  int64_t final_step = trainer.run(writer);
+  int64_t final_step = 0;
+  try {
+    final_step = trainer.run(writer);
+  } catch (...) {
+    // Disk full or similar: what was flushed stays readable; say so in the file if we still can.
+    try {
+      writer.finish("failed", -1);
+    } catch (...) {
+    }
+    throw;
+  }
   writer.finish(trainer.interrupted() ? "interrupted" : "complete", final_step);
   TrainResult result;
   result.path = path;
