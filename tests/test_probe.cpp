@@ -253,3 +253,47 @@ TEST_CASE("a run that never generalises says so, with nulls in JSON", "[story]")
   CHECK(j["t_clean"].is_null());
   CHECK_THAT(j["story"].get<std::string>(), Catch::Contains("did not generalise within 200 steps"));
 }
+
+#include <filesystem>
+
+#include "grok/fourier_analysis.h"
+#include "grok/probe_analysis.h"
+#include "grok/run_model.h"
+#include "grok/trainer.h"
+
+TEST_CASE("the analyses run on MLP runs and say when Fourier analysis does not apply", "[probes][run]") {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / "grokscope-tests";
+  fs::create_directories(dir);
+  grok::Config c = grok::load_preset("demo");
+  c.model = "mlp";
+  c.mlp_input = "onehot";
+  c.act = "quadratic";
+  c.p = 13;
+  c.d_mlp = 24;
+  c.steps = 30;
+  c.checkpoint_every = 10;
+  c.activation_log = 0;
+  c.threads = 1;
+  const std::string path = (dir / "mlp_probe.h5").string();
+  grok::train_new(c, path, "test", {}, true);
+  grok::RunModel run(path);
+  CHECK(run.neuron_hook() == "mlp.hook_pre");
+  grok::ProbeTable f = grok::analyse_fourier(run, {});
+  CHECK(f.steps == std::vector<int64_t>{0, 10, 20, 30});
+  CHECK(f.curve("cluster_size").values.sizes().vec() == std::vector<int64_t>{4, 6});
+  CHECK(f.curve("neuron_best_frequency").values.sizes().vec() == std::vector<int64_t>{4, 24});
+  CHECK(f.scalar_curve("restricted_loss_test").size() == 4);
+  grok::ProbeOptions o;
+  o.key_frequencies = {1, 2};
+  grok::ProbeTable pr = grok::analyse_probes(run, o);
+  CHECK(pr.curve("r2_targets").values.sizes().vec() == std::vector<int64_t>{4, 12});
+  CHECK(pr.scalar_curve("gradient_symmetricity")[0] == Approx(1.0));  // one-hot MLP reads a and b symmetrically
+
+  c.task = "mul";
+  grok::train_new(c, path, "test", {}, true);
+  grok::RunModel mul(path);
+  CHECK_THROWS_WITH(grok::analyse_fourier(mul, {}), Catch::Contains("applies to add, sub and rand"));
+  grok::ProbeTable mp = grok::analyse_probes(mul, {});
+  CHECK_THROWS(mp.curve("gradient_symmetricity"));  // clock/pizza measures do not apply to mul
+}
