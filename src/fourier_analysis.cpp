@@ -114,13 +114,13 @@ ProbeTable analyse_fourier(RunModel& run, const FourierOptions& o) {
     loss_train.push_back(cross_entropy_on(L, labels, run.train_rows()));
     loss_test.push_back(cross_entropy_on(L, labels, run.test_rows()));
     if (projections) {
-      at::Tensor Lr = restricted_logits(L, p, K), Le = excluded_logits(L, p, K);
-      r_test.push_back(cross_entropy_on(Lr, labels, run.test_rows()));
-      r_train.push_back(cross_entropy_on(Lr, labels, run.train_rows()));
-      r_all.push_back(cross_entropy_on(Lr, labels, run.valid_rows()));
-      x_train.push_back(cross_entropy_on(Le, labels, run.train_rows()));
+      LogitTable lt = logit_table(L, p);
+      r_test.push_back(restricted_loss(lt, K, labels, run.test_rows()));
+      r_train.push_back(restricted_loss(lt, K, labels, run.train_rows()));
+      r_all.push_back(restricted_loss(lt, K, labels, run.valid_rows()));
+      x_train.push_back(excluded_loss(lt, K, labels, run.train_rows()));
       std::vector<double> per_k;
-      for (int64_t k : K) per_k.push_back(cross_entropy_on(excluded_logits(L, p, {k}), labels, run.train_rows()));
+      for (int64_t k : K) per_k.push_back(excluded_loss(lt, {k}, labels, run.train_rows()));
       x_per_k.push_back(column(per_k));
       TrigFit fit = trig_fit(L, p, K);
       trig.push_back(column(fit.coefficient));

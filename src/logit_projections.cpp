@@ -49,6 +49,31 @@ at::Tensor sum_of_projections(const at::Tensor& L, int64_t p, const std::vector<
 
 at::Tensor project_frequency(const at::Tensor& L, int64_t p, int64_t k) { return sum_of_projections(L, p, {k}); }
 
+LogitTable logit_table(const at::Tensor& L, int64_t p) {
+  LogitTable t;
+  t.p = p;
+  t.L = L.to(at::kDouble);
+  t.s = grid_sums(p);
+  t.H = at::zeros({p, p}, at::kDouble).index_add_(0, t.s, t.L);
+  return t;
+}
+
+double restricted_loss(const LogitTable& t, const std::vector<int64_t>& K, const at::Tensor& labels,
+                       const at::Tensor& rows) {
+  at::Tensor T = projection_by_sum(t.H, t.p, K);  // [s, c]
+  // Bias correction: the grid mean of L - sum P_k L; every s occurs p times, so T's grid mean is T.mean(0).
+  at::Tensor correction = t.L.mean(0, true) - T.mean(0, true);
+  at::Tensor logits = T.index_select(0, t.s.index_select(0, rows)) + correction;
+  return at::nll_loss(at::log_softmax(logits, -1), labels.index_select(0, rows)).item<double>();
+}
+
+double excluded_loss(const LogitTable& t, const std::vector<int64_t>& K, const at::Tensor& labels,
+                     const at::Tensor& rows) {
+  at::Tensor T = projection_by_sum(t.H, t.p, K);
+  at::Tensor logits = t.L.index_select(0, rows) - T.index_select(0, t.s.index_select(0, rows));
+  return at::nll_loss(at::log_softmax(logits, -1), labels.index_select(0, rows)).item<double>();
+}
+
 at::Tensor restricted_logits(const at::Tensor& L, int64_t p, const std::vector<int64_t>& K) {
   at::Tensor kept = sum_of_projections(L, p, K);
   return kept + (L.to(at::kDouble) - kept).mean(0, true);

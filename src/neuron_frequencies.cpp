@@ -8,17 +8,31 @@
 namespace grok {
 
 NeuronFrequencies neuron_frequencies(const at::Tensor& N, int64_t p) {
-  at::Tensor centred = N.to(at::kDouble) - N.to(at::kDouble).mean(0, true);     // [p*p, M]
-  at::Tensor hat_sq = fourier_transform_2d(centred.reshape({p, p, -1})).pow(2);  // [p, p, M]
-  at::Tensor total = hat_sq.sum(at::IntArrayRef{0, 1}).clamp_min(1e-300);                       // [M]
-  const int64_t n_freq = n_frequencies(p);
-  at::Tensor frac = at::zeros({n_freq, N.size(1)}, at::kDouble);
-  for (int64_t k = 1; k <= n_freq; ++k) {
-    std::vector<int64_t> rows{0};
-    for (int64_t r : frequency_rows(p, k)) rows.push_back(r);
-    at::Tensor idx = at::tensor(rows, at::kLong);
-    frac[k - 1] = hat_sq.index_select(0, idx).index_select(1, idx).sum(at::IntArrayRef{0, 1}) / total;
-  }
+  // The 2-D transform B N B^T of every neuron at once, in float32 (the
+  // activations are float32; fractions need no more), as two plain matmuls:
+  // B over a, then B over b after swapping the two grid axes. The result is
+  // laid out [j, i, m]; frac_k is symmetric in i and j, so that is fine.
+  const int64_t M = N.size(1);
+  at::Tensor B = fourier_basis(p).to(at::kFloat);
+  at::Tensor centred = N.to(at::kFloat) - N.to(at::kFloat).mean(0, true);                       // [p*p, M]
+  at::Tensor over_a = at::matmul(B, centred.view({p, p * M})).view({p, p, M});                   // [i, b, m]
+  at::Tensor swapped = over_a.transpose(0, 1).contiguous().view({p, p * M});                      // [b, (i, m)]
+  at::Tensor hat_sq = at::matmul(B, swapped).view({p, p, M}).pow_(2);                             // [j, i, m]
+  // Sum the squared coefficients over blocks of rows and columns that share a
+  // frequency (group 0 = const, group k = rows 2k-1 and 2k).
+  std::vector<int64_t> group(static_cast<size_t>(p), 0);
+  for (int64_t k = 1; k <= n_frequencies(p); ++k)
+    for (int64_t r : frequency_rows(p, k)) group[static_cast<size_t>(r)] = k;
+  const int64_t G = n_frequencies(p) + 1;
+  at::Tensor g = at::tensor(group, at::kLong);
+  at::Tensor rows = at::zeros({G, p, M}, at::kFloat).index_add_(0, g, hat_sq);          // [G, i, m]
+  at::Tensor blocks = at::zeros({G, G, M}, at::kFloat).index_add_(1, g, rows).to(at::kDouble);  // [G, G, m]
+  at::Tensor total = blocks.sum(at::IntArrayRef{0, 1}).clamp_min(1e-300);                // [m]
+  // frac_k: the (const|k) x (const|k) blocks, i.e. (k,k) + (k,0) + (0,k) + (0,0).
+  at::Tensor k_idx = at::arange(1, G, at::kLong);
+  at::Tensor kk = blocks.index_select(0, k_idx).index_select(1, k_idx).diagonal(0, 0, 1).t();  // [K, m]
+  at::Tensor k0 = blocks.select(1, 0).index_select(0, k_idx), zk = blocks.select(0, 0).index_select(0, k_idx);
+  at::Tensor frac = (kk + k0 + zk + blocks[0][0]) / total;                                  // [K, m]
   auto [best_frac, best] = frac.max(0);
   return {frac, best + 1, best_frac};
 }

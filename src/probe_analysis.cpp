@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "grok/error.h"
 #include "grok/fourier_analysis.h"
 #include "grok/representation_probes.h"
 #include "grok/task.h"
@@ -17,6 +18,7 @@ at::Tensor column(const std::vector<double>& v) { return at::tensor(v, at::kDoub
 ProbeTable analyse_probes(RunModel& run, const ProbeOptions& o) {
   const Config& c = run.config();
   const int64_t p = c.p;
+  if (run.checkpoint_steps().empty()) throw InputError("the run has no checkpoints to probe");
   const std::string hook = o.hook.empty() ? run.neuron_hook() : o.hook;
   select_hooks(run.model(), hook);  // InputError for an unknown hook
   const std::vector<int64_t>& K = o.key_frequencies;

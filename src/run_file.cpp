@@ -366,7 +366,11 @@ h5::File open_run(const std::string& path) {
     try {
       return h5::File::open(path, h5::Mode::ReadSwmr);
     } catch (const h5::Error&) {
-      return h5::File::open(path, h5::Mode::ReadOnly);
+      try {
+        return h5::File::open(path, h5::Mode::ReadOnly);
+      } catch (const h5::Error&) {
+        throw InputError(path + " cannot be opened: truncated or damaged HDF5 file");
+      }
     }
   }();
   h5::Group root = f.root();

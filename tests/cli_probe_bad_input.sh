@@ -38,5 +38,19 @@ for spec in "mul 13" "add 12"; do
     echo "FAIL summary on $spec: $story"; failures=$((failures + 1))
   fi
 done
+
+# A truncated run file, and a run file without checkpoints.
+head -c 20000 "$dir/add12.h5" > "$dir/truncated.h5"
+expect_bad "truncated file"   summary "$dir/truncated.h5"
+cp "$dir/add12.h5" "$dir/nockpt.h5"
+/usr/bin/python3 - "$dir/nockpt.h5" <<'PY'
+import sys, h5py
+with h5py.File(sys.argv[1], "r+") as f:
+    for ds in [f["checkpoints/step"], *f["checkpoints/params"].values()]:
+        ds.resize(0, axis=0)
+    f["config"].attrs["task"] = "add"
+    import json; cfg = json.loads(f.attrs["config_json"]); cfg["p"] = 12; f.attrs["config_json"] = json.dumps(cfg)
+PY
+expect_bad "no checkpoints"   probes "$dir/nockpt.h5"
 echo "$((count - failures)) passed, $failures failed"
 [[ $failures -eq 0 ]]

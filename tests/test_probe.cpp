@@ -80,6 +80,13 @@ TEST_CASE("planted logits: the projections find exactly the planted frequencies"
   CHECK(grok::cross_entropy_on(grok::restricted_logits(L, p, K), labels, all) == Approx(own).epsilon(1e-9));
   // Without its frequencies the model knows nothing: chance or worse.
   CHECK(grok::cross_entropy_on(grok::excluded_logits(L, p, K), labels, all) >= std::log(31.0) - 1e-9);
+  // The row-wise losses from a prepared table agree with the full-grid tensors.
+  grok::LogitTable lt = grok::logit_table(L, p);
+  at::Tensor some = at::arange(0, p * p, 7, at::kLong);
+  CHECK(grok::restricted_loss(lt, {3, 7}, labels, some) ==
+        Approx(grok::cross_entropy_on(grok::restricted_logits(L, p, {3, 7}), labels, some)).epsilon(1e-12));
+  CHECK(grok::excluded_loss(lt, {11}, labels, some) ==
+        Approx(grok::cross_entropy_on(grok::excluded_logits(L, p, {11}), labels, some)).epsilon(1e-12));
   // Removing one frequency hurts, but less than removing all three.
   double one = grok::cross_entropy_on(grok::excluded_logits(L, p, {7}), labels, all);
   CHECK(one > own);

@@ -22,6 +22,23 @@ at::Tensor restricted_logits(const at::Tensor& L, int64_t p, const std::vector<i
 // Excluded logits: L - sum_{k in K} P_k L (no bias correction).
 at::Tensor excluded_logits(const at::Tensor& L, int64_t p, const std::vector<int64_t>& K);
 
+// L prepared once for many projections: float64 logits, the sums over pairs
+// with the same (a + b) mod p (H[s, c]) and each row's s.
+struct LogitTable {
+  int64_t p = 0;
+  at::Tensor L;  // [p*p, p] float64
+  at::Tensor H;  // [p, p] float64
+  at::Tensor s;  // [p*p] int64
+};
+LogitTable logit_table(const at::Tensor& L, int64_t p);
+
+// Cross-entropy on grid rows `rows` of the restricted / excluded logits,
+// computed on those rows only.
+double restricted_loss(const LogitTable& t, const std::vector<int64_t>& K, const at::Tensor& labels,
+                       const at::Tensor& rows);
+double excluded_loss(const LogitTable& t, const std::vector<int64_t>& K, const at::Tensor& labels,
+                     const at::Tensor& rows);
+
 // Mean float64 cross-entropy of logits [p*p, p] over the grid rows `rows`,
 // against `labels` [p*p] (int64).
 double cross_entropy_on(const at::Tensor& logits, const at::Tensor& labels, const at::Tensor& rows);
