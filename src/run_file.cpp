@@ -72,6 +72,27 @@ void write_config_attrs(h5::Group& g, const Config& c) {
   });
 }
 
+// Axis names of a parameter (after the checkpoint axis), from its
+// TransformerLens name: W_Q is [head, d_model, d_head], W_U [d_model, d_vocab_out], ...
+std::vector<std::string> param_axes(const std::string& name, size_t rank) {
+  static const std::vector<std::pair<std::string, std::vector<std::string>>> table = {
+      {"embed.W_E", {"d_vocab", "d_model"}},  {"pos_embed.W_pos", {"n_ctx", "d_model"}},
+      {"attn.W_Q", {"head", "d_model", "d_head"}}, {"attn.W_K", {"head", "d_model", "d_head"}},
+      {"attn.W_V", {"head", "d_model", "d_head"}}, {"attn.W_O", {"head", "d_head", "d_model"}},
+      {"attn.b_Q", {"head", "d_head"}},         {"attn.b_K", {"head", "d_head"}},
+      {"attn.b_V", {"head", "d_head"}},         {"attn.b_O", {"d_model"}},
+      {"mlp.W_in", {"d_model", "d_mlp"}},       {"mlp.b_in", {"d_mlp"}},
+      {"mlp.W_out", {"d_mlp", "d_model"}},      {"mlp.b_out", {"d_model"}},
+      {"unembed.W_U", {"d_model", "d_vocab_out"}}, {"unembed.b_U", {"d_vocab_out"}}};
+  for (const auto& [suffix, axes] : table)
+    if (name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+        axes.size() == rank)
+      return axes;
+  std::vector<std::string> generic;
+  for (size_t i = 0; i < rank; ++i) generic.push_back("axis_" + std::to_string(i + 1));
+  return generic;
+}
+
 // Number of leading rows whose step is <= last_step (steps are ascending).
 hsize_t rows_up_to(const h5::Dataset& steps, int64_t last_step) {
   std::vector<int64_t> s = steps.read<int64_t>();
@@ -165,10 +186,22 @@ RunWriter RunWriter::create(const std::string& path, const RunHeader& h) {
   // Checkpoints: every parameter gains one row per checkpoint.
   h5::Group ckpt = root.create_group("checkpoints");
   h5::Dataset cstep = step_scale(ckpt, "checkpoint");
+  // Every axis named by a scale in /checkpoints (xarray needs all or none);
+  // a name already used with another length gets the length appended.
+  auto axis_scale = [&](const std::string& axis, int64_t n) {
+    std::string name = axis;
+    if (ckpt.exists(name) && static_cast<int64_t>(ckpt.open_dataset(name).shape()[0]) != n)
+      name += "_" + std::to_string(n);
+    return index_scale(ckpt, name, n);
+  };
   auto add_rows = [&](h5::Group& g, const std::vector<NamedTensor>& tensors) {
     for (const auto& t : tensors) {
       h5::Dataset d = create_rows(g, t.name, t.value.sizes().vec(), static_cast<int>(c.gzip));
       d.attach_scale(cstep, 0);
+      std::string param = t.name.substr(0, t.name.find(".exp_avg")).substr(0, t.name.find(".momentum_buffer"));
+      std::vector<std::string> axes = param_axes(param, static_cast<size_t>(t.value.dim()));
+      for (size_t i = 0; i < axes.size(); ++i)
+        d.attach_scale(axis_scale(axes[i], t.value.size(static_cast<int64_t>(i))), static_cast<unsigned>(i + 1));
     }
   };
   h5::Group ckpt_params = ckpt.create_group("params");

@@ -4,6 +4,8 @@
 //   grok-probe fourier RUN.h5 [--json]     Fourier circuit measures at every checkpoint
 //   grok-probe norms   RUN.h5 [--json]     weight norms and distance from init over steps
 //   grok-probe probes  RUN.h5 [--json]     linear probes, PCA, RQI, clock/pizza, collapse, efficiency
+//   grok-probe inspect RUN.h5 [--json]     what the file holds, in human terms (fast)
+//   grok-probe report  RUN.h5 [-o FILE]    one offline HTML page with the story and interactive plots
 //
 // Results also go to RUN.probe.h5 (docs/probe-file.md). Exit 0 ok, 2 bad input, 1 runtime error.
 #include <boost/program_options.hpp>
@@ -11,10 +13,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "grok/error.h"
 #include "grok/fourier_analysis.h"
+#include "grok/inspect.h"
+#include "grok/report.h"
 #include "grok/probe_analysis.h"
 #include "grok/probe_file.h"
 #include "grok/story.h"
@@ -40,12 +46,14 @@ const char* kUsage =
     "            logit trig fit — at every checkpoint\n"
     "  norms     per-tensor and total weight norms and distance from init over steps\n"
     "  probes    linear probes (R^2 on test pairs), PCA of the embedding, RQI, gradient symmetricity,\n"
-    "            distance irrelevance, softmax collapse, efficiency — over checkpoints\n\n";
+    "            distance irrelevance, softmax collapse, efficiency — over checkpoints\n"
+    "  inspect   what the run file holds: task, model, steps, checkpoints, hooks, whether it grokked\n"
+    "  report    a self-contained HTML report (default RUN.report.html; -o to choose)\n\n";
 
 Args parse(int argc, char** argv) {
   po::options_description opts("Options", 100, 50);
   opts.add_options()("help,h", "print this help")("json", "print JSON instead of tables")(
-      "out,o", po::value<std::string>()->value_name("FILE"), "probe file to write (default: RUN.probe.h5)")(
+      "out,o", po::value<std::string>()->value_name("FILE"), "probe file to write (default: RUN.probe.h5; report: RUN.report.html)")(
       "tau", po::value<double>()->default_value(0.85), "neuron cluster threshold on frac_k")(
       "key-step", po::value<int64_t>()->default_value(-1), "checkpoint step for the key frequencies (-1 = last)")(
       "stride", po::value<int64_t>()->default_value(0),
@@ -238,15 +246,36 @@ int run_probes(const Args& a, grok::RunModel& run, const std::string& out) {
   return 0;
 }
 
+int run_inspect(const Args& a) {
+  grok::RunReader reader(a.run);
+  nlohmann::ordered_json facts = grok::inspect_run(reader, a.run);
+  std::cout << (a.json ? facts.dump(2) + "\n" : grok::format_inspection(facts));
+  return 0;
+}
+
+int run_report(const Args& a, grok::RunModel& run) {
+  std::filesystem::path p(a.run);
+  const std::string out = a.out.empty() ? (p.parent_path() / (p.stem().string() + ".report.html")).string() : a.out;
+  grok::ReportOptions o;
+  o.assets_dir = grok::default_report_assets();
+  o.tau = a.tau;
+  std::string html = grok::render_report(run, a.run, o);
+  std::ofstream file(out, std::ios::binary);
+  if (!(file << html)) throw grok::InputError("cannot write " + out);
+  std::cout << "report: " << out << fmt::format(" ({:.1f} MB)\n", static_cast<double>(html.size()) / 1e6);
+  return 0;
+}
+
 int run(int argc, char** argv) {
   Args a = parse(argc, argv);
   if (a.command == "help") {
     std::cout << a.out;
     return 0;
   }
-  const std::vector<std::string> commands{"summary", "fourier", "norms", "probes"};
+  const std::vector<std::string> commands{"summary", "fourier", "norms", "probes", "inspect", "report"};
   if (std::find(commands.begin(), commands.end(), a.command) == commands.end())
     throw grok::InputError(fmt::format("unknown command '{}' (grok-probe --help)", a.command));
+  if (a.command == "inspect") return run_inspect(a);
   grok::RunModel run(a.run);
   grok::Config threads;
   threads.threads = a.threads;
@@ -255,6 +284,7 @@ int run(int argc, char** argv) {
   if (a.command == "summary") return run_summary(a, run, out);
   if (a.command == "fourier") return run_fourier(a, run, out);
   if (a.command == "norms") return run_norms(a, run, out);
+  if (a.command == "report") return run_report(a, run);
   return run_probes(a, run, out);
 }
 
