@@ -94,6 +94,28 @@ ProbeTable analyse_probes(RunModel& run, const ProbeOptions& o) {
   return t;
 }
 
+PhaseInputs phase_inputs(const RunReader& r, int64_t p, const ProbeTable* fourier, const std::string& note) {
+  PhaseInputs in;
+  in.p = p;
+  in.steps = r.metric_steps();
+  in.train_acc = r.metric("train_acc");
+  in.test_acc = r.metric("test_acc");
+  in.test_loss = r.metric("test_loss");
+  for (double s : r.metric("total_sq_norm")) in.total_norm.push_back(std::sqrt(s));
+  in.fourier_note = note;
+  if (fourier) {
+    in.checkpoint_steps = fourier->steps;
+    in.key_frequencies = fourier->attrs["key_frequencies"].get<std::vector<int64_t>>();
+    in.checkpoint_test_loss = fourier->scalar_curve("test_loss");
+    in.checkpoint_train_loss = fourier->scalar_curve("train_loss");
+    if (fourier->attrs["projections_apply"].get<bool>()) {
+      in.restricted_test = fourier->scalar_curve("restricted_loss_test");
+      in.excluded_train = fourier->scalar_curve("excluded_loss_train");
+    }
+  }
+  return in;
+}
+
 ProbeTable analyse_norms(const RunReader& reader) {
   ProbeTable t;
   t.group = "norms";

@@ -159,24 +159,7 @@ std::string render_report(RunModel& run, const std::string& run_path, const Repo
   ProbeTable probes = analyse_probes(run, po);
 
   // Phases and story.
-  PhaseInputs in;
-  in.p = c.p;
-  in.steps = r.metric_steps();
-  in.train_acc = r.metric("train_acc");
-  in.test_acc = r.metric("test_acc");
-  in.test_loss = r.metric("test_loss");
-  for (double s : r.metric("total_sq_norm")) in.total_norm.push_back(std::sqrt(s));
-  in.fourier_note = fourier_note;
-  if (fourier) {
-    in.checkpoint_steps = fourier->steps;
-    in.key_frequencies = po.key_frequencies;
-    in.checkpoint_test_loss = fourier->scalar_curve("test_loss");
-    in.checkpoint_train_loss = fourier->scalar_curve("train_loss");
-    if (fourier->attrs["projections_apply"].get<bool>()) {
-      in.restricted_test = fourier->scalar_curve("restricted_loss_test");
-      in.excluded_train = fourier->scalar_curve("excluded_loss_train");
-    }
-  }
+  PhaseInputs in = phase_inputs(r, c.p, fourier ? &*fourier : nullptr, fourier_note);
   json phases = phases_json(in, find_phases(in));
   const int64_t last = in.steps.empty() ? 1 : in.steps.back();
   json bands = phase_layers(phases, last);

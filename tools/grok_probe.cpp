@@ -139,34 +139,11 @@ grok::FourierOptions fourier_options(const Args& a, size_t n_checkpoints, bool s
   return o;
 }
 
-grok::PhaseInputs phase_inputs(grok::RunModel& run, const grok::ProbeTable* fourier, const std::string& note) {
-  const grok::RunReader& r = run.reader();
-  grok::PhaseInputs in;
-  in.p = run.p();
-  in.steps = r.metric_steps();
-  in.train_acc = r.metric("train_acc");
-  in.test_acc = r.metric("test_acc");
-  in.test_loss = r.metric("test_loss");
-  for (double s : r.metric("total_sq_norm")) in.total_norm.push_back(std::sqrt(s));
-  in.fourier_note = note;
-  if (fourier) {
-    in.checkpoint_steps = fourier->steps;
-    in.key_frequencies = fourier->attrs["key_frequencies"].get<std::vector<int64_t>>();
-    in.checkpoint_test_loss = fourier->scalar_curve("test_loss");
-    in.checkpoint_train_loss = fourier->scalar_curve("train_loss");
-    if (fourier->attrs["projections_apply"].get<bool>()) {
-      in.restricted_test = fourier->scalar_curve("restricted_loss_test");
-      in.excluded_train = fourier->scalar_curve("excluded_loss_train");
-    }
-  }
-  return in;
-}
-
 int run_summary(const Args& a, grok::RunModel& run, const std::string& out) {
   std::string note = grok::fourier_not_applicable(run.config());
   std::optional<grok::ProbeTable> fourier;
   if (note.empty()) fourier = grok::analyse_fourier(run, fourier_options(a, run.checkpoint_steps().size(), true));
-  grok::PhaseInputs in = phase_inputs(run, fourier ? &*fourier : nullptr, note);
+  grok::PhaseInputs in = grok::phase_inputs(run.reader(), run.p(), fourier ? &*fourier : nullptr, note);
   grok::Phases ph = grok::find_phases(in);
   nlohmann::ordered_json j = grok::phases_json(in, ph);
   grok::write_probe_attrs(out, a.run, "phases", j);

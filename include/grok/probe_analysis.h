@@ -6,6 +6,7 @@
 
 #include "grok/probe_table.h"
 #include "grok/run_model.h"
+#include "grok/story.h"
 
 namespace grok {
 
@@ -23,6 +24,10 @@ struct ProbeOptions {
 // the answer's one-hot accuracy; PCA of the embedding; RQI; gradient
 // symmetricity and distance irrelevance; softmax collapse; efficiency.
 ProbeTable analyse_probes(RunModel& run, const ProbeOptions& options);
+
+// The curves the phases are read from: the run's metrics, plus the Fourier
+// curves when the analysis applied (`fourier` may be null; `note` says why not).
+PhaseInputs phase_inputs(const RunReader& reader, int64_t p, const ProbeTable* fourier, const std::string& note);
 
 // Per-tensor and total weight norms and distance from initialisation, at every
 // evaluated step (read from the run's metrics, where training logged them).
