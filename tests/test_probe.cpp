@@ -47,6 +47,7 @@ TEST_CASE("the Fourier basis is orthonormal for odd and even p", "[fourier]") {
 }
 
 TEST_CASE("Fourier norms split the squared norm by frequency, including p/2 for even p", "[fourier]") {
+  at::manual_seed(0);
   at::Tensor M = at::randn({30, 5}, at::kDouble);
   at::Tensor norms = grok::fourier_norms(M);
   REQUIRE(norms.size(0) == 15);
@@ -146,6 +147,7 @@ TEST_CASE("Gini and IPR on hand-worked vectors", "[sparsity]") {
 
 TEST_CASE("RQI: a planted linear embedding scores 1, the modular variant counts wrap-arounds", "[probes]") {
   const int64_t p = 17;
+  at::manual_seed(0);
   at::Tensor v = at::randn({1, 8}, at::kDouble);
   at::Tensor E = at::arange(p, at::kDouble).unsqueeze(1) * v;  // E_i = i * v
   CHECK(grok::rqi(E, 0.01, false) == Approx(1.0));
@@ -193,6 +195,7 @@ TEST_CASE("PCA of a circle embedding: two components of equal variance at its fr
 }
 
 TEST_CASE("ridge probes recover linear targets and fail on noise", "[probes]") {
+  at::manual_seed(0);
   at::Tensor X = at::randn({400, 6}, at::kDouble);
   at::Tensor Y = at::stack({X.select(1, 0) * 2 - X.select(1, 3), at::randn({400}, at::kDouble)}, 1);
   at::Tensor train = at::arange(0, 300, at::kLong), test = at::arange(300, 400, at::kLong);
