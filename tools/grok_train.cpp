@@ -109,8 +109,8 @@ int run(int argc, const char* const argv[]) {
     hooks.on_start = [&](const std::string& path, int64_t, int64_t n_params) {
       if (args.verbose) std::cerr << grok::describe(grok::blas_info()) << '\n';
       if (!args.quiet)
-        std::cerr << fmt::format("training preset {} ({} parameters, {} threads) -> {}\n", preset, n_params,
-                                 grok::resolved_threads(config), path);
+        std::cerr << fmt::format("training preset {} ({} parameters, {} thread{}) -> {}\n", preset, n_params,
+                                 grok::resolved_threads(config), grok::resolved_threads(config) == 1 ? "" : "s", path);
     };
     result = grok::train_new(config, out, args.command_line, hooks, args.force);
   }
