@@ -57,7 +57,7 @@ ProbeTable analyse_fourier(RunModel& run, const FourierOptions& o) {
   const Config& c = run.config();
   if (std::string why = fourier_not_applicable(c); !why.empty()) throw InputError(why);
   const bool projections = projections_not_applicable(c).empty();
-  const int64_t p = c.p, n_freq = n_frequencies(p);
+  const int64_t p = c.p;
   const std::vector<int64_t>& all_steps = run.checkpoint_steps();
   if (all_steps.empty()) throw InputError("the run has no checkpoints");
   const std::string hook = run.neuron_hook();
@@ -153,7 +153,6 @@ ProbeTable analyse_fourier(RunModel& run, const FourierOptions& o) {
     t.add("trig_fit_residual", column(fit_res), "||L - fit|| / ||L||");
     t.add("logit_projection_norm", at::stack(proj_norms), "||P_k L||^2 per frequency", {"frequency"});
   }
-  (void)n_freq;
   return t;
 }
 

@@ -73,7 +73,6 @@ Pca embedding_pca(const at::Tensor& E, int64_t n_components) {
   at::Tensor var = S.pow(2);
   const double total = std::max(var.sum().item<double>(), 1e-300);
   Pca pca;
-  const int64_t p = E.size(0);
   for (int64_t c = 0; c < std::min<int64_t>(n_components, S.size(0)); ++c) {
     pca.explained_variance_ratio.push_back(var[c].item<double>() / total);
     at::Tensor scores = (U.select(1, c) * S[c]).unsqueeze(1);  // [p, 1]: the component over tokens
@@ -82,7 +81,6 @@ Pca embedding_pca(const at::Tensor& E, int64_t n_components) {
     int64_t best = norms.argmax().item<int64_t>();
     pca.dominant_frequency.push_back(norms[best].item<double>() >= constant ? best + 1 : 0);
   }
-  (void)p;
   return pca;
 }
 

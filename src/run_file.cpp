@@ -62,13 +62,12 @@ h5::Dataset step_scale(h5::Group& g, const std::string& scale_name) {
 }
 
 void write_config_attrs(h5::Group& g, const Config& c) {
-  visit_fields(c, [&](const char*, const char* name, const auto& field, const char* help) {
+  visit_fields(c, [&](const char*, const char* name, const auto& field, const char*) {
     using T = std::decay_t<decltype(field)>;
     if constexpr (std::is_same_v<T, bool>)
       g.set_attr(name, static_cast<int64_t>(field));
     else
       g.set_attr(name, field);
-    (void)help;
   });
 }
 
