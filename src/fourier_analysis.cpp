@@ -53,32 +53,43 @@ std::vector<size_t> strided_checkpoints(size_t n, int64_t stride) {
   return out;
 }
 
-ProbeTable analyse_fourier(RunModel& run, const FourierOptions& o) {
+KeyFrequencies find_key_frequencies(RunModel& run, const FourierOptions& o) {
   const Config& c = run.config();
   if (std::string why = fourier_not_applicable(c); !why.empty()) throw InputError(why);
+  const std::vector<int64_t>& all_steps = run.checkpoint_steps();
+  if (all_steps.empty()) throw InputError("the run has no checkpoints");
+  const int64_t p = c.p;
+  const size_t key_index = o.key_step < 0 ? all_steps.size() - 1 : index_of_step(all_steps, o.key_step);
+  run.load_checkpoint(key_index);
+  ActivationCache cache;
+  at::Tensor logits = run.grid_logits(&cache);
+  NeuronFrequencies nf = neuron_frequencies(cache.at(run.neuron_hook()).reshape({p * p, -1}), p);
+  KeyFrequencies key;
+  key.frequencies = key_frequencies(nf, o.tau);
+  key.step = all_steps[key_index];
+  key.by_logit_projection = rank_by_logit_projection(logits, p);
+  key.by_logit_projection.resize(std::min<size_t>(key.by_logit_projection.size(), 10));
+  key.cluster_threshold = key_cluster_threshold(nf.frac.size(1));
+  return key;
+}
+
+ProbeTable analyse_fourier(RunModel& run, const FourierOptions& o) {
+  // Key frequencies at one checkpoint, then held fixed.
+  const KeyFrequencies key = find_key_frequencies(run, o);
+  const std::vector<int64_t>& K = key.frequencies;
+  const Config& c = run.config();
   const bool projections = projections_not_applicable(c).empty();
   const int64_t p = c.p;
   const std::vector<int64_t>& all_steps = run.checkpoint_steps();
-  if (all_steps.empty()) throw InputError("the run has no checkpoints");
   const std::string hook = run.neuron_hook();
-
-  // Key frequencies at one checkpoint, then held fixed.
-  const size_t key_index = o.key_step < 0 ? all_steps.size() - 1 : index_of_step(all_steps, o.key_step);
-  run.load_checkpoint(key_index);
-  ActivationCache key_cache;
-  at::Tensor key_logits = run.grid_logits(&key_cache);
-  NeuronFrequencies key_nf = neuron_frequencies(key_cache.at(hook).reshape({p * p, -1}), p);
-  const std::vector<int64_t> K = key_frequencies(key_nf, o.tau);
-  std::vector<int64_t> ranking = rank_by_logit_projection(key_logits, p);
-  ranking.resize(std::min<size_t>(ranking.size(), 10));
 
   ProbeTable t;
   t.group = "fourier";
   t.attrs["key_frequencies"] = K;
-  t.attrs["key_frequencies_step"] = all_steps[key_index];
-  t.attrs["frequencies_by_logit_projection"] = ranking;
+  t.attrs["key_frequencies_step"] = key.step;
+  t.attrs["frequencies_by_logit_projection"] = key.by_logit_projection;
   t.attrs["tau"] = o.tau;
-  t.attrs["key_cluster_threshold"] = key_cluster_threshold(key_nf.frac.size(1));
+  t.attrs["key_cluster_threshold"] = key.cluster_threshold;
   t.attrs["chance_loss"] = std::log(static_cast<double>(p));
   t.attrs["projections_apply"] = projections;
   if (!projections) t.attrs["projections_not_applicable"] = projections_not_applicable(c);

@@ -48,8 +48,6 @@ std::string html_escape(const std::string& s) {
   return out;
 }
 
-json axis(const std::string& title) { return {{"title", title}}; }
-
 // Long-form rows {step, series, value} for several curves over the same steps.
 json long_rows(const std::vector<int64_t>& steps, const std::vector<std::pair<std::string, std::vector<double>>>& series,
                bool positive_only) {
@@ -123,10 +121,6 @@ json heatmap(const std::string& title, const json& rows, const std::string& x, c
             {"tooltip", json::array({{{"field", x}}, {{"field", y}}, {{"field", "value"}}})}}}};
 }
 
-std::vector<double> column(const at::Tensor& t) {
-  at::Tensor c = t.to(at::kDouble).contiguous();
-  return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
-}
 
 }  // namespace
 

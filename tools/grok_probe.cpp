@@ -206,9 +206,7 @@ int run_probes(const Args& a, grok::RunModel& run, const std::string& out) {
   o.ridge_lambda = a.lambda;
   o.stride = a.stride > 0 ? a.stride : 1;
   if (grok::fourier_not_applicable(run.config()).empty()) {
-    grok::FourierOptions key = fourier_options(a, run.checkpoint_steps().size(), false);
-    key.stride = static_cast<int64_t>(run.checkpoint_steps().size());  // key frequencies only: first + last
-    o.key_frequencies = grok::analyse_fourier(run, key).attrs["key_frequencies"].get<std::vector<int64_t>>();
+    o.key_frequencies = grok::find_key_frequencies(run, fourier_options(a, run.checkpoint_steps().size(), false)).frequencies;
   }
   grok::ProbeTable t = grok::analyse_probes(run, o);
   grok::write_probe_table(out, a.run, t);

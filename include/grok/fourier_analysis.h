@@ -28,6 +28,15 @@ std::string projections_not_applicable(const Config& config);
 // Checkpoint indices analysed for a stride (first and last always included).
 std::vector<size_t> strided_checkpoints(size_t n, int64_t stride);
 
+// The key frequencies, from the checkpoint options.key_step (default the last).
+struct KeyFrequencies {
+  std::vector<int64_t> frequencies;         // 1-based, ascending
+  int64_t step = 0;                         // the checkpoint they came from
+  std::vector<int64_t> by_logit_projection; // top 10 frequencies by ||P_k L||^2, for comparison
+  int64_t cluster_threshold = 0;            // neurons a cluster needs to make its frequency key
+};
+KeyFrequencies find_key_frequencies(RunModel& run, const FourierOptions& options);
+
 ProbeTable analyse_fourier(RunModel& run, const FourierOptions& options);
 
 }  // namespace grok
