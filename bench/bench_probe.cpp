@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 
+#include "grok/allocator.h"
 #include "grok/fourier_analysis.h"
 #include "grok/optimizer.h"
 #include "grok/presets.h"
@@ -52,6 +53,7 @@ double seconds(F&& f) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  grok::retain_freed_memory();  // as grok-probe does
   at::set_num_threads(2);
   std::string path = argc > 1 ? argv[1] : synthetic_run(400);
   grok::RunModel run(path);

@@ -22,6 +22,11 @@ std::vector<int64_t> frequency_rows(int64_t p, int64_t k) {
   return {2 * k - 1, 2 * k};
 }
 
+at::Tensor row_frequencies(int64_t p) {
+  at::Tensor rows = at::arange(p, at::kLong);
+  return (rows + 1).div(2, "floor");  // row r belongs to frequency ceil(r / 2)
+}
+
 std::vector<std::string> fourier_row_names(int64_t p) {
   std::vector<std::string> names{"const"};
   for (int64_t k = 1; k <= n_frequencies(p); ++k) {
@@ -34,10 +39,8 @@ std::vector<std::string> fourier_row_names(int64_t p) {
 at::Tensor fourier_norms_per_column(const at::Tensor& M) {
   const int64_t p = M.size(0);
   at::Tensor rows_sq = at::matmul(fourier_basis(p), M.to(at::kDouble).reshape({p, -1})).pow(2);  // [p, d]
-  at::Tensor out = at::zeros({n_frequencies(p), rows_sq.size(1)}, at::kDouble);
-  for (int64_t k = 1; k <= n_frequencies(p); ++k)
-    for (int64_t r : frequency_rows(p, k)) out[k - 1] += rows_sq[r];
-  return out;
+  at::Tensor by_frequency = at::zeros({n_frequencies(p) + 1, rows_sq.size(1)}, at::kDouble);
+  return by_frequency.index_add_(0, row_frequencies(p), rows_sq).slice(0, 1);  // drop the constant row
 }
 
 at::Tensor fourier_norms(const at::Tensor& M) { return fourier_norms_per_column(M).sum(1); }

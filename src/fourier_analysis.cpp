@@ -122,10 +122,10 @@ ProbeTable analyse_fourier(RunModel& run, const FourierOptions& o) {
     double ipr_sum = 0;
     for (int64_t n = 0; n < per_neuron.size(1); ++n) ipr_sum += inverse_participation_ratio(to_vector(per_neuron.select(1, n)));
     ipr_mean.push_back(ipr_sum / static_cast<double>(per_neuron.size(1)));
-    loss_train.push_back(cross_entropy_on(L, labels, run.train_rows()));
-    loss_test.push_back(cross_entropy_on(L, labels, run.test_rows()));
+    LogitTable lt = logit_table(L, p);
+    loss_train.push_back(cross_entropy(lt, labels, run.train_rows()));
+    loss_test.push_back(cross_entropy(lt, labels, run.test_rows()));
     if (projections) {
-      LogitTable lt = logit_table(L, p);
       r_test.push_back(restricted_loss(lt, K, labels, run.test_rows()));
       r_train.push_back(restricted_loss(lt, K, labels, run.train_rows()));
       r_all.push_back(restricted_loss(lt, K, labels, run.valid_rows()));
@@ -133,11 +133,11 @@ ProbeTable analyse_fourier(RunModel& run, const FourierOptions& o) {
       std::vector<double> per_k;
       for (int64_t k : K) per_k.push_back(excluded_loss(lt, {k}, labels, run.train_rows()));
       x_per_k.push_back(column(per_k));
-      TrigFit fit = trig_fit(L, p, K);
+      TrigFit fit = trig_fit(lt, K);
       trig.push_back(column(fit.coefficient));
       fit_cos.push_back(fit.fit_cosine);
       fit_res.push_back(fit.residual);
-      proj_norms.push_back(logit_projection_norms(L, p));
+      proj_norms.push_back(logit_projection_norms(lt));
     }
   }
   t.add("embed_fourier_norm", at::stack(e_norms), "squared Fourier norm of W_E[:p] per frequency", {"frequency"});

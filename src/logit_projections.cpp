@@ -3,7 +3,8 @@
 // Everything here depends on the grid only through s = (a + b) mod p, so
 // instead of building [p^2, p] direction matrices we first sum L over the
 // pairs with the same s (H[s, c], a [p, p] table) and work with that: the
-// same numbers, p times less work.
+// same numbers, p times less work. The restricted logits depend on the pair
+// only through s as well, so their softmax is taken over p rows, not p^2.
 #include "grok/grid.h"
 #include "grok/logit_projections.h"
 
@@ -16,33 +17,44 @@
 namespace grok {
 namespace {
 
-// H[s, c] = sum of L[(a, b), c] over the pairs with (a + b) mod p = s.
-at::Tensor sum_table(const at::Tensor& L, int64_t p) {
-  return at::zeros({p, p}, at::kDouble).index_add_(0, grid_sums(p), L.to(at::kDouble));
+// The cos and sin profiles of every frequency over s, [n_freq, 2, p], each
+// scaled so that the grid vector u(a, b) = profile[s(a, b)] has unit norm
+// (p pairs share each s). The sin profile of k = p/2 (even p) is zero.
+at::Tensor sum_profiles(int64_t p) {
+  at::Tensor k = at::arange(1, n_frequencies(p) + 1, at::kDouble).unsqueeze(1);          // [F, 1]
+  at::Tensor angle = k * at::arange(p, at::kDouble).unsqueeze(0) * (2.0 * M_PI / static_cast<double>(p));  // [F, p]
+  at::Tensor u = at::stack({at::cos(angle), at::sin(angle)}, 1);                          // [F, 2, p]
+  at::Tensor grid_norm = u.norm(2, {2}, true) * std::sqrt(static_cast<double>(p));       // [F, 2, 1]
+  at::Tensor nonzero = grid_norm > 1e-9 * static_cast<double>(p);
+  return at::where(nonzero, u / grid_norm.clamp_min(1e-300), at::zeros_like(u));
 }
 
-// The cos and sin profiles of frequency k over s, each scaled so that the grid
-// vector u(a, b) = profile[s(a, b)] has unit norm (p pairs share each s).
-std::vector<at::Tensor> sum_profiles(int64_t p, int64_t k) {
-  at::Tensor s = at::arange(p, at::kDouble) * (2.0 * M_PI * static_cast<double>(k) / static_cast<double>(p));
-  std::vector<at::Tensor> out;
-  for (at::Tensor u : {at::cos(s), at::sin(s)}) {
-    double grid_norm = std::sqrt(static_cast<double>(p)) * u.norm().item<double>();
-    if (grid_norm > 1e-9 * static_cast<double>(p)) out.push_back(u / grid_norm);
-  }
-  return out;
+// The profiles of the frequencies in K, stacked: [2|K|, p].
+at::Tensor profiles_of(int64_t p, const std::vector<int64_t>& K) {
+  at::Tensor k_index = at::tensor(K, at::kLong) - 1;
+  return sum_profiles(p).index_select(0, k_index).reshape({-1, p});
 }
 
-// sum_{k in K} P_k L as a table over s: [p(s), p(c)].
+// sum_{k in K} P_k L as a table over s: [p(s), p(c)]. u^T L = u_s^T H.
 at::Tensor projection_by_sum(const at::Tensor& H, int64_t p, const std::vector<int64_t>& K) {
-  at::Tensor T = at::zeros({p, p}, at::kDouble);
-  for (int64_t k : K)
-    for (const at::Tensor& u : sum_profiles(p, k)) T += at::outer(u, at::matmul(u, H));  // u^T L = u_s^T H
-  return T;
+  if (K.empty()) return at::zeros({p, p}, at::kDouble);
+  at::Tensor U = profiles_of(p, K);  // [2|K|, p]
+  return at::matmul(U.t(), at::matmul(U, H));
+}
+
+// H[s, c] = sum of L[(a, b), c] over the pairs with (a + b) mod p = s.
+at::Tensor sum_table(const at::Tensor& L, const at::Tensor& s, int64_t p) {
+  return at::zeros({p, p}, at::kDouble).index_add_(0, s, L);
 }
 
 at::Tensor sum_of_projections(const at::Tensor& L, int64_t p, const std::vector<int64_t>& K) {
-  return projection_by_sum(sum_table(L, p), p, K).index_select(0, grid_sums(p));  // [p*p, p]
+  at::Tensor s = grid_sums(p);
+  return projection_by_sum(sum_table(L.to(at::kDouble), s, p), p, K).index_select(0, s);  // [p*p, p]
+}
+
+// Mean of -log_softmax(logits)[row, label] over rows, from logits already restricted to those rows.
+double mean_nll(const at::Tensor& logits, const at::Tensor& labels) {
+  return at::nll_loss(at::log_softmax(logits, -1), labels).item<double>();
 }
 
 }  // namespace
@@ -52,26 +64,34 @@ at::Tensor project_frequency(const at::Tensor& L, int64_t p, int64_t k) { return
 LogitTable logit_table(const at::Tensor& L, int64_t p) {
   LogitTable t;
   t.p = p;
-  t.L = L.to(at::kDouble);
+  t.L = L.to(at::kDouble).contiguous();
   t.s = grid_sums(p);
-  t.H = at::zeros({p, p}, at::kDouble).index_add_(0, t.s, t.L);
+  t.H = sum_table(t.L, t.s, p);
+  t.column_mean = t.H.sum(0) / static_cast<double>(p * p);
+  t.row_logsumexp = at::logsumexp(t.L, 1);
   return t;
+}
+
+double cross_entropy(const LogitTable& t, const at::Tensor& labels, const at::Tensor& rows) {
+  // -log softmax(L_r)[y_r] = logsumexp(L_r) - L_r[y_r], read from the flat table.
+  at::Tensor label_logit = t.L.view({-1}).index_select(0, rows * t.p + labels.index_select(0, rows));
+  return (t.row_logsumexp.index_select(0, rows) - label_logit).mean().item<double>();
 }
 
 double restricted_loss(const LogitTable& t, const std::vector<int64_t>& K, const at::Tensor& labels,
                        const at::Tensor& rows) {
   at::Tensor T = projection_by_sum(t.H, t.p, K);  // [s, c]
   // Bias correction: the grid mean of L - sum P_k L; every s occurs p times, so T's grid mean is T.mean(0).
-  at::Tensor correction = t.L.mean(0, true) - T.mean(0, true);
-  at::Tensor logits = T.index_select(0, t.s.index_select(0, rows)) + correction;
-  return at::nll_loss(at::log_softmax(logits, -1), labels.index_select(0, rows)).item<double>();
+  at::Tensor by_sum = at::log_softmax(T + (t.column_mean - T.mean(0)), 1);  // [s, c]: one row per value of s
+  at::Tensor picked = by_sum.view({-1}).index_select(0, t.s.index_select(0, rows) * t.p + labels.index_select(0, rows));
+  return -picked.mean().item<double>();
 }
 
 double excluded_loss(const LogitTable& t, const std::vector<int64_t>& K, const at::Tensor& labels,
                      const at::Tensor& rows) {
   at::Tensor T = projection_by_sum(t.H, t.p, K);
   at::Tensor logits = t.L.index_select(0, rows) - T.index_select(0, t.s.index_select(0, rows));
-  return at::nll_loss(at::log_softmax(logits, -1), labels.index_select(0, rows)).item<double>();
+  return mean_nll(logits, labels.index_select(0, rows));
 }
 
 at::Tensor restricted_logits(const at::Tensor& L, int64_t p, const std::vector<int64_t>& K) {
@@ -84,17 +104,15 @@ at::Tensor excluded_logits(const at::Tensor& L, int64_t p, const std::vector<int
 }
 
 double cross_entropy_on(const at::Tensor& logits, const at::Tensor& labels, const at::Tensor& rows) {
-  at::Tensor lp = at::log_softmax(logits.to(at::kDouble).index_select(0, rows), -1);
-  return at::nll_loss(lp, labels.index_select(0, rows)).item<double>();
+  return mean_nll(logits.to(at::kDouble).index_select(0, rows), labels.index_select(0, rows));
 }
 
-at::Tensor logit_projection_norms(const at::Tensor& L, int64_t p) {
-  at::Tensor H = sum_table(L, p);
-  at::Tensor out = at::zeros({n_frequencies(p)}, at::kDouble);
-  for (int64_t k = 1; k <= n_frequencies(p); ++k)
-    for (const at::Tensor& u : sum_profiles(p, k)) out[k - 1] += at::matmul(u, H).pow(2).sum();
-  return out;
+at::Tensor logit_projection_norms(const LogitTable& t) {
+  at::Tensor uH = at::matmul(sum_profiles(t.p), t.H);  // [F, 2, c]: u^T L for the cos and sin direction of each k
+  return uH.pow(2).sum(at::IntArrayRef{1, 2});         // [F]
 }
+
+at::Tensor logit_projection_norms(const at::Tensor& L, int64_t p) { return logit_projection_norms(logit_table(L, p)); }
 
 std::vector<int64_t> rank_by_logit_projection(const at::Tensor& L, int64_t p) {
   at::Tensor norms = logit_projection_norms(L, p);
@@ -106,27 +124,33 @@ std::vector<int64_t> rank_by_logit_projection(const at::Tensor& L, int64_t p) {
   return order;
 }
 
-TrigFit trig_fit(const at::Tensor& L, int64_t p, const std::vector<int64_t>& K) {
-  at::Tensor Lc = L.to(at::kDouble) - L.to(at::kDouble).mean(1, true);  // [p*p, p]
-  const double norm = std::max(Lc.norm().item<double>(), 1e-300);
-  // G[r] = sum of Lc over the (a, b, c) with (a + b - c) mod p = r: Chat_k depends on r only.
-  at::Tensor r = (grid_sums(p).unsqueeze(1) - at::arange(p, at::kLong).unsqueeze(0)).remainder(p);  // [p*p, p]
-  at::Tensor G = at::zeros({p}, at::kDouble).index_add_(0, r.reshape({-1}), Lc.reshape({-1}));
+TrigFit trig_fit(const LogitTable& t, const std::vector<int64_t>& K) {
+  const int64_t p = t.p;
+  // L' = L centred per row. Summed over the pairs with the same s, that is H
+  // centred per row; and ||L'||^2 = ||L||^2 - p * sum of the squared row means.
+  at::Tensor Hc = t.H - t.H.mean(1, true);                                              // [s, c]
+  const double norm_sq = t.L.pow(2).sum().item<double>() - static_cast<double>(p) * t.L.mean(1).pow(2).sum().item<double>();
+  const double norm = std::max(std::sqrt(std::max(norm_sq, 0.0)), 1e-300);
+  // G[r] = sum of L' over the (a, b, c) with (a + b - c) mod p = r: Chat_k depends on r only.
+  at::Tensor r = (at::arange(p, at::kLong).unsqueeze(1) - at::arange(p, at::kLong).unsqueeze(0)).remainder(p);  // [s, c]
+  at::Tensor G = at::zeros({p}, at::kDouble).index_add_(0, r.reshape({-1}), Hc.reshape({-1}));
+  // ||Chat_k||^2 over [p^2, p] before normalising: each residue r occurs p^2 times.
+  at::Tensor k = at::arange(1, n_frequencies(p) + 1, at::kDouble).unsqueeze(1);
+  at::Tensor profile = at::cos(k * at::arange(p, at::kDouble).unsqueeze(0) * (2.0 * M_PI / static_cast<double>(p)));  // [F, r]
+  at::Tensor C = at::matmul(profile, G) / (profile.norm(2, {1}) * static_cast<double>(p));  // [F]
   TrigFit fit;
+  fit.coefficient.assign(C.data_ptr<double>(), C.data_ptr<double>() + C.numel());
   double kept_sq = 0;
-  for (int64_t k = 1; k <= n_frequencies(p); ++k) {
-    at::Tensor profile = at::cos(at::arange(p, at::kDouble) * (2.0 * M_PI * static_cast<double>(k) / p));
-    // ||Chat_k||^2 over [p^2, p]: each residue r occurs p^2 times.
-    double chat_norm = static_cast<double>(p) * profile.norm().item<double>();
-    double c = at::dot(G, profile).item<double>() / chat_norm;
-    fit.coefficient.push_back(c);
-    fit.cosine.push_back(c / norm);
-    if (std::find(K.begin(), K.end(), k) != K.end()) kept_sq += c * c;
+  for (size_t i = 0; i < fit.coefficient.size(); ++i) {
+    fit.cosine.push_back(fit.coefficient[i] / norm);
+    if (std::find(K.begin(), K.end(), static_cast<int64_t>(i) + 1) != K.end()) kept_sq += fit.coefficient[i] * fit.coefficient[i];
   }
   // The Chat_k are orthonormal, so the fit's norm and residual follow from the C_k.
   fit.fit_cosine = std::sqrt(kept_sq) / norm;
   fit.residual = std::sqrt(std::max(0.0, 1.0 - kept_sq / (norm * norm)));
   return fit;
 }
+
+TrigFit trig_fit(const at::Tensor& L, int64_t p, const std::vector<int64_t>& K) { return trig_fit(logit_table(L, p), K); }
 
 }  // namespace grok

@@ -86,61 +86,94 @@ at::Tensor Transformer::mlp(const Block& blk, const at::Tensor& x, int64_t layer
   return out;
 }
 
+Transformer::LastQueryAttention Transformer::attend_by_table(const Block& blk, const at::Tensor& tok) const {
+  const int64_t B = tok.size(0), n = n_ctx_, H = blk.W_Q.size(0), last = n - 1;
+  const double scale = 1.0 / std::sqrt(static_cast<double>(config_.d_head));
+  LastQueryAttention att;
+  at::Tensor q = project(W_E.select(0, p_) + W_pos.select(0, last), blk.W_Q, blk.b_Q);  // [H, d]: one query, '='
+  at::Tensor k_tok = project(W_E, blk.W_K, at::Tensor()), k_pos = project(W_pos, blk.W_K, blk.b_K);  // [V|n, H, d]
+  at::Tensor v_tok = project(W_E, blk.W_V, at::Tensor()), v_pos = project(W_pos, blk.W_V, blk.b_V);
+  std::vector<at::Tensor> scores, values;  // per key position: [B, H], [B, H, d]
+  for (int64_t pos = 0; pos < n; ++pos) {
+    at::Tensor token = tok.select(1, pos);                                           // [B]
+    at::Tensor score_table = ((k_tok + k_pos[pos]) * q).sum(-1) * scale;             // [V, H]
+    scores.push_back(score_table.index_select(0, token));
+    values.push_back((v_tok + v_pos[pos]).index_select(0, token));                  // [B, H, d]
+  }
+  att.scores = at::stack(scores, 2);                                                 // [B, H, n]
+  att.pattern = at::softmax(att.scores, -1);
+  att.z = att.pattern.select(2, 0).unsqueeze(-1) * values[0];                        // [B, H, d]
+  for (int64_t pos = 1; pos < n; ++pos) att.z = att.z + att.pattern.select(2, pos).unsqueeze(-1) * values[static_cast<size_t>(pos)];
+  att.q = q.expand({B, H, -1});
+  att.k = (k_tok[p_] + k_pos[last]).expand({B, H, -1});
+  att.v = (v_tok[p_] + v_pos[last]).expand({B, H, -1});
+  return att;
+}
+
 at::Tensor Transformer::forward(const at::Tensor& pairs, ActivationCache* cache) const {
   const at::Tensor tok = tokens(pairs);  // [B, n]
   const int64_t B = tok.size(0), n = n_ctx_;
   const int64_t L = static_cast<int64_t>(blocks_.size());
   const double scale = 1.0 / std::sqrt(static_cast<double>(config_.d_head));
   const at::Tensor flat_tok = tok.reshape({-1});
-  at::Tensor embed = W_E.index_select(0, flat_tok).view({B, n, -1});  // [B, n, D]
-  at::Tensor x = embed + W_pos;                                         // [B, n, D]
-  hook(cache, "hook_embed", embed.select(1, -1));
+  // The last position always holds '=': its embedding is one row.
+  const at::Tensor last_embed = W_E.select(0, p_).expand({B, -1});                  // [B, D]
+  hook(cache, "hook_embed", last_embed);
   hook(cache, "hook_pos_embed", W_pos.select(0, -1).expand({B, -1}));
+  // The residual stream at every position, needed only if a layer follows layer 0.
+  at::Tensor x = L > 1 ? W_E.index_select(0, flat_tok).view({B, n, -1}) + W_pos : at::Tensor();  // [B, n, D]
 
   for (int64_t l = 0; l < L; ++l) {
     const Block& blk = blocks_[static_cast<size_t>(l)];
     const bool last_layer = l == L - 1;
-    // Keys/values at every position: for layer 0 the residual stream is
-    // W_E[token] + W_pos[position], so look them up from per-token tables.
-    auto qkv = [&](const at::Tensor& W, const at::Tensor& b) {  // -> [B, n, H, d]
-      if (l > 0) return project(x, W, b);
-      at::Tensor by_token = project(W_E, W, at::Tensor());  // [V, H, d]
-      at::Tensor by_pos = project(W_pos, W, b);              // [n, H, d]
-      return by_token.index_select(0, flat_tok).view({B, n, W.size(0), W.size(2)}) + by_pos;
-    };
-    at::Tensor k = qkv(blk.W_K, blk.b_K).transpose(1, 2);  // [B, H, n, d]
-    at::Tensor v = qkv(blk.W_V, blk.b_V).transpose(1, 2);  // [B, H, n, d]
-    at::Tensor x_last = x.select(1, -1);                   // [B, D]
+    at::Tensor x_last = l == 0 ? last_embed + W_pos.select(0, n - 1) : x.select(1, -1);  // [B, D]
     hook(cache, block_name(l, "hook_resid_pre"), x_last);
-    at::Tensor q, scores, pattern, z, a_out;
-    if (last_layer) {
-      // Only the last query position matters: attention over n keys is a
-      // weighted sum, done with broadcasting instead of tiny matmuls.
-      q = l == 0 ? project(W_E.select(0, p_) + W_pos.select(0, n - 1), blk.W_Q, blk.b_Q).expand({B, -1, -1})
-                 : project(x_last, blk.W_Q, blk.b_Q);                          // [B, H, d]
-      scores = (q.unsqueeze(2) * k).sum(-1) * scale;                          // [B, H, n]
-      pattern = at::softmax(scores, -1);                                       // [B, H, n]
-      z = (pattern.unsqueeze(-1) * v).sum(2);                                  // [B, H, d]
+    at::Tensor q, k, v, scores, pattern, z, a_out;
+    if (l == 0 && last_layer) {
+      LastQueryAttention att = attend_by_table(blk, tok);
+      q = att.q, k = att.k, v = att.v, scores = att.scores, pattern = att.pattern, z = att.z;  // [B, H, d|n]
       a_out = attn_out(blk, z);                                                // [B, D]
       x = x_last + a_out;
     } else {
-      q = qkv(blk.W_Q, blk.b_Q).transpose(1, 2);                               // [B, H, n, d]
-      at::Tensor mask = at::ones({n, n}, at::kBool).triu(1);
-      scores = at::matmul(q, k.transpose(-1, -2)).mul(scale).masked_fill(mask, -INFINITY);  // [B, H, n, n]
-      pattern = at::softmax(scores, -1);
-      z = at::matmul(pattern, v).transpose(1, 2);                              // [B, n, H, d]
-      a_out = attn_out(blk, z);                                                // [B, n, D]
-      x = x + a_out;
-      a_out = a_out.select(1, -1);
-      q = q.select(2, -1);
-      scores = scores.select(2, -1);
-      pattern = pattern.select(2, -1);
-      z = z.select(1, -1);
+      // Keys/values at every position: for layer 0 the residual stream is
+      // W_E[token] + W_pos[position], so look them up from per-token tables.
+      auto qkv = [&](const at::Tensor& W, const at::Tensor& b) {  // -> [B, n, H, d]
+        if (l > 0) return project(x, W, b);
+        at::Tensor by_token = project(W_E, W, at::Tensor());  // [V, H, d]
+        at::Tensor by_pos = project(W_pos, W, b);              // [n, H, d]
+        return by_token.index_select(0, flat_tok).view({B, n, W.size(0), W.size(2)}) + by_pos;
+      };
+      at::Tensor k_all = qkv(blk.W_K, blk.b_K).transpose(1, 2);  // [B, H, n, d]
+      at::Tensor v_all = qkv(blk.W_V, blk.b_V).transpose(1, 2);  // [B, H, n, d]
+      k = k_all.select(2, -1), v = v_all.select(2, -1);
+      if (last_layer) {
+        // Only the last query position matters: attention over n keys is a
+        // weighted sum, done with broadcasting instead of tiny matmuls.
+        q = project(x_last, blk.W_Q, blk.b_Q);                                   // [B, H, d]
+        scores = (q.unsqueeze(2) * k_all).sum(-1) * scale;                       // [B, H, n]
+        pattern = at::softmax(scores, -1);                                       // [B, H, n]
+        z = (pattern.unsqueeze(-1) * v_all).sum(2);                              // [B, H, d]
+        a_out = attn_out(blk, z);                                                // [B, D]
+        x = x_last + a_out;
+      } else {
+        at::Tensor q_all = qkv(blk.W_Q, blk.b_Q).transpose(1, 2);                // [B, H, n, d]
+        at::Tensor mask = at::ones({n, n}, at::kBool).triu(1);
+        at::Tensor scores_all = at::matmul(q_all, k_all.transpose(-1, -2)).mul(scale).masked_fill(mask, -INFINITY);  // [B, H, n, n]
+        at::Tensor pattern_all = at::softmax(scores_all, -1);
+        at::Tensor z_all = at::matmul(pattern_all, v_all).transpose(1, 2);       // [B, n, H, d]
+        at::Tensor out_all = attn_out(blk, z_all);                                // [B, n, D]
+        x = x + out_all;
+        a_out = out_all.select(1, -1);
+        q = q_all.select(2, -1);
+        scores = scores_all.select(2, -1);
+        pattern = pattern_all.select(2, -1);
+        z = z_all.select(1, -1);
+      }
     }
     if (cache) {
       hook(cache, block_name(l, "attn.hook_q"), q);
-      hook(cache, block_name(l, "attn.hook_k"), k.select(2, -1));
-      hook(cache, block_name(l, "attn.hook_v"), v.select(2, -1));
+      hook(cache, block_name(l, "attn.hook_k"), k);
+      hook(cache, block_name(l, "attn.hook_v"), v);
       hook(cache, block_name(l, "attn.hook_attn_scores"), scores);
       hook(cache, block_name(l, "attn.hook_pattern"), pattern);
       hook(cache, block_name(l, "attn.hook_z"), z);

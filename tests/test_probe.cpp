@@ -60,6 +60,36 @@ TEST_CASE("Fourier norms split the squared norm by frequency, including p/2 for 
   CHECK(n[3].item<double>() / n.sum().item<double>() == Approx(1.0).epsilon(1e-9));
 }
 
+TEST_CASE("table-based logit measures match their [p^2, p] definitions on random logits", "[fourier]") {
+  // The fast paths sum L over pairs with the same a + b first; check them
+  // against the definitions written out over the full grid, for odd and even p.
+  for (int64_t p : {30, 31}) {
+    at::manual_seed(5);
+    at::Tensor L = at::randn({p * p, p}, at::kDouble) * 3.0 + at::randn({p * p, 1}, at::kDouble);
+    at::Tensor labels = add_labels(p);
+    at::Tensor rows = at::arange(0, p * p, 3, at::kLong);
+    grok::LogitTable lt = grok::logit_table(L, p);
+    INFO("p = " << p);
+    CHECK(grok::cross_entropy(lt, labels, rows) == Approx(grok::cross_entropy_on(L, labels, rows)).epsilon(1e-12));
+    CHECK(grok::restricted_loss(lt, {2, 5}, labels, rows) ==
+          Approx(grok::cross_entropy_on(grok::restricted_logits(L, p, {2, 5}), labels, rows)).epsilon(1e-12));
+    // ||P_k L||^2, including k = p/2 for even p (a cos direction only).
+    at::Tensor norms = grok::logit_projection_norms(lt);
+    for (int64_t k : {int64_t{1}, int64_t{4}, p / 2})
+      CHECK(norms[k - 1].item<double>() == Approx(grok::project_frequency(L, p, k).pow(2).sum().item<double>()).epsilon(1e-10));
+    // C_k = <L', Chat_k>, with Chat_k = cos(w_k (a + b - c)) unit-normalised over [p^2, p].
+    at::Tensor Lc = L - L.mean(1, true);
+    at::Tensor r = (grok::grid_sums(p).unsqueeze(1) - at::arange(p, at::kLong).unsqueeze(0)).to(at::kDouble);
+    grok::TrigFit fit = grok::trig_fit(lt, {3});
+    for (int64_t k : {int64_t{1}, int64_t{3}, p / 2}) {
+      at::Tensor chat = at::cos(r * (2 * kPi * k / p));
+      double expected = (Lc * chat).sum().item<double>() / chat.norm().item<double>();
+      CHECK(fit.coefficient[static_cast<size_t>(k - 1)] == Approx(expected).epsilon(1e-10));
+    }
+    CHECK(fit.fit_cosine == Approx(std::abs(fit.coefficient[2]) / Lc.norm().item<double>()).epsilon(1e-10));
+  }
+}
+
 TEST_CASE("planted logits: the projections find exactly the planted frequencies", "[fourier][planted]") {
   const int64_t p = 31;
   const std::vector<int64_t> K{3, 7, 11};
@@ -120,6 +150,29 @@ TEST_CASE("planted neurons: key frequencies are exactly the planted ones", "[fou
   CHECK(sizes[10] == 10);
   CHECK(grok::key_cluster_threshold(512) == 6);
   CHECK(grok::key_cluster_threshold(30) == 2);
+}
+
+TEST_CASE("neuron frequency fractions match the definition, odd and even p", "[fourier]") {
+  // The fast path computes only the blocks it needs and the total by Parseval;
+  // here: the full float64 transform of the centred activations, summed by hand.
+  for (int64_t p : {30, 31}) {
+    at::manual_seed(11);
+    at::Tensor N = at::relu(at::randn({p * p, 7}, at::kFloat)) + 0.5;  // a nonzero mean, as relu neurons have
+    N.select(1, 6).fill_(1.25);                                         // a constant (dead) neuron
+    grok::NeuronFrequencies nf = grok::neuron_frequencies(N, p);
+    at::Tensor centred = N.to(at::kDouble) - N.to(at::kDouble).mean(0, true);
+    at::Tensor hat_sq = grok::fourier_transform_2d(centred.view({p, p, 7})).pow(2);  // [i, j, m]
+    for (int64_t k = 1; k <= grok::n_frequencies(p); ++k) {
+      std::vector<int64_t> rows{0};
+      for (int64_t r : grok::frequency_rows(p, k)) rows.push_back(r);
+      at::Tensor idx = at::tensor(rows, at::kLong);
+      at::Tensor block = hat_sq.index_select(0, idx).index_select(1, idx).sum(at::IntArrayRef{0, 1});  // [m]
+      at::Tensor expected = block.slice(0, 0, 6) / hat_sq.sum(at::IntArrayRef{0, 1}).slice(0, 0, 6);
+      INFO("p = " << p << ", k = " << k);
+      CHECK(at::allclose(nf.frac[k - 1].slice(0, 0, 6), expected, 1e-4, 1e-5));
+    }
+    CHECK(nf.frac.select(1, 6).abs().max().item<double>() == 0.0);  // a constant neuron has no frequency
+  }
 }
 
 TEST_CASE("random weights: no key frequencies, low Gini", "[fourier]") {

@@ -17,6 +17,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "grok/allocator.h"
 #include "grok/error.h"
 #include "grok/fourier_analysis.h"
 #include "grok/inspect.h"
@@ -266,6 +267,7 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  grok::retain_freed_memory();
   try {
     return run(argc, argv);
   } catch (const grok::InputError& e) {

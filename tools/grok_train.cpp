@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "grok/allocator.h"
 #include "grok/blas_info.h"
 #include "grok/error.h"
 #include "grok/h5.h"
@@ -131,6 +132,7 @@ int run(int argc, const char* const argv[]) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  grok::retain_freed_memory();
   try {
     return run(argc, argv);
   } catch (const grok::InputError& e) {

@@ -23,6 +23,9 @@ at::Tensor fourier_basis(int64_t p);
 // Rows of B that belong to frequency k (1-based): {2k-1, 2k}, or {2k-1} for k = p/2, p even.
 std::vector<int64_t> frequency_rows(int64_t p, int64_t k);
 
+// The frequency of each row of B: [p] int64, 0 for the constant row, k for rows 2k-1 and 2k.
+at::Tensor row_frequencies(int64_t p);
+
 // "const", "cos 1", "sin 1", ... — one name per row of B.
 std::vector<std::string> fourier_row_names(int64_t p);
 

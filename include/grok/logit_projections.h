@@ -22,15 +22,21 @@ at::Tensor restricted_logits(const at::Tensor& L, int64_t p, const std::vector<i
 // Excluded logits: L - sum_{k in K} P_k L (no bias correction).
 at::Tensor excluded_logits(const at::Tensor& L, int64_t p, const std::vector<int64_t>& K);
 
-// L prepared once for many projections: float64 logits, the sums over pairs
-// with the same (a + b) mod p (H[s, c]) and each row's s.
+// L prepared once for many projections and losses: float64 logits, the sums
+// over pairs with the same (a + b) mod p (H[s, c]), each row's s, the grid mean
+// of each column and each row's logsumexp.
 struct LogitTable {
   int64_t p = 0;
-  at::Tensor L;  // [p*p, p] float64
-  at::Tensor H;  // [p, p] float64
-  at::Tensor s;  // [p*p] int64
+  at::Tensor L;              // [p*p, p] float64
+  at::Tensor H;              // [p, p] float64
+  at::Tensor s;              // [p*p] int64
+  at::Tensor column_mean;    // [p] float64
+  at::Tensor row_logsumexp;  // [p*p] float64
 };
 LogitTable logit_table(const at::Tensor& L, int64_t p);
+
+// Cross-entropy of L itself on grid rows `rows` (labels [p*p] int64).
+double cross_entropy(const LogitTable& t, const at::Tensor& labels, const at::Tensor& rows);
 
 // Cross-entropy on grid rows `rows` of the restricted / excluded logits,
 // computed on those rows only.
@@ -44,6 +50,7 @@ double excluded_loss(const LogitTable& t, const std::vector<int64_t>& K, const a
 double cross_entropy_on(const at::Tensor& logits, const at::Tensor& labels, const at::Tensor& rows);
 
 // ||P_k L||^2 for k = 1..floor(p/2), [n_freq].
+at::Tensor logit_projection_norms(const LogitTable& t);
 at::Tensor logit_projection_norms(const at::Tensor& L, int64_t p);
 
 // Frequencies ordered by ||P_k L||^2, largest first (1-based).
@@ -58,6 +65,7 @@ struct TrigFit {
   double fit_cosine = 0;            // cos(L', sum_{k in K} C_k Chat_k) = sqrt(sum_{k in K} C_k^2) / ||L'||
   double residual = 0;              // ||L' - sum_{k in K} C_k Chat_k|| / ||L'||
 };
+TrigFit trig_fit(const LogitTable& t, const std::vector<int64_t>& K);
 TrigFit trig_fit(const at::Tensor& L, int64_t p, const std::vector<int64_t>& K);
 
 }  // namespace grok

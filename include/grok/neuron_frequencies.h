@@ -4,7 +4,9 @@
 // 2-D Fourier transform N_hat = B N B^T, and let
 //   frac_k(n) = sum over (i, j) in {0, 2k-1, 2k}^2 of N_hat[i, j]^2 / sum over all (i, j) of N_hat[i, j]^2,
 // the fraction of the neuron's variance explained by frequency k (constant,
-// linear and quadratic terms). k runs over 1..floor(p/2) inclusive.
+// linear and quadratic terms). k runs over 1..floor(p/2) inclusive. A neuron
+// that is constant on the grid (dead, or float32 rounding noise around its mean)
+// has frac_k = 0 for every k.
 #pragma once
 
 #include <ATen/ATen.h>

@@ -6,9 +6,10 @@
 // last position.
 //
 // Only the last position feeds the loss, so the last block is evaluated at the
-// last query position only, and layer 0's queries/keys/values are looked up
-// from per-token tables (W_E @ W_Q etc.) instead of being recomputed for every
-// pair: the same numbers as the textbook forward, a fraction of the work.
+// last query position only, and layer 0's queries/keys/values (for a one-layer
+// model its attention scores and values) are looked up from per-token tables
+// (W_E @ W_Q etc.) instead of being recomputed for every pair: the same numbers
+// as the textbook forward, a fraction of the work.
 #pragma once
 
 #include "grok/model.h"
@@ -35,6 +36,15 @@ class Transformer : public Model {
   at::Tensor project(const at::Tensor& x, const at::Tensor& W, const at::Tensor& b) const;
   at::Tensor mlp(const Block& blk, const at::Tensor& x, int64_t layer, ActivationCache* cache) const;
   at::Tensor attn_out(const Block& blk, const at::Tensor& z) const;
+  // Layer-0 attention from the last position, when layer 0 is also the last
+  // layer: every key and value is W_E[token] + W_pos[position] through a fixed
+  // matrix, so scores and values are per-token table lookups.
+  struct LastQueryAttention {
+    at::Tensor q, k, v;        // [B, H, d] at the last position
+    at::Tensor scores, pattern;  // [B, H, n]
+    at::Tensor z;              // [B, H, d]
+  };
+  LastQueryAttention attend_by_table(const Block& blk, const at::Tensor& tok) const;
 
   Config config_;
   int64_t p_, n_ctx_ = 3, d_vocab_;
