@@ -73,96 +73,132 @@ KeyFrequencies find_key_frequencies(RunModel& run, const FourierOptions& o) {
   return key;
 }
 
+namespace {
+
+// inverse_participation_ratio (sparsity.h) of every column of squared norms [n_freq, M]: [M].
+at::Tensor inverse_participation_ratios(const at::Tensor& squared_norms) {
+  at::Tensor sum = squared_norms.sum(0);
+  return at::where(sum > 0, squared_norms.pow(2).sum(0) / sum.pow(2), at::zeros_like(sum));
+}
+
+// Everything analyse_fourier measures at one checkpoint.
+struct FourierMeasures {
+  at::Tensor embed_norms, wl_norms;   // [n_freq]
+  double embed_gini = 0, wl_gini = 0;
+  at::Tensor cluster_sizes;           // [n_freq] int64
+  at::Tensor best, best_frac;         // [n_neurons]
+  double fraction_clustered = 0, mean_ipr = 0;
+  double train_loss = 0, test_loss = 0;
+  // Logit projections (when they apply):
+  double restricted_test = 0, restricted_train = 0, restricted_all = 0, excluded_train = 0;
+  at::Tensor excluded_per_key;        // [|K|]
+  at::Tensor trig_coefficient;        // [n_freq]
+  double fit_cosine = 0, fit_residual = 0;
+  at::Tensor projection_norms;        // [n_freq]
+};
+
+struct FourierInputs {
+  int64_t p;
+  std::vector<int64_t> K;
+  double tau;
+  bool projections;
+  at::Tensor labels, train, test, valid;
+};
+
+FourierMeasures measure_fourier(const GridModel& model, const FourierInputs& in) {
+  const int64_t p = in.p;
+  FourierMeasures m;
+  ActivationCache cache;
+  at::Tensor L = model.grid_logits(&cache);  // [p*p, p]
+  m.embed_norms = fourier_norms(model.number_embedding());
+  m.wl_norms = fourier_norms(model.neuron_logit_map().t());
+  m.embed_gini = gini(to_vector(m.embed_norms));
+  m.wl_gini = gini(to_vector(m.wl_norms));
+
+  NeuronFrequencies nf = neuron_frequencies(cache.at(model.neuron_hook()).reshape({p * p, -1}), p);
+  std::vector<int64_t> cs = cluster_sizes(nf, in.tau);
+  m.cluster_sizes = at::tensor(cs, at::kLong);
+  m.best = nf.best;
+  m.best_frac = nf.best_frac;
+  m.fraction_clustered = static_cast<double>(std::accumulate(cs.begin(), cs.end(), int64_t{0})) /
+                         static_cast<double>(nf.best.size(0));
+  at::Tensor per_neuron = fourier_norms_per_column(model.neuron_input_weights());  // [n_freq, M]
+  m.mean_ipr = inverse_participation_ratios(per_neuron).mean().item<double>();
+
+  LogitTable lt = logit_table(L, p);
+  m.train_loss = cross_entropy(lt, in.labels, in.train);
+  m.test_loss = cross_entropy(lt, in.labels, in.test);
+  if (!in.projections) return m;
+  m.restricted_test = restricted_loss(lt, in.K, in.labels, in.test);
+  m.restricted_train = restricted_loss(lt, in.K, in.labels, in.train);
+  m.restricted_all = restricted_loss(lt, in.K, in.labels, in.valid);
+  m.excluded_train = excluded_loss(lt, in.K, in.labels, in.train);
+  std::vector<double> per_k;
+  for (int64_t k : in.K) per_k.push_back(excluded_loss(lt, {k}, in.labels, in.train));
+  m.excluded_per_key = column(per_k);
+  TrigFit fit = trig_fit(lt, in.K);
+  m.trig_coefficient = column(fit.coefficient);
+  m.fit_cosine = fit.fit_cosine;
+  m.fit_residual = fit.residual;
+  m.projection_norms = logit_projection_norms(lt);
+  return m;
+}
+
+}  // namespace
+
 ProbeTable analyse_fourier(RunModel& run, const FourierOptions& o) {
   // Key frequencies at one checkpoint, then held fixed.
   const KeyFrequencies key = find_key_frequencies(run, o);
-  const std::vector<int64_t>& K = key.frequencies;
   const Config& c = run.config();
-  const bool projections = projections_not_applicable(c).empty();
-  const int64_t p = c.p;
-  const std::vector<int64_t>& all_steps = run.checkpoint_steps();
-  const std::string hook = run.neuron_hook();
+  const FourierInputs in{c.p, key.frequencies, o.tau, projections_not_applicable(c).empty(),
+                         run.labels(), run.train_rows(), run.test_rows(), run.valid_rows()};
 
   ProbeTable t;
   t.group = "fourier";
-  t.attrs["key_frequencies"] = K;
+  t.attrs["key_frequencies"] = in.K;
   t.attrs["key_frequencies_step"] = key.step;
   t.attrs["frequencies_by_logit_projection"] = key.by_logit_projection;
   t.attrs["tau"] = o.tau;
   t.attrs["key_cluster_threshold"] = key.cluster_threshold;
-  t.attrs["chance_loss"] = std::log(static_cast<double>(p));
-  t.attrs["projections_apply"] = projections;
-  if (!projections) t.attrs["projections_not_applicable"] = projections_not_applicable(c);
+  t.attrs["chance_loss"] = std::log(static_cast<double>(c.p));
+  t.attrs["projections_apply"] = in.projections;
+  if (!in.projections) t.attrs["projections_not_applicable"] = projections_not_applicable(c);
   t.attrs["definitions"] = "shared/spec/metrics.md; trig fit on logits centred per input; IPR on each neuron's "
                            "input weights as a function of a (W_E[:p] W_in, or W_in[:p] for one-hot MLPs)";
 
-  std::vector<double> e_gini, wl_gini, clustered, ipr_mean, loss_train, loss_test;
-  std::vector<double> r_test, r_train, r_all, x_train, fit_cos, fit_res;
-  std::vector<at::Tensor> e_norms, wl_norms, sizes, best, best_frac, x_per_k, trig, proj_norms;
-  at::Tensor labels = run.labels();
-  for (size_t i : strided_checkpoints(all_steps.size(), o.stride)) {
-    t.steps.push_back(all_steps[i]);
-    run.load_checkpoint(i);
-    ActivationCache cache;
-    at::Tensor L = run.grid_logits(&cache);  // [p*p, p]
-    at::Tensor en = fourier_norms(run.number_embedding());
-    at::Tensor wn = fourier_norms(run.neuron_logit_map().t());
-    e_norms.push_back(en);
-    wl_norms.push_back(wn);
-    e_gini.push_back(gini(to_vector(en)));
-    wl_gini.push_back(gini(to_vector(wn)));
-    NeuronFrequencies nf = neuron_frequencies(cache.at(hook).reshape({p * p, -1}), p);
-    std::vector<int64_t> cs = cluster_sizes(nf, o.tau);
-    sizes.push_back(at::tensor(cs, at::kLong));
-    best.push_back(nf.best);
-    best_frac.push_back(nf.best_frac);
-    clustered.push_back(static_cast<double>(std::accumulate(cs.begin(), cs.end(), int64_t{0})) /
-                        static_cast<double>(nf.best.size(0)));
-    at::Tensor per_neuron = fourier_norms_per_column(run.neuron_input_weights());  // [n_freq, M]
-    double ipr_sum = 0;
-    for (int64_t n = 0; n < per_neuron.size(1); ++n) ipr_sum += inverse_participation_ratio(to_vector(per_neuron.select(1, n)));
-    ipr_mean.push_back(ipr_sum / static_cast<double>(per_neuron.size(1)));
-    LogitTable lt = logit_table(L, p);
-    loss_train.push_back(cross_entropy(lt, labels, run.train_rows()));
-    loss_test.push_back(cross_entropy(lt, labels, run.test_rows()));
-    if (projections) {
-      r_test.push_back(restricted_loss(lt, K, labels, run.test_rows()));
-      r_train.push_back(restricted_loss(lt, K, labels, run.train_rows()));
-      r_all.push_back(restricted_loss(lt, K, labels, run.valid_rows()));
-      x_train.push_back(excluded_loss(lt, K, labels, run.train_rows()));
-      std::vector<double> per_k;
-      for (int64_t k : K) per_k.push_back(excluded_loss(lt, {k}, labels, run.train_rows()));
-      x_per_k.push_back(column(per_k));
-      TrigFit fit = trig_fit(lt, K);
-      trig.push_back(column(fit.coefficient));
-      fit_cos.push_back(fit.fit_cosine);
-      fit_res.push_back(fit.residual);
-      proj_norms.push_back(logit_projection_norms(lt));
-    }
+  const std::vector<size_t> indices = strided_checkpoints(run.checkpoint_steps().size(), o.stride);
+  std::vector<FourierMeasures> ms(indices.size());
+  std::vector<size_t> slot(run.checkpoint_steps().size());
+  for (size_t j = 0; j < indices.size(); ++j) {
+    slot[indices[j]] = j;
+    t.steps.push_back(run.checkpoint_steps()[indices[j]]);
   }
-  t.add("embed_fourier_norm", at::stack(e_norms), "squared Fourier norm of W_E[:p] per frequency", {"frequency"});
-  t.add("embed_gini", column(e_gini), "Gini of the embedding's Fourier norms over k");
-  t.add("W_L_fourier_norm", at::stack(wl_norms), "squared Fourier norm of W_L = W_out W_U along outputs", {"frequency"});
-  t.add("W_L_gini", column(wl_gini), "Gini of W_L's Fourier norms over k");
-  t.add("cluster_size", at::stack(sizes), "neurons with best frequency k and frac_k >= tau", {"frequency"});
-  t.add("fraction_clustered", column(clustered), "fraction of neurons in some frequency cluster");
-  t.add("neuron_best_frequency", at::stack(best), "argmax_k frac_k(n), 1-based", {"neuron"});
-  t.add("neuron_best_fraction", at::stack(best_frac), "frac_best(n): variance explained by the best frequency", {"neuron"});
-  t.add("mean_ipr", column(ipr_mean), "mean over neurons of the IPR of their input weights' Fourier norms");
-  t.add("train_loss", column(loss_train), "cross-entropy on train pairs at the checkpoint (nats)");
-  t.add("test_loss", column(loss_test), "cross-entropy on test pairs at the checkpoint (nats)");
-  if (projections) {
-    t.add("restricted_loss_test", column(r_test), "cross-entropy of the restricted logits on test pairs (nats)");
-    t.add("restricted_loss_train", column(r_train), "cross-entropy of the restricted logits on train pairs (nats)");
-    t.add("restricted_loss_all", column(r_all), "cross-entropy of the restricted logits on all valid pairs (nats)");
-    t.add("excluded_loss_train", column(x_train), "cross-entropy of the excluded logits on train pairs (nats)");
-    if (!K.empty())
-      t.add("excluded_loss_train_per_key", at::stack(x_per_k), "excluded loss (train) removing one key frequency",
-            {"key_frequency"});
-    t.add("trig_coefficient", at::stack(trig), "C_k = <L, Chat_k> (logits centred per input)", {"frequency"});
-    t.add("trig_fit_cosine", column(fit_cos), "cosine similarity of sum_{k in K} C_k Chat_k to L");
-    t.add("trig_fit_residual", column(fit_res), "||L - fit|| / ||L||");
-    t.add("logit_projection_norm", at::stack(proj_norms), "||P_k L||^2 per frequency", {"frequency"});
+  run.for_each_checkpoint(indices, [&](GridModel& model, size_t i) { ms[slot[i]] = measure_fourier(model, in); });
+
+  using M = const FourierMeasures&;
+  t.add("embed_fourier_norm", stacked_curve_of(ms, [](M m) { return m.embed_norms; }), "squared Fourier norm of W_E[:p] per frequency", {"frequency"});
+  t.add("embed_gini", scalar_curve_of(ms, [](M m) { return m.embed_gini; }), "Gini of the embedding's Fourier norms over k");
+  t.add("W_L_fourier_norm", stacked_curve_of(ms, [](M m) { return m.wl_norms; }), "squared Fourier norm of W_L = W_out W_U along outputs", {"frequency"});
+  t.add("W_L_gini", scalar_curve_of(ms, [](M m) { return m.wl_gini; }), "Gini of W_L's Fourier norms over k");
+  t.add("cluster_size", stacked_curve_of(ms, [](M m) { return m.cluster_sizes; }), "neurons with best frequency k and frac_k >= tau", {"frequency"});
+  t.add("fraction_clustered", scalar_curve_of(ms, [](M m) { return m.fraction_clustered; }), "fraction of neurons in some frequency cluster");
+  t.add("neuron_best_frequency", stacked_curve_of(ms, [](M m) { return m.best; }), "argmax_k frac_k(n), 1-based", {"neuron"});
+  t.add("neuron_best_fraction", stacked_curve_of(ms, [](M m) { return m.best_frac; }), "frac_best(n): variance explained by the best frequency", {"neuron"});
+  t.add("mean_ipr", scalar_curve_of(ms, [](M m) { return m.mean_ipr; }), "mean over neurons of the IPR of their input weights' Fourier norms");
+  t.add("train_loss", scalar_curve_of(ms, [](M m) { return m.train_loss; }), "cross-entropy on train pairs at the checkpoint (nats)");
+  t.add("test_loss", scalar_curve_of(ms, [](M m) { return m.test_loss; }), "cross-entropy on test pairs at the checkpoint (nats)");
+  if (in.projections) {
+    t.add("restricted_loss_test", scalar_curve_of(ms, [](M m) { return m.restricted_test; }), "cross-entropy of the restricted logits on test pairs (nats)");
+    t.add("restricted_loss_train", scalar_curve_of(ms, [](M m) { return m.restricted_train; }), "cross-entropy of the restricted logits on train pairs (nats)");
+    t.add("restricted_loss_all", scalar_curve_of(ms, [](M m) { return m.restricted_all; }), "cross-entropy of the restricted logits on all valid pairs (nats)");
+    t.add("excluded_loss_train", scalar_curve_of(ms, [](M m) { return m.excluded_train; }), "cross-entropy of the excluded logits on train pairs (nats)");
+    if (!in.K.empty())
+      t.add("excluded_loss_train_per_key", stacked_curve_of(ms, [](M m) { return m.excluded_per_key; }),
+            "excluded loss (train) removing one key frequency", {"key_frequency"});
+    t.add("trig_coefficient", stacked_curve_of(ms, [](M m) { return m.trig_coefficient; }), "C_k = <L, Chat_k> (logits centred per input)", {"frequency"});
+    t.add("trig_fit_cosine", scalar_curve_of(ms, [](M m) { return m.fit_cosine; }), "cosine similarity of sum_{k in K} C_k Chat_k to L");
+    t.add("trig_fit_residual", scalar_curve_of(ms, [](M m) { return m.fit_residual; }), "||L - fit|| / ||L||");
+    t.add("logit_projection_norm", stacked_curve_of(ms, [](M m) { return m.projection_norms; }), "||P_k L||^2 per frequency", {"frequency"});
   }
   return t;
 }

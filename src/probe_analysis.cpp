@@ -15,6 +15,55 @@ at::Tensor column(const std::vector<double>& v) { return at::tensor(v, at::kDoub
 
 }  // namespace
 
+namespace {
+
+// Everything analyse_probes measures at one checkpoint.
+struct ProbeMeasures {
+  at::Tensor r2;  // [|K|, a|b|sum, cos|sin]
+  double answer_accuracy = 0, rqi_int = 0, rqi_mod = 0, symmetricity = 0, distance_irrelevance = 0;
+  double collapse_sum = 0, collapse_loss = 0, efficiency = 0;
+  at::Tensor explained_variance, dominant_frequency;  // [components]
+};
+
+struct ProbeInputs {
+  int64_t p;
+  std::string hook;
+  const ProbeOptions& o;
+  bool clock_pizza;
+  at::Tensor targets;  // [p*p, 6|K|]
+  at::Tensor labels, train, test, valid;
+};
+
+ProbeMeasures measure_probes(GridModel& model, const ProbeInputs& in) {
+  const int64_t p = in.p;
+  const ProbeOptions& o = in.o;
+  ProbeMeasures m;
+  ActivationCache cache;
+  at::Tensor L = model.grid_logits(&cache);
+  at::Tensor X = cache.at(in.hook).reshape({p * p, -1}).to(at::kDouble);
+  if (!o.key_frequencies.empty())
+    m.r2 = ridge_r2(X, in.targets, in.train, in.test, o.ridge_lambda).view({-1, 3, 2});
+  m.answer_accuracy = ridge_onehot_accuracy(X, in.labels, p, in.train, in.test, o.ridge_lambda);
+  at::Tensor E = model.number_embedding();
+  Pca pca = embedding_pca(E, o.pca_components);
+  m.explained_variance = column(pca.explained_variance_ratio);
+  m.dominant_frequency = at::tensor(pca.dominant_frequency, at::kLong);
+  m.rqi_int = rqi(E, o.rqi_delta, false);
+  m.rqi_mod = rqi(E, o.rqi_delta, true);
+  if (in.clock_pizza) {
+    m.symmetricity = gradient_symmetricity(model.model(), p, o.symmetricity_samples, 0);
+    at::Tensor valid_labels = in.labels.clamp_min(0);
+    m.distance_irrelevance = distance_irrelevance(L.gather(1, valid_labels.unsqueeze(1)).squeeze(1), p);
+  }
+  SoftmaxCollapse sc = softmax_collapse(L.index_select(0, in.train), in.labels.index_select(0, in.train));
+  m.collapse_sum = sc.sum_exactly_one;
+  m.collapse_loss = sc.loss_exactly_zero;
+  m.efficiency = efficiency(L.index_select(0, in.valid), in.labels.index_select(0, in.valid), model.total_param_norm());
+  return m;
+}
+
+}  // namespace
+
 ProbeTable analyse_probes(RunModel& run, const ProbeOptions& o) {
   const Config& c = run.config();
   const int64_t p = c.p;
@@ -22,10 +71,8 @@ ProbeTable analyse_probes(RunModel& run, const ProbeOptions& o) {
   const std::string hook = o.hook.empty() ? run.neuron_hook() : o.hook;
   select_hooks(run.model(), hook);  // InputError for an unknown hook
   const std::vector<int64_t>& K = o.key_frequencies;
-  const bool clock_pizza = projections_not_applicable(c).empty() && p % 2 == 1;
-  at::Tensor targets = fourier_targets(p, K);  // [p*p, 6|K|]
-  at::Tensor labels = run.labels();
-  at::Tensor valid_train = run.train_rows(), valid_test = run.test_rows();
+  const ProbeInputs in{p, hook, o, projections_not_applicable(c).empty() && p % 2 == 1, fourier_targets(p, K),
+                       run.labels(), run.train_rows(), run.test_rows(), run.valid_rows()};
 
   ProbeTable t;
   t.group = "probes";
@@ -37,60 +84,44 @@ ProbeTable analyse_probes(RunModel& run, const ProbeOptions& o) {
   t.attrs["definitions"] = "shared/spec/metrics.md; probes fitted on train pairs, scored on test pairs; RQI over "
                            "integer sums (rqi) and sums mod p (rqi_mod); efficiency on all valid pairs";
 
-  std::vector<double> r2_a, r2_b, r2_sum, onehot, rqi_int, rqi_mod, sym, dist, collapse_sum, collapse_loss, eff;
-  std::vector<at::Tensor> r2_all, evr, dom;
-  for (size_t i : strided_checkpoints(run.checkpoint_steps().size(), o.stride)) {
-    t.steps.push_back(run.checkpoint_steps()[i]);
-    run.load_checkpoint(i);
-    ActivationCache cache;
-    at::Tensor L = run.grid_logits(&cache);
-    at::Tensor X = cache.at(hook).reshape({p * p, -1}).to(at::kDouble);
-    if (!K.empty()) {
-      at::Tensor r2 = ridge_r2(X, targets, valid_train, valid_test, o.ridge_lambda).view({-1, 3, 2});  // [k, a|b|sum, cos|sin]
-      r2_all.push_back(r2.reshape({-1}));
-      r2_a.push_back(r2.select(1, 0).mean().item<double>());
-      r2_b.push_back(r2.select(1, 1).mean().item<double>());
-      r2_sum.push_back(r2.select(1, 2).mean().item<double>());
-    }
-    onehot.push_back(ridge_onehot_accuracy(X, labels, c.p, valid_train, valid_test, o.ridge_lambda));
-    at::Tensor E = run.number_embedding();
-    Pca pca = embedding_pca(E, o.pca_components);
-    evr.push_back(column(pca.explained_variance_ratio));
-    dom.push_back(at::tensor(pca.dominant_frequency, at::kLong));
-    rqi_int.push_back(rqi(E, o.rqi_delta, false));
-    rqi_mod.push_back(rqi(E, o.rqi_delta, true));
-    if (clock_pizza) {
-      sym.push_back(gradient_symmetricity(run.model(), p, o.symmetricity_samples, 0));
-      at::Tensor valid_labels = labels.clamp_min(0);
-      dist.push_back(distance_irrelevance(L.gather(1, valid_labels.unsqueeze(1)).squeeze(1), p));
-    }
-    SoftmaxCollapse sc = softmax_collapse(L.index_select(0, valid_train), labels.index_select(0, valid_train));
-    collapse_sum.push_back(sc.sum_exactly_one);
-    collapse_loss.push_back(sc.loss_exactly_zero);
-    at::Tensor valid = run.valid_rows();
-    eff.push_back(efficiency(L.index_select(0, valid), labels.index_select(0, valid), run.total_param_norm()));
+  const std::vector<size_t> indices = strided_checkpoints(run.checkpoint_steps().size(), o.stride);
+  std::vector<ProbeMeasures> ms(indices.size());
+  std::vector<size_t> slot(run.checkpoint_steps().size());
+  for (size_t j = 0; j < indices.size(); ++j) {
+    slot[indices[j]] = j;
+    t.steps.push_back(run.checkpoint_steps()[indices[j]]);
   }
+  run.for_each_checkpoint(indices, [&](GridModel& model, size_t i) { ms[slot[i]] = measure_probes(model, in); });
+
+  using M = const ProbeMeasures&;
   if (!K.empty()) {
-    t.add("r2_a", column(r2_a), "mean test R^2 of probes for cos/sin(w_k a), k in K");
-    t.add("r2_b", column(r2_b), "mean test R^2 of probes for cos/sin(w_k b), k in K");
-    t.add("r2_sum", column(r2_sum), "mean test R^2 of probes for cos/sin(w_k (a+b)), k in K");
-    t.add("r2_targets", at::stack(r2_all),
+    t.add("r2_a", scalar_curve_of(ms, [](M m) { return m.r2.select(1, 0).mean().item<double>(); }),
+          "mean test R^2 of probes for cos/sin(w_k a), k in K");
+    t.add("r2_b", scalar_curve_of(ms, [](M m) { return m.r2.select(1, 1).mean().item<double>(); }),
+          "mean test R^2 of probes for cos/sin(w_k b), k in K");
+    t.add("r2_sum", scalar_curve_of(ms, [](M m) { return m.r2.select(1, 2).mean().item<double>(); }),
+          "mean test R^2 of probes for cos/sin(w_k (a+b)), k in K");
+    t.add("r2_targets", stacked_curve_of(ms, [](M m) { return m.r2.reshape({-1}); }),
           "test R^2 per target: for each k in K, cos a, sin a, cos b, sin b, cos(a+b), sin(a+b)", {"target"});
   }
-  t.add("answer_probe_accuracy", column(onehot), "test accuracy of argmax of a ridge probe to one-hot(answer)");
-  t.add("pca_explained_variance_ratio", at::stack(evr), "PCA of the number embedding: variance ratio per component",
-        {"component"});
-  t.add("pca_dominant_frequency", at::stack(dom), "per component: frequency with the most Fourier norm (0 = const)",
-        {"component"});
-  t.add("rqi", column(rqi_int), "RQI over quadruples with i + j = m + n");
-  t.add("rqi_mod", column(rqi_mod), "RQI over quadruples with i + j = m + n (mod p)");
-  if (clock_pizza) {
-    t.add("gradient_symmetricity", column(sym), "s_g: mean cos(d logit_c/d E_a, d logit_c/d E_b)");
-    t.add("distance_irrelevance", column(dist), "q: mean_d std_s M[s, d] / std M");
+  t.add("answer_probe_accuracy", scalar_curve_of(ms, [](M m) { return m.answer_accuracy; }),
+        "test accuracy of argmax of a ridge probe to one-hot(answer)");
+  t.add("pca_explained_variance_ratio", stacked_curve_of(ms, [](M m) { return m.explained_variance; }),
+        "PCA of the number embedding: variance ratio per component", {"component"});
+  t.add("pca_dominant_frequency", stacked_curve_of(ms, [](M m) { return m.dominant_frequency; }),
+        "per component: frequency with the most Fourier norm (0 = const)", {"component"});
+  t.add("rqi", scalar_curve_of(ms, [](M m) { return m.rqi_int; }), "RQI over quadruples with i + j = m + n");
+  t.add("rqi_mod", scalar_curve_of(ms, [](M m) { return m.rqi_mod; }), "RQI over quadruples with i + j = m + n (mod p)");
+  if (in.clock_pizza) {
+    t.add("gradient_symmetricity", scalar_curve_of(ms, [](M m) { return m.symmetricity; }),
+          "s_g: mean cos(d logit_c/d E_a, d logit_c/d E_b)");
+    t.add("distance_irrelevance", scalar_curve_of(ms, [](M m) { return m.distance_irrelevance; }),
+          "q: mean_d std_s M[s, d] / std M");
   }
-  t.add("softmax_collapse", column(collapse_sum), "fraction of train pairs with float32 sum exp(l - max l) == 1");
-  t.add("zero_loss_fraction", column(collapse_loss), "fraction of train pairs with float32 loss == 0");
-  t.add("efficiency", column(eff), "mean correct-logit margin / ||theta||");
+  t.add("softmax_collapse", scalar_curve_of(ms, [](M m) { return m.collapse_sum; }),
+        "fraction of train pairs with float32 sum exp(l - max l) == 1");
+  t.add("zero_loss_fraction", scalar_curve_of(ms, [](M m) { return m.collapse_loss; }), "fraction of train pairs with float32 loss == 0");
+  t.add("efficiency", scalar_curve_of(ms, [](M m) { return m.efficiency; }), "mean correct-logit margin / ||theta||");
   return t;
 }
 

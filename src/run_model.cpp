@@ -1,67 +1,74 @@
-// run_model.cpp — rebuild a run's model from its file and evaluate it on the grid.
-#include "grok/grid.h"
+// run_model.cpp — load a run's checkpoints and loop over them in parallel.
 #include "grok/run_model.h"
 
-#include <cmath>
+#include <ATen/Parallel.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <thread>
+
+#include "grok/task.h"
 
 namespace grok {
 
 RunModel::RunModel(const std::string& run_path)
-    : reader_(run_path), config_(reader_.config()), model_(make_model(config_)) {
+    : reader_(run_path), config_(reader_.config()), model_(config_) {
   checkpoint_steps_ = reader_.checkpoint_steps();
   labels_ = at::tensor(reader_.labels(), at::kLong);
   Split split = reader_.split();
   train_rows_ = at::tensor(split.train, at::kLong);
   test_rows_ = at::tensor(split.test, at::kLong);
   valid_rows_ = labels_.ge(0).nonzero().squeeze(1);
-  grid_ = grid_pairs(p());
 }
 
-void RunModel::load_checkpoint(size_t index) {
+void RunModel::load_into(GridModel& model, size_t index) {
   at::NoGradGuard no_grad;
-  for (auto& param : model_->parameters()) param.value.copy_(reader_.checkpoint_param(index, param.name));
+  std::lock_guard<std::mutex> lock(read_mutex_);  // one reader for all workers
+  for (auto& param : model.model().parameters()) param.value.copy_(reader_.checkpoint_param(index, param.name));
 }
 
-at::Tensor RunModel::grid_logits(ActivationCache* cache) {
-  at::NoGradGuard no_grad;
-  return model_->forward(grid_, cache);
-}
+void RunModel::load_checkpoint(size_t index) { load_into(model_, index); }
 
-std::string RunModel::neuron_hook() const {
-  // x^2 turns a frequency-k wave into frequency 2k, so a quadratic model's
-  // neurons show their frequency before the activation, not after it.
-  const std::string site = config_.act == "quadratic" ? "mlp.hook_pre" : "mlp.hook_post";
-  if (config_.model == "mlp") return site;
-  return "blocks." + std::to_string(config_.n_layers - 1) + "." + site;
-}
-
-at::Tensor RunModel::number_embedding() const {
-  at::NoGradGuard no_grad;
-  if (config_.model == "mlp" && config_.mlp_input == "onehot")
-    return model_->param("mlp.W_in").slice(0, 0, p()).to(at::kDouble);
-  return model_->param("embed.W_E").slice(0, 0, p()).to(at::kDouble);
-}
-
-at::Tensor RunModel::neuron_logit_map() const {
-  at::NoGradGuard no_grad;
-  at::Tensor W_U = model_->param("unembed.W_U").to(at::kDouble);
-  if (config_.model == "mlp") return W_U;
-  std::string last = "blocks." + std::to_string(config_.n_layers - 1) + ".mlp.W_out";
-  return at::matmul(model_->param(last).to(at::kDouble), W_U);
-}
-
-at::Tensor RunModel::neuron_input_weights() const {
-  at::NoGradGuard no_grad;
-  if (config_.model == "mlp" && config_.mlp_input == "onehot")
-    return model_->param("mlp.W_in").slice(0, 0, p()).to(at::kDouble);
-  std::string w_in = config_.model == "mlp" ? "mlp.W_in" : "blocks.0.mlp.W_in";
-  return at::matmul(number_embedding(), model_->param(w_in).to(at::kDouble));
-}
-
-double RunModel::total_param_norm() const {
-  double sq = 0;
-  for (const auto& param : model_->parameters()) sq += param.value.to(at::kDouble).pow(2).sum().item<double>();
-  return std::sqrt(sq);
+void RunModel::for_each_checkpoint(const std::vector<size_t>& indices,
+                                   const std::function<void(GridModel&, size_t)>& measure) {
+  const int64_t workers = std::min<int64_t>(at::get_num_threads(), static_cast<int64_t>(indices.size()));
+  if (at::get_num_threads() <= 1 || workers < 1) {
+    for (size_t i : indices) {
+      load_checkpoint(i);
+      measure(model_, i);
+    }
+    return;
+  }
+  // Worker w takes indices w, w + workers, ... on its own std::thread and model.
+  std::vector<GridModel> models;
+  for (int64_t w = 0; w < workers; ++w) models.emplace_back(config_);
+  std::exception_ptr first_error;
+  std::mutex error_mutex;
+  std::atomic<bool> failed{false};
+  auto work = [&](size_t w) {
+    // Debian's LibTorch and OpenBLAS both run on OpenMP (libgomp) and size
+    // their teams by omp_get_max_threads(), which is per thread: after
+    // ATen's own per-thread set-up, one thread here means single-threaded
+    // ops and BLAS calls in this worker only.
+    at::internal::lazy_init_num_threads();
+    omp_set_num_threads(1);
+    try {
+      for (size_t j = w; j < indices.size() && !failed; j += static_cast<size_t>(workers)) {
+        load_into(models[w], indices[j]);
+        measure(models[w], indices[j]);
+      }
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(error_mutex);
+      if (!first_error) first_error = std::current_exception();
+      failed = true;
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int64_t w = 0; w < workers; ++w) threads.emplace_back(work, static_cast<size_t>(w));
+  for (std::thread& t : threads) t.join();
+  if (first_error) std::rethrow_exception(first_error);
 }
 
 }  // namespace grok

@@ -360,3 +360,52 @@ TEST_CASE("the analyses run on MLP runs and say when Fourier analysis does not a
   grok::ProbeTable mp = grok::analyse_probes(mul, {});
   CHECK_THROWS(mp.curve("gradient_symmetricity"));  // clock/pizza measures do not apply to mul
 }
+
+#include <ATen/Parallel.h>
+
+#include "grok/error.h"
+
+TEST_CASE("the analyses give bit-identical curves with 1 and 2 threads; a worker's error reaches the caller",
+          "[probes][run][threads]") {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / "grokscope-tests";
+  fs::create_directories(dir);
+  grok::Config c = grok::load_preset("demo");
+  c.p = 13;
+  c.d_model = 16;
+  c.d_mlp = 32;
+  c.steps = 40;
+  c.checkpoint_every = 10;
+  c.activation_log = 0;
+  c.threads = 1;
+  const std::string path = (dir / "threads_probe.h5").string();
+  grok::train_new(c, path, "test", {}, true);
+  grok::RunModel run(path);
+  const int saved = at::get_num_threads();
+  grok::ProbeOptions po;
+  po.key_frequencies = {1, 3};
+  auto analyse = [&](int threads) {
+    at::set_num_threads(threads);
+    std::vector<grok::ProbeTable> tables{grok::analyse_fourier(run, {}), grok::analyse_probes(run, po)};
+    return tables;
+  };
+  std::vector<grok::ProbeTable> one = analyse(1), two = analyse(2);
+  at::set_num_threads(saved);
+  for (size_t t = 0; t < one.size(); ++t) {
+    REQUIRE(one[t].curves.size() == two[t].curves.size());
+    CHECK(one[t].steps == two[t].steps);
+    for (size_t k = 0; k < one[t].curves.size(); ++k) {
+      INFO(one[t].group << "/" << one[t].curves[k].name);
+      CHECK(at::equal(one[t].curves[k].values, two[t].curves[k].values));
+    }
+  }
+
+  at::set_num_threads(2);
+  std::vector<size_t> indices{0, 1, 2, 3, 4};
+  CHECK_THROWS_WITH(run.for_each_checkpoint(indices,
+                                            [](grok::GridModel&, size_t i) {
+                                              if (i == 3) throw grok::InputError("checkpoint 3 is bad");
+                                            }),
+                    "checkpoint 3 is bad");
+  at::set_num_threads(saved);
+}

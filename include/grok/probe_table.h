@@ -35,6 +35,21 @@ struct ProbeTable {
   std::vector<double> scalar_curve(const std::string& name) const;  // a 1-D curve as doubles
 };
 
+// A curve from per-checkpoint measures: get(m) a double -> [n] float64,
+// or get(m) a tensor -> the tensors stacked, [n, ...].
+template <class Measures, class Get>
+at::Tensor scalar_curve_of(const std::vector<Measures>& ms, Get get) {
+  std::vector<double> v;
+  for (const Measures& m : ms) v.push_back(get(m));
+  return at::tensor(v, at::kDouble);
+}
+template <class Measures, class Get>
+at::Tensor stacked_curve_of(const std::vector<Measures>& ms, Get get) {
+  std::vector<at::Tensor> rows;
+  for (const Measures& m : ms) rows.push_back(get(m));
+  return at::stack(rows);
+}
+
 // {"steps": [...], "attrs": {...}, "curves": {name: nested lists}}
 nlohmann::ordered_json to_json(const ProbeTable& table);
 

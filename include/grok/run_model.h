@@ -1,16 +1,16 @@
-// run_model.h — a run file's model, loadable at any checkpoint, evaluated on the full grid.
+// run_model.h — a run file's model at any checkpoint, and a parallel loop over checkpoints.
 #pragma once
 
 #include <ATen/ATen.h>
 
-#include <memory>
+#include <functional>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "grok/config.h"
-#include "grok/model.h"
+#include "grok/grid_model.h"
 #include "grok/run_file.h"
-#include "grok/task.h"
 
 namespace grok {
 
@@ -22,36 +22,43 @@ class RunModel {
   int64_t p() const { return config_.p; }
   const RunReader& reader() const { return reader_; }
   const std::vector<int64_t>& checkpoint_steps() const { return checkpoint_steps_; }
-  Model& model() { return *model_; }
-
-  // Copies checkpoint `index`'s weights into the model.
-  void load_checkpoint(size_t index);
 
   at::Tensor labels() const { return labels_; }          // [p*p] int64, -1 = invalid pair
   at::Tensor train_rows() const { return train_rows_; }  // grid indices [n_train]
   at::Tensor test_rows() const { return test_rows_; }
   at::Tensor valid_rows() const { return valid_rows_; }
 
-  // The model on every pair of the grid: logits [p*p, p], and hooks if asked.
-  at::Tensor grid_logits(ActivationCache* cache = nullptr);
-  // The hook the Fourier analysis calls N: the last MLP's post-activations
-  // (pre-activations for act = quadratic, whose square doubles frequencies).
-  std::string neuron_hook() const;
-  // The token embedding of the p number tokens, [p, d] (for one-hot MLPs the a-rows of W_in).
-  at::Tensor number_embedding() const;
-  // W_L = W_out W_U (transformer, last block) or W_U (MLP): [d_mlp, p].
-  at::Tensor neuron_logit_map() const;
-  // Each neuron's input weights as a function of the token a, [p, d_mlp]
-  // (W_E[:p] W_in for transformers and embedded MLPs, W_in[:p] for one-hot MLPs).
-  at::Tensor neuron_input_weights() const;
-  double total_param_norm() const;
+  // The model, at the checkpoint last loaded.
+  GridModel& grid_model() { return model_; }
+  Model& model() { return model_.model(); }
+  std::string neuron_hook() const { return model_.neuron_hook(); }
+  // Copies checkpoint `index`'s weights into grid_model().
+  void load_checkpoint(size_t index);
+  // Shorthands for grid_model().grid_logits() etc.
+  at::Tensor grid_logits(ActivationCache* cache = nullptr) const { return model_.grid_logits(cache); }
+  at::Tensor number_embedding() const { return model_.number_embedding(); }
+
+  // Calls measure(model, i) for every checkpoint index i in `indices`, with
+  // `model` at checkpoint i. With more than one LibTorch thread the indices
+  // are shared among at::get_num_threads() worker threads, each with its own
+  // model and single-threaded ops: two checkpoints at once use two cores
+  // better than one checkpoint's ops split in two (bench/bench_probe). Either
+  // way every checkpoint is computed by single-threaded ops, so the results
+  // do not depend on the thread count. `measure` may write only to per-index
+  // slots; checkpoint reads are serialised here. The first exception thrown
+  // by any worker stops the others and is rethrown.
+  void for_each_checkpoint(const std::vector<size_t>& indices,
+                           const std::function<void(GridModel& model, size_t index)>& measure);
 
  private:
+  void load_into(GridModel& model, size_t index);
+
   RunReader reader_;
   Config config_;
-  std::unique_ptr<Model> model_;
+  GridModel model_;
   std::vector<int64_t> checkpoint_steps_;
-  at::Tensor labels_, train_rows_, test_rows_, valid_rows_, grid_;
+  at::Tensor labels_, train_rows_, test_rows_, valid_rows_;
+  std::mutex read_mutex_;
 };
 
 }  // namespace grok
