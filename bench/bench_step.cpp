@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <string>
 
+#include "grok/allocator.h"
 #include "grok/grid.h"
 #include "grok/blas_info.h"
 #include "grok/model.h"
@@ -77,6 +78,7 @@ int main(int argc, char** argv) {
     if (flag == "--python") python = argv[i + 1];
   }
   const std::string script = GROK_BENCH_DIR "/nanda_step.py";
+  grok::retain_freed_memory();  // as grok-train does
   at::set_num_threads(1);
   fmt::print("nanda2023 full-batch training step (3,831 pairs, p = 113), median of {} steps after 3 warm-up\n", steps);
   fmt::print("{}\n\n", grok::describe(grok::blas_info()));

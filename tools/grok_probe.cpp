@@ -61,7 +61,8 @@ Args parse(int argc, char** argv) {
       "analyse every N-th checkpoint (0 = all; summary: at most ~60 checkpoints)")(
       "hook", po::value<std::string>()->value_name("NAME"), "probes: hook point to probe (default: last mlp.hook_post)")(
       "lambda", po::value<double>()->default_value(1e-2), "probes: ridge penalty")(
-      "threads", po::value<int64_t>()->default_value(0), "intra-op threads (0 = all cores)");
+      "threads", po::value<int64_t>()->default_value(0),
+      "threads (0 = all cores); checkpoints are measured in parallel, one per thread, with identical results");
   po::options_description hidden;
   hidden.add_options()("command", po::value<std::string>())("run", po::value<std::string>());
   po::options_description all;
