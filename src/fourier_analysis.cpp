@@ -60,16 +60,19 @@ KeyFrequencies find_key_frequencies(RunModel& run, const FourierOptions& o) {
   if (all_steps.empty()) throw InputError("the run has no checkpoints");
   const int64_t p = c.p;
   const size_t key_index = o.key_step < 0 ? all_steps.size() - 1 : index_of_step(all_steps, o.key_step);
-  run.load_checkpoint(key_index);
-  ActivationCache cache;
-  at::Tensor logits = run.grid_logits(&cache);
-  NeuronFrequencies nf = neuron_frequencies(cache.at(run.neuron_hook()).reshape({p * p, -1}), p);
   KeyFrequencies key;
-  key.frequencies = key_frequencies(nf, o.tau);
   key.step = all_steps[key_index];
-  key.by_logit_projection = rank_by_logit_projection(logits, p);
-  key.by_logit_projection.resize(std::min<size_t>(key.by_logit_projection.size(), 10));
-  key.cluster_threshold = key_cluster_threshold(nf.frac.size(1));
+  // Through for_each_checkpoint, like every other measurement, so that the key
+  // frequencies too are the same for any thread count.
+  run.for_each_checkpoint({key_index}, [&](GridModel& model, size_t) {
+    ActivationCache cache;
+    at::Tensor logits = model.grid_logits(&cache);
+    NeuronFrequencies nf = neuron_frequencies(cache.at(model.neuron_hook()).reshape({p * p, -1}), p);
+    key.frequencies = key_frequencies(nf, o.tau);
+    key.by_logit_projection = rank_by_logit_projection(logits, p);
+    key.by_logit_projection.resize(std::min<size_t>(key.by_logit_projection.size(), 10));
+    key.cluster_threshold = key_cluster_threshold(nf.frac.size(1));
+  });
   return key;
 }
 
@@ -167,38 +170,51 @@ ProbeTable analyse_fourier(RunModel& run, const FourierOptions& o) {
                            "input weights as a function of a (W_E[:p] W_in, or W_in[:p] for one-hot MLPs)";
 
   const std::vector<size_t> indices = strided_checkpoints(run.checkpoint_steps().size(), o.stride);
-  std::vector<FourierMeasures> ms(indices.size());
-  std::vector<size_t> slot(run.checkpoint_steps().size());
-  for (size_t j = 0; j < indices.size(); ++j) {
-    slot[indices[j]] = j;
-    t.steps.push_back(run.checkpoint_steps()[indices[j]]);
-  }
-  run.for_each_checkpoint(indices, [&](GridModel& model, size_t i) { ms[slot[i]] = measure_fourier(model, in); });
+  for (size_t i : indices) t.steps.push_back(run.checkpoint_steps()[i]);
+  const std::vector<FourierMeasures> ms =
+      run.measure_checkpoints(indices, [&](GridModel& model) { return measure_fourier(model, in); });
 
   using M = const FourierMeasures&;
-  t.add("embed_fourier_norm", stacked_curve_of(ms, [](M m) { return m.embed_norms; }), "squared Fourier norm of W_E[:p] per frequency", {"frequency"});
-  t.add("embed_gini", scalar_curve_of(ms, [](M m) { return m.embed_gini; }), "Gini of the embedding's Fourier norms over k");
-  t.add("W_L_fourier_norm", stacked_curve_of(ms, [](M m) { return m.wl_norms; }), "squared Fourier norm of W_L = W_out W_U along outputs", {"frequency"});
+  t.add("embed_fourier_norm", stacked_curve_of(ms, [](M m) { return m.embed_norms; }),
+        "squared Fourier norm of W_E[:p] per frequency", {"frequency"});
+  t.add("embed_gini", scalar_curve_of(ms, [](M m) { return m.embed_gini; }),
+        "Gini of the embedding's Fourier norms over k");
+  t.add("W_L_fourier_norm", stacked_curve_of(ms, [](M m) { return m.wl_norms; }),
+        "squared Fourier norm of W_L = W_out W_U along outputs", {"frequency"});
   t.add("W_L_gini", scalar_curve_of(ms, [](M m) { return m.wl_gini; }), "Gini of W_L's Fourier norms over k");
-  t.add("cluster_size", stacked_curve_of(ms, [](M m) { return m.cluster_sizes; }), "neurons with best frequency k and frac_k >= tau", {"frequency"});
-  t.add("fraction_clustered", scalar_curve_of(ms, [](M m) { return m.fraction_clustered; }), "fraction of neurons in some frequency cluster");
-  t.add("neuron_best_frequency", stacked_curve_of(ms, [](M m) { return m.best; }), "argmax_k frac_k(n), 1-based", {"neuron"});
-  t.add("neuron_best_fraction", stacked_curve_of(ms, [](M m) { return m.best_frac; }), "frac_best(n): variance explained by the best frequency", {"neuron"});
-  t.add("mean_ipr", scalar_curve_of(ms, [](M m) { return m.mean_ipr; }), "mean over neurons of the IPR of their input weights' Fourier norms");
-  t.add("train_loss", scalar_curve_of(ms, [](M m) { return m.train_loss; }), "cross-entropy on train pairs at the checkpoint (nats)");
-  t.add("test_loss", scalar_curve_of(ms, [](M m) { return m.test_loss; }), "cross-entropy on test pairs at the checkpoint (nats)");
+  t.add("cluster_size", stacked_curve_of(ms, [](M m) { return m.cluster_sizes; }),
+        "neurons with best frequency k and frac_k >= tau", {"frequency"});
+  t.add("fraction_clustered", scalar_curve_of(ms, [](M m) { return m.fraction_clustered; }),
+        "fraction of neurons in some frequency cluster");
+  t.add("neuron_best_frequency", stacked_curve_of(ms, [](M m) { return m.best; }),
+        "argmax_k frac_k(n), 1-based", {"neuron"});
+  t.add("neuron_best_fraction", stacked_curve_of(ms, [](M m) { return m.best_frac; }),
+        "frac_best(n): variance explained by the best frequency", {"neuron"});
+  t.add("mean_ipr", scalar_curve_of(ms, [](M m) { return m.mean_ipr; }),
+        "mean over neurons of the IPR of their input weights' Fourier norms");
+  t.add("train_loss", scalar_curve_of(ms, [](M m) { return m.train_loss; }),
+        "cross-entropy on train pairs at the checkpoint (nats)");
+  t.add("test_loss", scalar_curve_of(ms, [](M m) { return m.test_loss; }),
+        "cross-entropy on test pairs at the checkpoint (nats)");
   if (in.projections) {
-    t.add("restricted_loss_test", scalar_curve_of(ms, [](M m) { return m.restricted_test; }), "cross-entropy of the restricted logits on test pairs (nats)");
-    t.add("restricted_loss_train", scalar_curve_of(ms, [](M m) { return m.restricted_train; }), "cross-entropy of the restricted logits on train pairs (nats)");
-    t.add("restricted_loss_all", scalar_curve_of(ms, [](M m) { return m.restricted_all; }), "cross-entropy of the restricted logits on all valid pairs (nats)");
-    t.add("excluded_loss_train", scalar_curve_of(ms, [](M m) { return m.excluded_train; }), "cross-entropy of the excluded logits on train pairs (nats)");
+    t.add("restricted_loss_test", scalar_curve_of(ms, [](M m) { return m.restricted_test; }),
+          "cross-entropy of the restricted logits on test pairs (nats)");
+    t.add("restricted_loss_train", scalar_curve_of(ms, [](M m) { return m.restricted_train; }),
+          "cross-entropy of the restricted logits on train pairs (nats)");
+    t.add("restricted_loss_all", scalar_curve_of(ms, [](M m) { return m.restricted_all; }),
+          "cross-entropy of the restricted logits on all valid pairs (nats)");
+    t.add("excluded_loss_train", scalar_curve_of(ms, [](M m) { return m.excluded_train; }),
+          "cross-entropy of the excluded logits on train pairs (nats)");
     if (!in.K.empty())
       t.add("excluded_loss_train_per_key", stacked_curve_of(ms, [](M m) { return m.excluded_per_key; }),
             "excluded loss (train) removing one key frequency", {"key_frequency"});
-    t.add("trig_coefficient", stacked_curve_of(ms, [](M m) { return m.trig_coefficient; }), "C_k = <L, Chat_k> (logits centred per input)", {"frequency"});
-    t.add("trig_fit_cosine", scalar_curve_of(ms, [](M m) { return m.fit_cosine; }), "cosine similarity of sum_{k in K} C_k Chat_k to L");
+    t.add("trig_coefficient", stacked_curve_of(ms, [](M m) { return m.trig_coefficient; }),
+          "C_k = <L, Chat_k> (logits centred per input)", {"frequency"});
+    t.add("trig_fit_cosine", scalar_curve_of(ms, [](M m) { return m.fit_cosine; }),
+          "cosine similarity of sum_{k in K} C_k Chat_k to L");
     t.add("trig_fit_residual", scalar_curve_of(ms, [](M m) { return m.fit_residual; }), "||L - fit|| / ||L||");
-    t.add("logit_projection_norm", stacked_curve_of(ms, [](M m) { return m.projection_norms; }), "||P_k L||^2 per frequency", {"frequency"});
+    t.add("logit_projection_norm", stacked_curve_of(ms, [](M m) { return m.projection_norms; }),
+          "||P_k L||^2 per frequency", {"frequency"});
   }
   return t;
 }

@@ -129,21 +129,24 @@ TrigFit trig_fit(const LogitTable& t, const std::vector<int64_t>& K) {
   // L' = L centred per row. Summed over the pairs with the same s, that is H
   // centred per row; and ||L'||^2 = ||L||^2 - p * sum of the squared row means.
   at::Tensor Hc = t.H - t.H.mean(1, true);                                              // [s, c]
-  const double norm_sq = t.L.pow(2).sum().item<double>() - static_cast<double>(p) * t.L.mean(1).pow(2).sum().item<double>();
+  const double row_means_sq = t.L.mean(1).pow(2).sum().item<double>();
+  const double norm_sq = t.L.pow(2).sum().item<double>() - static_cast<double>(p) * row_means_sq;
   const double norm = std::max(std::sqrt(std::max(norm_sq, 0.0)), 1e-300);
   // G[r] = sum of L' over the (a, b, c) with (a + b - c) mod p = r: Chat_k depends on r only.
-  at::Tensor r = (at::arange(p, at::kLong).unsqueeze(1) - at::arange(p, at::kLong).unsqueeze(0)).remainder(p);  // [s, c]
+  at::Tensor values = at::arange(p, at::kLong);
+  at::Tensor r = (values.unsqueeze(1) - values.unsqueeze(0)).remainder(p);  // [s, c]
   at::Tensor G = at::zeros({p}, at::kDouble).index_add_(0, r.reshape({-1}), Hc.reshape({-1}));
   // ||Chat_k||^2 over [p^2, p] before normalising: each residue r occurs p^2 times.
-  at::Tensor k = at::arange(1, n_frequencies(p) + 1, at::kDouble).unsqueeze(1);
-  at::Tensor profile = at::cos(k * at::arange(p, at::kDouble).unsqueeze(0) * (2.0 * M_PI / static_cast<double>(p)));  // [F, r]
+  at::Tensor k = at::arange(1, n_frequencies(p) + 1, at::kDouble).unsqueeze(1);                  // [F, 1]
+  at::Tensor profile = at::cos(k * values.to(at::kDouble).unsqueeze(0) * (2.0 * M_PI / static_cast<double>(p)));  // [F, r]
   at::Tensor C = at::matmul(profile, G) / (profile.norm(2, {1}) * static_cast<double>(p));  // [F]
   TrigFit fit;
   fit.coefficient.assign(C.data_ptr<double>(), C.data_ptr<double>() + C.numel());
   double kept_sq = 0;
   for (size_t i = 0; i < fit.coefficient.size(); ++i) {
     fit.cosine.push_back(fit.coefficient[i] / norm);
-    if (std::find(K.begin(), K.end(), static_cast<int64_t>(i) + 1) != K.end()) kept_sq += fit.coefficient[i] * fit.coefficient[i];
+    const bool key = std::find(K.begin(), K.end(), static_cast<int64_t>(i) + 1) != K.end();
+    if (key) kept_sq += fit.coefficient[i] * fit.coefficient[i];
   }
   // The Chat_k are orthonormal, so the fit's norm and residual follow from the C_k.
   fit.fit_cosine = std::sqrt(kept_sq) / norm;

@@ -24,7 +24,8 @@ NeuronFrequencies neuron_frequencies(const at::Tensor& N, int64_t p) {
   at::Tensor mean = X.mean(0);                                                           // [m]
   Z.select(0, 0).sub_(mean * sqrt_p);
   at::Tensor Z_rows = Z.view({p * p, M});
-  at::Tensor total = (Z_rows * Z_rows).sum(0).to(at::kDouble);                          // [m] (square() and linalg_vector_norm are slower)
+  // [m]; Z * Z is faster here than square() or linalg_vector_norm.
+  at::Tensor total = (Z_rows * Z_rows).sum(0).to(at::kDouble);
 
   at::Tensor freq = row_frequencies(p);                                                   // [p]
   at::Tensor row0_sq = at::matmul(B, Z.select(0, 0)).to(at::kDouble).pow(2);             // [j, m]: N_hat[0, j]^2
@@ -34,7 +35,8 @@ NeuronFrequencies neuron_frequencies(const at::Tensor& N, int64_t p) {
   at::Tensor k_of_i = freq.slice(0, 1);                                                   // [p-1]
   at::Tensor pick = at::stack({at::zeros({p - 1}, at::kLong), 2 * k_of_i - 1, 2 * k_of_i}, 1);  // [p-1, 3]
   at::Tensor B_pick = B_padded.index_select(0, pick.reshape({-1})).view({p - 1, 3, p});  // [i-1, 3, b]
-  at::Tensor rows_sq = at::bmm(B_pick, Z.slice(0, 1)).to(at::kDouble).pow(2);            // [i-1, 3, m]: N_hat[i, {0, c_k, s_k}]^2
+  // [i-1, 3, m]: N_hat[i, {0, c_k, s_k}]^2
+  at::Tensor rows_sq = at::bmm(B_pick, Z.slice(0, 1)).to(at::kDouble).pow(2);
 
   // Sum over the rows i of each frequency: k0 = (k, 0) block, kk = (k, k) block;
   // zk = (0, k) block from row 0.

@@ -85,13 +85,9 @@ ProbeTable analyse_probes(RunModel& run, const ProbeOptions& o) {
                            "integer sums (rqi) and sums mod p (rqi_mod); efficiency on all valid pairs";
 
   const std::vector<size_t> indices = strided_checkpoints(run.checkpoint_steps().size(), o.stride);
-  std::vector<ProbeMeasures> ms(indices.size());
-  std::vector<size_t> slot(run.checkpoint_steps().size());
-  for (size_t j = 0; j < indices.size(); ++j) {
-    slot[indices[j]] = j;
-    t.steps.push_back(run.checkpoint_steps()[indices[j]]);
-  }
-  run.for_each_checkpoint(indices, [&](GridModel& model, size_t i) { ms[slot[i]] = measure_probes(model, in); });
+  for (size_t i : indices) t.steps.push_back(run.checkpoint_steps()[i]);
+  const std::vector<ProbeMeasures> ms =
+      run.measure_checkpoints(indices, [&](GridModel& model) { return measure_probes(model, in); });
 
   using M = const ProbeMeasures&;
   if (!K.empty()) {
@@ -120,7 +116,8 @@ ProbeTable analyse_probes(RunModel& run, const ProbeOptions& o) {
   }
   t.add("softmax_collapse", scalar_curve_of(ms, [](M m) { return m.collapse_sum; }),
         "fraction of train pairs with float32 sum exp(l - max l) == 1");
-  t.add("zero_loss_fraction", scalar_curve_of(ms, [](M m) { return m.collapse_loss; }), "fraction of train pairs with float32 loss == 0");
+  t.add("zero_loss_fraction", scalar_curve_of(ms, [](M m) { return m.collapse_loss; }),
+        "fraction of train pairs with float32 loss == 0");
   t.add("efficiency", scalar_curve_of(ms, [](M m) { return m.efficiency; }), "mean correct-logit margin / ||theta||");
   return t;
 }

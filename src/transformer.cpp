@@ -103,7 +103,8 @@ Transformer::LastQueryAttention Transformer::attend_by_table(const Block& blk, c
   att.scores = at::stack(scores, 2);                                                 // [B, H, n]
   att.pattern = at::softmax(att.scores, -1);
   att.z = att.pattern.select(2, 0).unsqueeze(-1) * values[0];                        // [B, H, d]
-  for (int64_t pos = 1; pos < n; ++pos) att.z = att.z + att.pattern.select(2, pos).unsqueeze(-1) * values[static_cast<size_t>(pos)];
+  for (int64_t pos = 1; pos < n; ++pos)
+    att.z = att.z + att.pattern.select(2, pos).unsqueeze(-1) * values[static_cast<size_t>(pos)];
   att.q = q.expand({B, H, -1});
   att.k = (k_tok[p_] + k_pos[last]).expand({B, H, -1});
   att.v = (v_tok[p_] + v_pos[last]).expand({B, H, -1});

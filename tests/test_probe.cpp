@@ -394,6 +394,7 @@ TEST_CASE("the analyses give bit-identical curves with 1 and 2 threads; a worker
   for (size_t t = 0; t < one.size(); ++t) {
     REQUIRE(one[t].curves.size() == two[t].curves.size());
     CHECK(one[t].steps == two[t].steps);
+    CHECK(one[t].attrs == two[t].attrs);  // key frequencies included
     for (size_t k = 0; k < one[t].curves.size(); ++k) {
       INFO(one[t].group << "/" << one[t].curves[k].name);
       CHECK(at::equal(one[t].curves[k].values, two[t].curves[k].values));

@@ -6,6 +6,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "grok/config.h"
@@ -49,6 +50,17 @@ class RunModel {
   // by any worker stops the others and is rethrown.
   void for_each_checkpoint(const std::vector<size_t>& indices,
                            const std::function<void(GridModel& model, size_t index)>& measure);
+
+  // measure(model) at every checkpoint index in `indices` (via
+  // for_each_checkpoint), returned in the order of `indices`.
+  template <class Measure>
+  auto measure_checkpoints(const std::vector<size_t>& indices, Measure measure) {
+    std::vector<decltype(measure(std::declval<GridModel&>()))> results(indices.size());
+    std::vector<size_t> slot(checkpoint_steps_.size());
+    for (size_t j = 0; j < indices.size(); ++j) slot[indices[j]] = j;
+    for_each_checkpoint(indices, [&](GridModel& model, size_t i) { results[slot[i]] = measure(model); });
+    return results;
+  }
 
  private:
   void load_into(GridModel& model, size_t index);
