@@ -78,10 +78,14 @@ KeyFrequencies find_key_frequencies(RunModel& run, const FourierOptions& o) {
 
 namespace {
 
-// inverse_participation_ratio (sparsity.h) of every column of squared norms [n_freq, M]: [M].
-at::Tensor inverse_participation_ratios(const at::Tensor& squared_norms) {
-  at::Tensor sum = squared_norms.sum(0);
-  return at::where(sum > 0, squared_norms.pow(2).sum(0) / sum.pow(2), at::zeros_like(sum));
+// Mean over columns of inverse_participation_ratio (sparsity.h), for squared norms [n_freq, M].
+double mean_column_ipr(const at::Tensor& squared_norms) {
+  at::Tensor by_column = squared_norms.t().contiguous();  // [M, n_freq]
+  const double* row = by_column.data_ptr<double>();
+  const int64_t M = by_column.size(0), F = by_column.size(1);
+  double sum = 0;
+  for (int64_t n = 0; n < M; ++n, row += F) sum += inverse_participation_ratio(std::vector<double>(row, row + F));
+  return sum / static_cast<double>(M);
 }
 
 // Everything analyse_fourier measures at one checkpoint.
@@ -126,7 +130,7 @@ FourierMeasures measure_fourier(const GridModel& model, const FourierInputs& in)
   m.fraction_clustered = static_cast<double>(std::accumulate(cs.begin(), cs.end(), int64_t{0})) /
                          static_cast<double>(nf.best.size(0));
   at::Tensor per_neuron = fourier_norms_per_column(model.neuron_input_weights());  // [n_freq, M]
-  m.mean_ipr = inverse_participation_ratios(per_neuron).mean().item<double>();
+  m.mean_ipr = mean_column_ipr(per_neuron);
 
   LogitTable lt = logit_table(L, p);
   m.train_loss = cross_entropy(lt, in.labels, in.train);

@@ -136,10 +136,10 @@ TrigFit trig_fit(const LogitTable& t, const std::vector<int64_t>& K) {
   at::Tensor values = at::arange(p, at::kLong);
   at::Tensor r = (values.unsqueeze(1) - values.unsqueeze(0)).remainder(p);  // [s, c]
   at::Tensor G = at::zeros({p}, at::kDouble).index_add_(0, r.reshape({-1}), Hc.reshape({-1}));
-  // ||Chat_k||^2 over [p^2, p] before normalising: each residue r occurs p^2 times.
-  at::Tensor k = at::arange(1, n_frequencies(p) + 1, at::kDouble).unsqueeze(1);                  // [F, 1]
-  at::Tensor profile = at::cos(k * values.to(at::kDouble).unsqueeze(0) * (2.0 * M_PI / static_cast<double>(p)));  // [F, r]
-  at::Tensor C = at::matmul(profile, G) / (profile.norm(2, {1}) * static_cast<double>(p));  // [F]
+  // Chat_k = cos(w_k r) / (p ||cos_k||) (each residue r occurs p^2 times), and the
+  // cos profile over s is cos(w_k r) / (sqrt(p) ||cos_k||): C_k = profile . G / sqrt(p).
+  at::Tensor cos_profiles = sum_profiles(p).select(1, 0);                                  // [F, r]
+  at::Tensor C = at::matmul(cos_profiles, G) / std::sqrt(static_cast<double>(p));       // [F]
   TrigFit fit;
   fit.coefficient.assign(C.data_ptr<double>(), C.data_ptr<double>() + C.numel());
   double kept_sq = 0;

@@ -86,19 +86,22 @@ at::Tensor Transformer::mlp(const Block& blk, const at::Tensor& x, int64_t layer
   return out;
 }
 
+Transformer::EmbeddingProjection Transformer::project_embeddings(const at::Tensor& W, const at::Tensor& b) const {
+  return {project(W_E, W, at::Tensor()), project(W_pos, W, b)};
+}
+
 Transformer::LastQueryAttention Transformer::attend_by_table(const Block& blk, const at::Tensor& tok) const {
   const int64_t B = tok.size(0), n = n_ctx_, H = blk.W_Q.size(0), last = n - 1;
   const double scale = 1.0 / std::sqrt(static_cast<double>(config_.d_head));
   LastQueryAttention att;
   at::Tensor q = project(W_E.select(0, p_) + W_pos.select(0, last), blk.W_Q, blk.b_Q);  // [H, d]: one query, '='
-  at::Tensor k_tok = project(W_E, blk.W_K, at::Tensor()), k_pos = project(W_pos, blk.W_K, blk.b_K);  // [V|n, H, d]
-  at::Tensor v_tok = project(W_E, blk.W_V, at::Tensor()), v_pos = project(W_pos, blk.W_V, blk.b_V);
+  const EmbeddingProjection key = project_embeddings(blk.W_K, blk.b_K), value = project_embeddings(blk.W_V, blk.b_V);
   std::vector<at::Tensor> scores, values;  // per key position: [B, H], [B, H, d]
   for (int64_t pos = 0; pos < n; ++pos) {
     at::Tensor token = tok.select(1, pos);                                           // [B]
-    at::Tensor score_table = ((k_tok + k_pos[pos]) * q).sum(-1) * scale;             // [V, H]
+    at::Tensor score_table = ((key.by_token + key.by_pos[pos]) * q).sum(-1) * scale;     // [V, H]
     scores.push_back(score_table.index_select(0, token));
-    values.push_back((v_tok + v_pos[pos]).index_select(0, token));                  // [B, H, d]
+    values.push_back((value.by_token + value.by_pos[pos]).index_select(0, token));  // [B, H, d]
   }
   att.scores = at::stack(scores, 2);                                                 // [B, H, n]
   att.pattern = at::softmax(att.scores, -1);
@@ -106,8 +109,8 @@ Transformer::LastQueryAttention Transformer::attend_by_table(const Block& blk, c
   for (int64_t pos = 1; pos < n; ++pos)
     att.z = att.z + att.pattern.select(2, pos).unsqueeze(-1) * values[static_cast<size_t>(pos)];
   att.q = q.expand({B, H, -1});
-  att.k = (k_tok[p_] + k_pos[last]).expand({B, H, -1});
-  att.v = (v_tok[p_] + v_pos[last]).expand({B, H, -1});
+  att.k = (key.by_token[p_] + key.by_pos[last]).expand({B, H, -1});
+  att.v = (value.by_token[p_] + value.by_pos[last]).expand({B, H, -1});
   return att;
 }
 
@@ -140,9 +143,8 @@ at::Tensor Transformer::forward(const at::Tensor& pairs, ActivationCache* cache)
       // W_E[token] + W_pos[position], so look them up from per-token tables.
       auto qkv = [&](const at::Tensor& W, const at::Tensor& b) {  // -> [B, n, H, d]
         if (l > 0) return project(x, W, b);
-        at::Tensor by_token = project(W_E, W, at::Tensor());  // [V, H, d]
-        at::Tensor by_pos = project(W_pos, W, b);              // [n, H, d]
-        return by_token.index_select(0, flat_tok).view({B, n, W.size(0), W.size(2)}) + by_pos;
+        const EmbeddingProjection e = project_embeddings(W, b);
+        return e.by_token.index_select(0, flat_tok).view({B, n, W.size(0), W.size(2)}) + e.by_pos;
       };
       at::Tensor k_all = qkv(blk.W_K, blk.b_K).transpose(1, 2);  // [B, H, n, d]
       at::Tensor v_all = qkv(blk.W_V, blk.b_V).transpose(1, 2);  // [B, H, n, d]

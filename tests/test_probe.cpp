@@ -324,10 +324,22 @@ TEST_CASE("a run that never generalises says so, with nulls in JSON", "[story]")
 #include "grok/run_model.h"
 #include "grok/trainer.h"
 
-TEST_CASE("the analyses run on MLP runs and say when Fourier analysis does not apply", "[probes][run]") {
+namespace {
+
+// Trains `c` (single-threaded) into `name` under the tests' temp directory; returns its path.
+std::string train_temp_run(grok::Config c, const std::string& name) {
   namespace fs = std::filesystem;
   fs::path dir = fs::temp_directory_path() / "grokscope-tests";
   fs::create_directories(dir);
+  c.threads = 1;
+  const std::string path = (dir / name).string();
+  grok::train_new(c, path, "test", {}, true);
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("the analyses run on MLP runs and say when Fourier analysis does not apply", "[probes][run]") {
   grok::Config c = grok::load_preset("demo");
   c.model = "mlp";
   c.mlp_input = "onehot";
@@ -337,10 +349,7 @@ TEST_CASE("the analyses run on MLP runs and say when Fourier analysis does not a
   c.steps = 30;
   c.checkpoint_every = 10;
   c.activation_log = 0;
-  c.threads = 1;
-  const std::string path = (dir / "mlp_probe.h5").string();
-  grok::train_new(c, path, "test", {}, true);
-  grok::RunModel run(path);
+  grok::RunModel run(train_temp_run(c, "mlp_probe.h5"));
   CHECK(run.neuron_hook() == "mlp.hook_pre");
   grok::ProbeTable f = grok::analyse_fourier(run, {});
   CHECK(f.steps == std::vector<int64_t>{0, 10, 20, 30});
@@ -354,8 +363,7 @@ TEST_CASE("the analyses run on MLP runs and say when Fourier analysis does not a
   CHECK(pr.scalar_curve("gradient_symmetricity")[0] == Approx(1.0));  // one-hot MLP reads a and b symmetrically
 
   c.task = "mul";
-  grok::train_new(c, path, "test", {}, true);
-  grok::RunModel mul(path);
+  grok::RunModel mul(train_temp_run(c, "mlp_probe_mul.h5"));
   CHECK_THROWS_WITH(grok::analyse_fourier(mul, {}), Catch::Contains("applies to add, sub and rand"));
   grok::ProbeTable mp = grok::analyse_probes(mul, {});
   CHECK_THROWS(mp.curve("gradient_symmetricity"));  // clock/pizza measures do not apply to mul
@@ -367,9 +375,6 @@ TEST_CASE("the analyses run on MLP runs and say when Fourier analysis does not a
 
 TEST_CASE("the analyses give bit-identical curves with 1 and 2 threads; a worker's error reaches the caller",
           "[probes][run][threads]") {
-  namespace fs = std::filesystem;
-  fs::path dir = fs::temp_directory_path() / "grokscope-tests";
-  fs::create_directories(dir);
   grok::Config c = grok::load_preset("demo");
   c.p = 13;
   c.d_model = 16;
@@ -377,10 +382,7 @@ TEST_CASE("the analyses give bit-identical curves with 1 and 2 threads; a worker
   c.steps = 40;
   c.checkpoint_every = 10;
   c.activation_log = 0;
-  c.threads = 1;
-  const std::string path = (dir / "threads_probe.h5").string();
-  grok::train_new(c, path, "test", {}, true);
-  grok::RunModel run(path);
+  grok::RunModel run(train_temp_run(c, "threads_probe.h5"));
   const int saved = at::get_num_threads();
   grok::ProbeOptions po;
   po.key_frequencies = {1, 3};

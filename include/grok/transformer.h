@@ -36,6 +36,12 @@ class Transformer : public Model {
   at::Tensor project(const at::Tensor& x, const at::Tensor& W, const at::Tensor& b) const;
   at::Tensor mlp(const Block& blk, const at::Tensor& x, int64_t layer, ActivationCache* cache) const;
   at::Tensor attn_out(const Block& blk, const at::Tensor& z) const;
+  // Layer 0 reads W_E[token] + W_pos[position], so its projection x @ W (+ b)
+  // is by_token[token] + by_pos[position]: [V, H, d] and [n, H, d] (b in by_pos).
+  struct EmbeddingProjection {
+    at::Tensor by_token, by_pos;
+  };
+  EmbeddingProjection project_embeddings(const at::Tensor& W, const at::Tensor& b) const;
   // Layer-0 attention from the last position, when layer 0 is also the last
   // layer: every key and value is W_E[token] + W_pos[position] through a fixed
   // matrix, so scores and values are per-token table lookups.
