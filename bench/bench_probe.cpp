@@ -11,13 +11,13 @@
 #include <chrono>
 #include <filesystem>
 
-#include "grok/allocator.h"
-#include "grok/fourier_analysis.h"
-#include "grok/optimizer.h"
-#include "grok/presets.h"
-#include "grok/probe_analysis.h"
-#include "grok/run_file.h"
-#include "grok/run_model.h"
+#include "grok/runtime/allocator.h"
+#include "grok/probe/fourier_analysis.h"
+#include "grok/train/optimizer.h"
+#include "grok/core/presets.h"
+#include "grok/probe/representation_analysis.h"
+#include "grok/runfile/run_file.h"
+#include "grok/probe/run_checkpoints.h"
 
 namespace {
 
@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
   grok::retain_freed_memory();  // as grok-probe does
   at::set_num_threads(2);
   std::string path = argc > 1 ? argv[1] : synthetic_run(400);
-  grok::RunModel run(path);
+  grok::RunCheckpoints run(path);
   const size_t n = run.checkpoint_steps().size();
   fmt::print("{}: p = {}, {} checkpoints, 2 threads\n", path, run.p(), n);
   grok::ProbeTable fourier;

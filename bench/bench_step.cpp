@@ -15,13 +15,13 @@
 #include <cstdio>
 #include <string>
 
-#include "grok/allocator.h"
-#include "grok/grid.h"
-#include "grok/blas_info.h"
-#include "grok/model.h"
-#include "grok/optimizer.h"
-#include "grok/presets.h"
-#include "grok/task.h"
+#include "grok/runtime/allocator.h"
+#include "grok/model/grid.h"
+#include "grok/runtime/blas_info.h"
+#include "grok/model/model.h"
+#include "grok/train/optimizer.h"
+#include "grok/core/presets.h"
+#include "grok/core/task.h"
 
 namespace {
 

@@ -27,6 +27,7 @@ expect_bad "unknown task"          --out "$dir/a.h5" --task addition
 expect_bad "unknown preset"        --out "$dir/a.h5" --preset nanda2024
 expect_bad "division by composite" --out "$dir/a.h5" --task div --p 100
 expect_bad "unknown hook"          --out "$dir/a.h5" --hooks blocks.0.hook_nope
+expect_bad "unknown model"         --out "$dir/a.h5" --model lstm
 expect_bad "missing config file"   --out "$dir/a.h5" --config "$dir/none.ini"
 expect_bad "unwritable path"       --out /proc/grokscope/run.h5 --steps 1
 expect_bad "resume missing file"   --resume "$dir/none.h5"
@@ -40,5 +41,13 @@ echo "precious" > "$dir/existing.h5"
 expect_bad "existing output"       --out "$dir/existing.h5" --steps 1
 [[ $(cat "$dir/existing.h5") == precious ]] || { echo "FAIL: existing file changed"; failures=$((failures + 1)); }
 
-echo "$((13 + 1 - failures)) passed, $failures failed"
+# Good input next to it: a bare file name (no directory part) in the working directory.
+if (cd "$dir" && "$train" --out bare.h5 --steps 2 --quiet >/dev/null 2>&1) && [[ -f "$dir/bare.h5" ]]; then
+  echo "ok   bare output file name"
+else
+  echo "FAIL bare output file name: $(cd "$dir" && "$train" --out bare.h5 --steps 2 --quiet --force 2>&1 | tail -1)"
+  failures=$((failures + 1))
+fi
+
+echo "$((15 + 1 - failures)) passed, $failures failed"
 [[ $failures -eq 0 ]]

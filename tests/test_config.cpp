@@ -4,9 +4,9 @@
 #include <cstdio>
 #include <fstream>
 
-#include "grok/error.h"
-#include "grok/options.h"
-#include "grok/presets.h"
+#include "grok/core/error.h"
+#include "grok/core/options.h"
+#include "grok/core/presets.h"
 
 namespace {
 

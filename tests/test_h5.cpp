@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <fstream>
 
-#include "grok/h5.h"
+#include "grok/h5/h5.h"
 
 namespace {
 

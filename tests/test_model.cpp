@@ -1,11 +1,11 @@
 // test_model.cpp — TransformerLens names and shapes, hooks, fast forward vs textbook forward.
 #include <catch2/catch.hpp>
 
-#include "grok/grid.h"
-#include "grok/error.h"
-#include "grok/mlp.h"
-#include "grok/presets.h"
-#include "grok/transformer.h"
+#include "grok/model/grid.h"
+#include "grok/core/error.h"
+#include "grok/model/mlp.h"
+#include "grok/core/presets.h"
+#include "grok/model/transformer.h"
 
 namespace {
 

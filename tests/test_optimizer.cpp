@@ -3,13 +3,13 @@
 
 #include <cmath>
 
-#include "grok/optimizer.h"
+#include "grok/train/optimizer.h"
 
 namespace {
 
 std::vector<grok::NamedTensor> one_param(std::vector<float> values) {
   at::Tensor t = at::tensor(values, at::kFloat).requires_grad_(true);
-  return {{"w", t}};
+  return {{"w", t, {"i"}}};
 }
 
 void set_grad(std::vector<grok::NamedTensor>& params, std::vector<float> g) {

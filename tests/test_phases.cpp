@@ -1,7 +1,7 @@
 // test_phases.cpp — accuracy milestones.
 #include <catch2/catch.hpp>
 
-#include "grok/phases.h"
+#include "grok/story/milestones.h"
 
 TEST_CASE("milestones are the first steps crossing each threshold", "[phases]") {
   std::vector<int64_t> steps{0, 10, 20, 30, 40, 50};

@@ -3,16 +3,16 @@
 
 #include <cmath>
 
-#include "grok/grid.h"
-#include "grok/fourier.h"
-#include "grok/logit_projections.h"
-#include "grok/mlp.h"
-#include "grok/neuron_frequencies.h"
-#include "grok/presets.h"
-#include "grok/representation_probes.h"
-#include "grok/sparsity.h"
-#include "grok/story.h"
-#include "grok/transformer.h"
+#include "grok/model/grid.h"
+#include "grok/measures/fourier.h"
+#include "grok/measures/logit_projections.h"
+#include "grok/model/mlp.h"
+#include "grok/measures/neuron_frequencies.h"
+#include "grok/core/presets.h"
+#include "grok/measures/representations.h"
+#include "grok/measures/sparsity.h"
+#include "grok/story/story.h"
+#include "grok/model/transformer.h"
 
 namespace {
 
@@ -319,10 +319,10 @@ TEST_CASE("a run that never generalises says so, with nulls in JSON", "[story]")
 
 #include <filesystem>
 
-#include "grok/fourier_analysis.h"
-#include "grok/probe_analysis.h"
-#include "grok/run_model.h"
-#include "grok/trainer.h"
+#include "grok/probe/fourier_analysis.h"
+#include "grok/probe/representation_analysis.h"
+#include "grok/probe/run_checkpoints.h"
+#include "grok/train/trainer.h"
 
 namespace {
 
@@ -349,8 +349,8 @@ TEST_CASE("the analyses run on MLP runs and say when Fourier analysis does not a
   c.steps = 30;
   c.checkpoint_every = 10;
   c.activation_log = 0;
-  grok::RunModel run(train_temp_run(c, "mlp_probe.h5"));
-  CHECK(run.neuron_hook() == "mlp.hook_pre");
+  grok::RunCheckpoints run(train_temp_run(c, "mlp_probe.h5"));
+  CHECK(run.model().neuron_hook() == "mlp.hook_pre");
   grok::ProbeTable f = grok::analyse_fourier(run, {});
   CHECK(f.steps == std::vector<int64_t>{0, 10, 20, 30});
   CHECK(f.curve("cluster_size").values.sizes().vec() == std::vector<int64_t>{4, 6});
@@ -363,7 +363,7 @@ TEST_CASE("the analyses run on MLP runs and say when Fourier analysis does not a
   CHECK(pr.scalar_curve("gradient_symmetricity")[0] == Approx(1.0));  // one-hot MLP reads a and b symmetrically
 
   c.task = "mul";
-  grok::RunModel mul(train_temp_run(c, "mlp_probe_mul.h5"));
+  grok::RunCheckpoints mul(train_temp_run(c, "mlp_probe_mul.h5"));
   CHECK_THROWS_WITH(grok::analyse_fourier(mul, {}), Catch::Contains("applies to add, sub and rand"));
   grok::ProbeTable mp = grok::analyse_probes(mul, {});
   CHECK_THROWS(mp.curve("gradient_symmetricity"));  // clock/pizza measures do not apply to mul
@@ -371,7 +371,7 @@ TEST_CASE("the analyses run on MLP runs and say when Fourier analysis does not a
 
 #include <ATen/Parallel.h>
 
-#include "grok/error.h"
+#include "grok/core/error.h"
 
 TEST_CASE("the analyses give bit-identical curves with 1 and 2 threads; a worker's error reaches the caller",
           "[probes][run][threads]") {
@@ -382,7 +382,7 @@ TEST_CASE("the analyses give bit-identical curves with 1 and 2 threads; a worker
   c.steps = 40;
   c.checkpoint_every = 10;
   c.activation_log = 0;
-  grok::RunModel run(train_temp_run(c, "threads_probe.h5"));
+  grok::RunCheckpoints run(train_temp_run(c, "threads_probe.h5"));
   const int saved = at::get_num_threads();
   grok::ProbeOptions po;
   po.key_frequencies = {1, 3};
@@ -406,7 +406,7 @@ TEST_CASE("the analyses give bit-identical curves with 1 and 2 threads; a worker
   at::set_num_threads(2);
   std::vector<size_t> indices{0, 1, 2, 3, 4};
   CHECK_THROWS_WITH(run.for_each_checkpoint(indices,
-                                            [](grok::GridModel&, size_t i) {
+                                            [](grok::Model&, size_t i) {
                                               if (i == 3) throw grok::InputError("checkpoint 3 is bad");
                                             }),
                     "checkpoint 3 is bad");

@@ -1,7 +1,7 @@
 // test_schedule.cpp — checkpoint / activation schedules.
 #include <catch2/catch.hpp>
 
-#include "grok/schedule.h"
+#include "grok/core/schedule.h"
 
 TEST_CASE("every-N schedules include the first and last step", "[schedule]") {
   grok::Schedule s(250, 100, 0, {});

@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <set>
 
-#include "grok/error.h"
-#include "grok/task.h"
+#include "grok/core/error.h"
+#include "grok/core/task.h"
 
 using grok::make_split;
 using grok::make_task;

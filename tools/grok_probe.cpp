@@ -17,15 +17,15 @@
 #include <fstream>
 #include <iostream>
 
-#include "grok/allocator.h"
-#include "grok/error.h"
-#include "grok/fourier_analysis.h"
-#include "grok/inspect.h"
-#include "grok/report.h"
-#include "grok/probe_analysis.h"
-#include "grok/probe_file.h"
-#include "grok/story.h"
-#include "grok/trainer.h"
+#include "grok/runtime/allocator.h"
+#include "grok/core/error.h"
+#include "grok/probe/fourier_analysis.h"
+#include "grok/runfile/inspect.h"
+#include "grok/report/report.h"
+#include "grok/probe/representation_analysis.h"
+#include "grok/probe/probe_file.h"
+#include "grok/story/story.h"
+#include "grok/runtime/threads.h"
 
 namespace po = boost::program_options;
 
@@ -141,7 +141,7 @@ grok::FourierOptions fourier_options(const Args& a, size_t n_checkpoints, bool s
   return o;
 }
 
-int run_summary(const Args& a, grok::RunModel& run, const std::string& out) {
+int run_summary(const Args& a, grok::RunCheckpoints& run, const std::string& out) {
   std::string note = grok::fourier_not_applicable(run.config());
   std::optional<grok::ProbeTable> fourier;
   if (note.empty()) fourier = grok::analyse_fourier(run, fourier_options(a, run.checkpoint_steps().size(), true));
@@ -167,7 +167,7 @@ int run_summary(const Args& a, grok::RunModel& run, const std::string& out) {
   return 0;
 }
 
-int run_fourier(const Args& a, grok::RunModel& run, const std::string& out) {
+int run_fourier(const Args& a, grok::RunCheckpoints& run, const std::string& out) {
   grok::ProbeTable t = grok::analyse_fourier(run, fourier_options(a, run.checkpoint_steps().size(), false));
   grok::write_probe_table(out, a.run, t);
   if (a.json) {
@@ -187,7 +187,7 @@ int run_fourier(const Args& a, grok::RunModel& run, const std::string& out) {
   return 0;
 }
 
-int run_norms(const Args& a, grok::RunModel& run, const std::string& out) {
+int run_norms(const Args& a, grok::RunCheckpoints& run, const std::string& out) {
   grok::ProbeTable t = grok::analyse_norms(run.reader());
   grok::write_probe_table(out, a.run, t);
   if (a.json) {
@@ -202,7 +202,7 @@ int run_norms(const Args& a, grok::RunModel& run, const std::string& out) {
   return 0;
 }
 
-int run_probes(const Args& a, grok::RunModel& run, const std::string& out) {
+int run_probes(const Args& a, grok::RunCheckpoints& run, const std::string& out) {
   grok::ProbeOptions o;
   o.hook = a.hook;
   o.ridge_lambda = a.lambda;
@@ -230,7 +230,7 @@ int run_inspect(const Args& a) {
   return 0;
 }
 
-int run_report(const Args& a, grok::RunModel& run) {
+int run_report(const Args& a, grok::RunCheckpoints& run) {
   std::filesystem::path p(a.run);
   const std::string out = a.out.empty() ? (p.parent_path() / (p.stem().string() + ".report.html")).string() : a.out;
   grok::ReportOptions o;
@@ -253,10 +253,8 @@ int run(int argc, char** argv) {
   if (std::find(commands.begin(), commands.end(), a.command) == commands.end())
     throw grok::InputError(fmt::format("unknown command '{}' (grok-probe --help)", a.command));
   if (a.command == "inspect") return run_inspect(a);
-  grok::RunModel run(a.run);
-  grok::Config threads;
-  threads.threads = a.threads;
-  grok::apply_threads(threads);
+  grok::RunCheckpoints run(a.run);
+  grok::apply_threads(a.threads);
   const std::string out = a.out.empty() ? grok::default_probe_path(a.run) : a.out;
   if (a.command == "summary") return run_summary(a, run, out);
   if (a.command == "fourier") return run_fourier(a, run, out);

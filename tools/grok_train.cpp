@@ -10,14 +10,16 @@
 #include <filesystem>
 #include <iostream>
 
-#include "grok/allocator.h"
-#include "grok/blas_info.h"
-#include "grok/error.h"
-#include "grok/h5.h"
-#include "grok/options.h"
-#include "grok/phases.h"
-#include "grok/presets.h"
-#include "grok/trainer.h"
+#include "grok/runtime/allocator.h"
+#include "grok/runtime/blas_info.h"
+#include "grok/core/error.h"
+#include "grok/h5/h5.h"
+#include "grok/core/options.h"
+#include "grok/story/milestones.h"
+#include "grok/core/presets.h"
+#include "grok/model/model.h"
+#include "grok/runtime/threads.h"
+#include "grok/train/trainer.h"
 
 namespace fs = std::filesystem;
 
@@ -79,7 +81,7 @@ std::string file_size(const std::string& path) {
 int run(int argc, const char* const argv[]) {
   grok::TrainArgs args = grok::parse_train_args(argc, argv);
   if (args.action == grok::TrainArgs::Action::Help) {
-    std::cout << grok::train_help();
+    std::cout << grok::train_help() << '\n' << grok::models_listing();
     return 0;
   }
   if (args.action == grok::TrainArgs::Action::ListPresets) {
@@ -111,7 +113,7 @@ int run(int argc, const char* const argv[]) {
       if (args.verbose) std::cerr << grok::describe(grok::blas_info()) << '\n';
       if (!args.quiet)
         std::cerr << fmt::format("training preset {} ({} parameters, {} thread{}) -> {}\n", preset, n_params,
-                                 grok::resolved_threads(config), grok::resolved_threads(config) == 1 ? "" : "s", path);
+                                 grok::resolved_threads(config.threads), grok::resolved_threads(config.threads) == 1 ? "" : "s", path);
     };
     result = grok::train_new(config, out, args.command_line, hooks, args.force);
   }

@@ -1,0 +1,116 @@
+// config.h — the fully resolved configuration of one training run.
+//
+// One flat struct, listed once in visit_fields(): the command line, INI config
+// files, presets, the JSON copy in the run file and the per-key HDF5
+// attributes are all generated from that single list, so a field can never be
+// settable in one place and missing from another.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace grok {
+
+struct Config {
+  // -- task
+  std::string task = "add";
+  int64_t p = 113;
+  double frac_train = 0.3;
+  int64_t data_seed = 0;
+  // -- model
+  std::string model = "transformer";
+  int64_t n_layers = 1;
+  int64_t d_model = 128;
+  int64_t n_heads = 4;
+  int64_t d_head = 32;
+  int64_t d_mlp = 512;
+  std::string act = "relu";
+  bool bias = false;
+  std::string mlp_input = "embed";
+  // -- optimisation
+  std::string optimizer = "adamw";
+  double lr = 1e-3;
+  double weight_decay = 1.0;
+  double beta1 = 0.9;
+  double beta2 = 0.98;
+  double eps = 1e-8;
+  double momentum = 0.0;
+  int64_t warmup_steps = 10;
+  int64_t batch_size = 0;
+  int64_t steps = 40000;
+  int64_t seed = 0;
+  int64_t threads = 0;
+  int64_t stop_after_grok = -1;
+  // -- recording
+  int64_t eval_every = 10;
+  int64_t checkpoint_every = 100;
+  int64_t checkpoint_log = 0;
+  std::string checkpoint_steps;
+  bool checkpoint_optimizer = false;
+  int64_t activation_every = 0;
+  int64_t activation_log = 20;
+  std::string activation_steps;
+  std::string hooks = "default";
+  int64_t gzip = 4;
+};
+
+// Calls v(section, name, field, help) for every field, in a fixed order.
+// `name` uses underscores; the command-line flag is the same with dashes.
+template <class C, class V>
+void visit_fields(C& c, V&& v) {
+  v("Task", "task", c.task, "task: add sub mul div x2y2 x2xyy2 x2xyy2x x3xy x3xy2y rand");
+  v("Task", "p", c.p, "modulus; inputs are pairs (a, b) with a, b in 0..p-1");
+  v("Task", "frac_train", c.frac_train, "fraction of the valid pairs used for training, in (0, 1)");
+  v("Task", "data_seed", c.data_seed, "seed of the train/test split (and of the rand task's table)");
+  v("Model", "model", c.model, "model family (listed under \"Models\" below)");
+  v("Model", "n_layers", c.n_layers, "transformer blocks");
+  v("Model", "d_model", c.d_model, "residual stream width (MLP: embedding width when mlp_input = embed)");
+  v("Model", "n_heads", c.n_heads, "attention heads per block");
+  v("Model", "d_head", c.d_head, "width of one attention head");
+  v("Model", "d_mlp", c.d_mlp, "MLP hidden width");
+  v("Model", "act", c.act, "MLP activation: relu | gelu | quadratic");
+  v("Model", "bias", c.bias, "give every linear map a trainable bias (TransformerLens b_* names)");
+  v("Model", "mlp_input", c.mlp_input, "MLP family input: embed (E[a] + E[b]) | onehot (concat one_hot(a), one_hot(b))");
+  v("Optimisation", "optimizer", c.optimizer, "adamw | adam | sgd");
+  v("Optimisation", "lr", c.lr, "peak learning rate");
+  v("Optimisation", "weight_decay", c.weight_decay, "weight decay (decoupled for adamw, L2 for adam and sgd)");
+  v("Optimisation", "beta1", c.beta1, "Adam beta1");
+  v("Optimisation", "beta2", c.beta2, "Adam beta2");
+  v("Optimisation", "eps", c.eps, "Adam epsilon");
+  v("Optimisation", "momentum", c.momentum, "SGD momentum");
+  v("Optimisation", "warmup_steps", c.warmup_steps, "linear warm-up: lr * min(1, (step + 1) / warmup_steps)");
+  v("Optimisation", "batch_size", c.batch_size, "train pairs per step; 0 = full batch (one step = one epoch)");
+  v("Optimisation", "steps", c.steps, "optimizer steps to train");
+  v("Optimisation", "seed", c.seed, "model seed (initial weights)");
+  v("Optimisation", "threads", c.threads, "intra-op threads; 0 = all cores (results are deterministic per thread count)");
+  v("Optimisation", "stop_after_grok", c.stop_after_grok,
+    "stop this many steps after test accuracy first reaches 99%; -1 = train all steps");
+  v("Recording", "eval_every", c.eval_every, "evaluate and append a metrics row every N steps");
+  v("Recording", "checkpoint_every", c.checkpoint_every, "checkpoint weights every N steps (0 = off)");
+  v("Recording", "checkpoint_log", c.checkpoint_log, "also checkpoint at N log-spaced steps (0 = off)");
+  v("Recording", "checkpoint_steps", c.checkpoint_steps, "also checkpoint at these steps (comma-separated)");
+  v("Recording", "checkpoint_optimizer", c.checkpoint_optimizer,
+    "store optimizer state at every checkpoint (default: only in the resume slots)");
+  v("Recording", "activation_every", c.activation_every, "record activations every N steps (0 = off)");
+  v("Recording", "activation_log", c.activation_log, "record activations at N log-spaced steps (0 = off)");
+  v("Recording", "activation_steps", c.activation_steps, "record activations at these steps (comma-separated)");
+  v("Recording", "hooks", c.hooks, "hook points to record on the full grid (comma-separated TransformerLens names; "
+    "'default' = the last MLP's hook_post and logits; 'all' = every hook)");
+  v("Recording", "gzip", c.gzip, "gzip level for checkpoints and activations (0-9)");
+}
+
+// Throws InputError with a one-line message for any out-of-range value.
+void validate(const Config& c);
+
+nlohmann::ordered_json to_json(const Config& c);
+// Unknown keys are an error; missing keys keep `base`'s values.
+Config config_from_json(const nlohmann::json& j, Config base = {});
+
+// Comma-separated list helpers ("a,b, c" -> {"a","b","c"}).
+std::vector<std::string> split_list(const std::string& s);
+std::vector<int64_t> parse_step_list(const std::string& s);
+
+}  // namespace grok

@@ -1,0 +1,43 @@
+// options.h — grok-train's command line and INI config files (Boost.Program_options).
+//
+// Precedence, lowest to highest: built-in defaults < preset < --config file <
+// command-line flags. Every Config field is a flag of the same name with
+// dashes (--frac-train) and an INI key with dashes or underscores.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "grok/core/config.h"
+
+namespace grok {
+
+struct TrainArgs {
+  enum class Action { Train, Help, ListPresets };
+  Action action = Action::Train;
+  std::string preset;           // empty: the default preset
+  std::string out;              // run file to create
+  std::string resume;           // run file to continue
+  bool force = false;
+  bool verbose = false;
+  bool quiet = false;
+  nlohmann::json overrides = nlohmann::json::object();  // config fields given explicitly (typed)
+  std::string command_line;     // argv joined, for the run file
+};
+
+// Parses argv (and the --config file it names). Throws InputError with a
+// one-line message on unknown options, bad values or an unreadable file.
+TrainArgs parse_train_args(int argc, const char* const argv[]);
+
+// Resolves the full config of a new run: preset, then overrides; validated.
+Config resolve_config(const TrainArgs& args);
+
+// Parses INI text (key = value lines, '#' comments) into typed overrides.
+nlohmann::json parse_ini(const std::string& text, const std::string& origin);
+
+std::string train_help();
+std::string presets_listing();
+
+}  // namespace grok

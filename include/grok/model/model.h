@@ -1,0 +1,131 @@
+// model.h — the model interface shared by every model family, and its anatomy.
+//
+// A model maps input pairs (a, b) to logits over the p answers. Parameters
+// are plain tensors with TransformerLens names ("blocks.0.attn.W_Q") and named
+// axes, in a fixed order, so checkpoints, optimizer state and norms all index
+// them the same way. Activations are read at the last position only (the '='
+// token of a transformer), under TransformerLens hook names.
+//
+// The anatomy (number_embedding, neuron_input_map, neuron_logit_map, ...) is
+// what analyses ask a model, in the spirit of TransformerLens' W_E / W_in /
+// W_U accessors: each family answers in its own file, so no analysis, writer
+// or report parses or builds a parameter or hook name.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "grok/core/config.h"
+
+namespace grok {
+
+struct NamedTensor {
+  std::string name;
+  at::Tensor value;
+  std::vector<std::string> axes;  // one name per axis (parameters and their optimizer state); may be empty
+};
+
+// Hook name -> activation at the last position, shape [B, ...].
+using ActivationCache = std::map<std::string, at::Tensor>;
+
+// One hook point: its name and the axes after the batch axis.
+struct HookInfo {
+  std::string name;
+  std::vector<int64_t> shape;          // trailing shape, e.g. {n_heads, d_head}
+  std::vector<std::string> axis_names; // e.g. {"head", "d_head"}
+};
+
+// Where the operands enter: rows of one input parameter (for gradients with
+// respect to "the embedding of a" and "of b").
+struct OperandRows {
+  size_t parameter = 0;   // index into parameters()
+  int64_t a_offset = 0;   // operand a reads row a + a_offset
+  int64_t b_offset = 0;   // operand b reads row b + b_offset
+};
+
+// The attention pattern from the last query position, when the model has one.
+struct AttentionSite {
+  std::string hook;                    // activation [B, heads, keys]
+  int64_t heads = 0;
+  std::vector<std::string> key_names;  // one per key position, e.g. {"a", "b", "="}
+};
+
+class Model {
+ public:
+  explicit Model(const Config& config) : config_(config) {}
+  virtual ~Model() = default;
+  const Config& config() const { return config_; }
+  int64_t p() const { return config_.p; }
+
+  // pairs: [B, 2] int64 (a, b)  ->  logits: [B, p] float32.
+  // When `cache` is given, every hook point is recorded into it (no copies of
+  // parameters; activations keep their autograd history unless under NoGradGuard).
+  virtual at::Tensor forward(const at::Tensor& pairs, ActivationCache* cache = nullptr) const = 0;
+  virtual std::vector<HookInfo> hooks() const = 0;
+  // The hooks recorded by default: what the progress measures read (N and logits).
+  virtual std::vector<std::string> default_hooks() const = 0;
+
+  // ---- anatomy. Weight maps are float64 copies without autograd history.
+  // The vector number x in 0..p-1 enters the model as: [p, d] (W_E[:p]; for a
+  // one-hot MLP the a-rows of W_in).
+  virtual at::Tensor number_embedding() const = 0;
+  // How a number reaches the neurons' pre-activations (Nanda's W_neur): [p, d_mlp].
+  virtual at::Tensor neuron_input_map() const = 0;
+  // The hook whose activations the neuron analyses call N, [B, d_mlp].
+  virtual std::string neuron_hook() const = 0;
+  // W_L: from the neurons of neuron_hook() to the logits, [d_mlp, p].
+  virtual at::Tensor neuron_logit_map() const = 0;
+  // The attention read from the last position, if the family has attention.
+  virtual std::optional<AttentionSite> attention_site() const { return std::nullopt; }
+  // True when the operands only meet as a sum of their separate inputs
+  // (W_in[a] + W_in[p + b]): then d logit / d input(a) and d input(b) agree
+  // by construction and gradient symmetricity measures nothing.
+  virtual bool operands_enter_additively() const = 0;
+  virtual OperandRows operand_rows() const = 0;
+
+  std::vector<NamedTensor>& parameters() { return params_; }
+  const std::vector<NamedTensor>& parameters() const { return params_; }
+  // A parameter by its TransformerLens name, for tests and scripts (analyses
+  // use the anatomy above); InputError if there is none.
+  const at::Tensor& param(const std::string& name) const;
+  int64_t parameter_count() const;
+  // ||theta||: the square root of the summed squared Frobenius norms (float64).
+  double total_norm() const;
+
+ protected:
+  // Registers a trainable parameter drawn from N(0, 1) * scale (scale 0: zeros),
+  // with one name per axis (written to the run file as dimension scales).
+  at::Tensor& add_param(const std::string& name, at::IntArrayRef shape, std::vector<std::string> axes,
+                        double scale, at::Generator& gen);
+  Config config_;
+  std::vector<NamedTensor> params_;
+};
+
+// A model family: its name (config.model), one line about it, and its constructor.
+struct ModelFamily {
+  std::string name;
+  std::string description;
+  std::unique_ptr<Model> (*build)(const Config& config);
+};
+// Every family, in --help order (model/registry.cpp).
+const std::vector<ModelFamily>& model_families();
+// "Models:" and one line per family, for --help.
+std::string models_listing();
+
+// Builds and initialises the model the config names, seeded by config.seed;
+// InputError naming the known families for an unknown name.
+std::unique_ptr<Model> make_model(const Config& config);
+
+// The hooks named in config.hooks ("all" expands to every hook); throws
+// InputError naming the first unknown hook.
+std::vector<HookInfo> select_hooks(const Model& model, const std::string& hook_list);
+
+// Applies config.act.
+at::Tensor activation(const at::Tensor& x, const std::string& act);
+
+}  // namespace grok

@@ -1,0 +1,69 @@
+// transformer.h — the Nanda et al. 2023 style transformer (TransformerLens names).
+//
+// Input tokens [a, b, '='] with '=' = token id p: vocab p+1 in, p out.
+// Learned token and positional embeddings, n_layers blocks of causal
+// multi-head attention + MLP, no LayerNorm, untied unembedding read at the
+// last position.
+//
+// Only the last position feeds the loss, so the last block is evaluated at the
+// last query position only, and layer 0's queries/keys/values (for a one-layer
+// model its attention scores and values) are looked up from per-token tables
+// (W_E @ W_Q etc.) instead of being recomputed for every pair: the same numbers
+// as the textbook forward, a fraction of the work.
+#pragma once
+
+#include "grok/model/model.h"
+
+namespace grok {
+
+class Transformer : public Model {
+ public:
+  explicit Transformer(const Config& config);
+  at::Tensor forward(const at::Tensor& pairs, ActivationCache* cache = nullptr) const override;
+  std::vector<HookInfo> hooks() const override;
+  std::vector<std::string> default_hooks() const override;
+  at::Tensor number_embedding() const override;   // W_E[:p]
+  at::Tensor neuron_input_map() const override;   // W_E[:p] (sum_h W_V^h W_O^h of block 0) W_in of the last block
+  std::string neuron_hook() const override;       // blocks.{L-1}.mlp.hook_post (hook_pre for act = quadratic)
+  at::Tensor neuron_logit_map() const override;   // W_out of the last block @ W_U
+  std::optional<AttentionSite> attention_site() const override;
+  bool operands_enter_additively() const override { return false; }
+  OperandRows operand_rows() const override;
+
+  // The textbook forward (every position, every product), for tests: must
+  // agree with forward() to float32 rounding.
+  at::Tensor reference_forward(const at::Tensor& pairs) const;
+
+ private:
+  struct Block {
+    at::Tensor W_Q, W_K, W_V, W_O, b_Q, b_K, b_V, b_O;  // [H, d_model, d_head] ... (TL shapes)
+    at::Tensor W_in, b_in, W_out, b_out;                // [d_model, d_mlp], [d_mlp], [d_mlp, d_model], [d_model]
+  };
+  std::string mlp_hook(const std::string& site) const;  // the last block's MLP hook `site`
+  at::Tensor tokens(const at::Tensor& pairs) const;  // [B, 2] -> [B, n_ctx]
+  // x @ W for W in TL shape [H, d_model, d_head] (+ b), as [..., H, d_head].
+  at::Tensor project(const at::Tensor& x, const at::Tensor& W, const at::Tensor& b) const;
+  at::Tensor mlp(const Block& blk, const at::Tensor& x, int64_t layer, ActivationCache* cache) const;
+  at::Tensor attn_out(const Block& blk, const at::Tensor& z) const;
+  // Layer 0 reads W_E[token] + W_pos[position], so its projection x @ W (+ b)
+  // is by_token[token] + by_pos[position]: [V, H, d] and [n, H, d] (b in by_pos).
+  struct EmbeddingProjection {
+    at::Tensor by_token, by_pos;
+  };
+  EmbeddingProjection project_embeddings(const at::Tensor& W, const at::Tensor& b) const;
+  // Layer-0 attention from the last position, when layer 0 is also the last
+  // layer: every key and value is W_E[token] + W_pos[position] through a fixed
+  // matrix, so scores and values are per-token table lookups.
+  struct LastQueryAttention {
+    at::Tensor q, k, v;        // [B, H, d] at the last position
+    at::Tensor scores, pattern;  // [B, H, n]
+    at::Tensor z;              // [B, H, d]
+  };
+  LastQueryAttention attend_by_table(const Block& blk, const at::Tensor& tok) const;
+
+  int64_t p_, n_ctx_ = 3, d_vocab_;
+  at::Tensor W_E, W_pos, W_U, b_U;
+  std::vector<Block> blocks_;
+};
+
+}  // namespace grok

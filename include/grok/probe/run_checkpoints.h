@@ -1,0 +1,73 @@
+// run_checkpoints.h — a run file's model at any checkpoint, and a parallel loop over checkpoints.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "grok/core/config.h"
+#include "grok/model/model.h"
+#include "grok/runfile/run_file.h"
+
+namespace grok {
+
+class RunCheckpoints {
+ public:
+  explicit RunCheckpoints(const std::string& run_path);
+
+  const Config& config() const { return config_; }
+  int64_t p() const { return config_.p; }
+  const RunReader& reader() const { return reader_; }
+  const std::vector<int64_t>& checkpoint_steps() const { return checkpoint_steps_; }
+
+  at::Tensor labels() const { return labels_; }          // [p*p] int64, -1 = invalid pair
+  at::Tensor train_rows() const { return train_rows_; }  // grid indices [n_train]
+  at::Tensor test_rows() const { return test_rows_; }
+  at::Tensor valid_rows() const { return valid_rows_; }
+
+  // The model, at the checkpoint last loaded (initial weights before any).
+  Model& model() { return *model_; }
+  const Model& model() const { return *model_; }
+  // Copies checkpoint `index`'s weights into model().
+  void load_checkpoint(size_t index);
+
+  // Calls measure(model, i) for every checkpoint index i in `indices`, with
+  // `model` at checkpoint i. With more than one LibTorch thread the indices
+  // are shared among at::get_num_threads() worker threads, each with its own
+  // model and single-threaded ops: two checkpoints at once use two cores
+  // better than one checkpoint's ops split in two (bench/bench_probe). Either
+  // way every checkpoint is computed by single-threaded ops, so the results
+  // do not depend on the thread count. `measure` may write only to per-index
+  // slots; checkpoint reads are serialised here. The first exception thrown
+  // by any worker stops the others and is rethrown.
+  void for_each_checkpoint(const std::vector<size_t>& indices,
+                           const std::function<void(Model& model, size_t index)>& measure);
+
+  // measure(model) at every checkpoint index in `indices` (via
+  // for_each_checkpoint), returned in the order of `indices`.
+  template <class Measure>
+  auto measure_checkpoints(const std::vector<size_t>& indices, Measure measure) {
+    std::vector<decltype(measure(std::declval<Model&>()))> results(indices.size());
+    std::vector<size_t> slot(checkpoint_steps_.size());
+    for (size_t j = 0; j < indices.size(); ++j) slot[indices[j]] = j;
+    for_each_checkpoint(indices, [&](Model& model, size_t i) { results[slot[i]] = measure(model); });
+    return results;
+  }
+
+ private:
+  void load_into(Model& model, size_t index);
+
+  RunReader reader_;
+  Config config_;
+  std::unique_ptr<Model> model_;
+  std::vector<int64_t> checkpoint_steps_;
+  at::Tensor labels_, train_rows_, test_rows_, valid_rows_;
+  std::mutex read_mutex_;
+};
+
+}  // namespace grok

@@ -1,0 +1,122 @@
+// run_file.h — the HDF5 run file, schema v1 (documented in docs/run-file.md).
+//
+// Everything that grows during training is an extendable dataset created up
+// front, so the writer can switch the file to SWMR mode (single writer,
+// multiple readers) and only ever append: readers can follow a run live, and
+// a process killed at any moment leaves a valid file that loses at most the
+// rows since the last flush.
+//
+//   /config, /task, /split             written once at creation
+//   /metrics/<name>       [n_eval]     one row per evaluated step
+//   /checkpoints/params/<TL name> [n_ckpt, ...]
+//   /activations/<hook>   [n_snap, p, p, ...]
+//   /resume/slot_{0,1}/   latest full state (weights + optimizer), two slots
+//                         written alternately so one is always complete
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "grok/core/config.h"
+#include "grok/h5/h5.h"
+#include "grok/model/model.h"
+#include "grok/core/task.h"
+
+namespace grok {
+
+inline constexpr int64_t kSchemaVersion = 1;
+
+// Scalar metric columns, in file order (all float64, one value per row).
+const std::vector<std::string>& scalar_metric_names();
+
+struct MetricsRow {
+  int64_t step = 0;
+  std::vector<double> scalars;        // in scalar_metric_names() order
+  std::vector<double> param_sq_norm;  // per parameter, in model order
+};
+
+// The state needed to continue training exactly.
+struct ResumeState {
+  int64_t step = -1;                  // updates applied so far
+  int64_t optimizer_steps = 0;
+  std::vector<NamedTensor> params;    // TL name -> float32 tensor
+  std::vector<NamedTensor> optimizer; // state name -> float32 tensor
+};
+
+struct RunHeader {
+  Config config;
+  std::string command_line;
+  Task task;
+  Split split;
+  std::vector<NamedTensor> params;      // names and shapes (values unused)
+  std::vector<NamedTensor> optimizer;   // names and shapes of optimizer state
+  std::vector<HookInfo> hooks;          // activations to record
+};
+
+class RunWriter {
+ public:
+  // Creates a new run file (fails if it exists: the caller decides about
+  // --force) with every group and extendable dataset, then enters SWMR mode.
+  static RunWriter create(const std::string& path, const RunHeader& header);
+  // Reopens a run for --resume: drops rows recorded after `resume_step`
+  // (they were computed after the state we resume from), then enters SWMR.
+  static RunWriter reopen(const std::string& path, const RunHeader& header, int64_t resume_step);
+
+  void append_metrics(const MetricsRow& row);
+  void append_checkpoint(int64_t step, const std::vector<NamedTensor>& params,
+                         const std::vector<NamedTensor>& optimizer);
+  void append_activations(int64_t step, const ActivationCache& cache);
+  void write_resume_state(int64_t step, int64_t optimizer_steps, const std::vector<NamedTensor>& params,
+                          const std::vector<NamedTensor>& optimizer);
+  void flush();
+  const std::string& path() const { return path_; }
+  // Leaves SWMR mode and stamps the root with status ("complete",
+  // "interrupted") and the final step.
+  void finish(const std::string& status, int64_t final_step);
+
+  RunWriter(RunWriter&&) = default;
+  ~RunWriter();
+
+ private:
+  RunWriter(std::string path, h5::File file, const RunHeader& header);
+  void open_datasets();
+
+  std::string path_;
+  h5::File file_;
+  RunHeader header_;
+  std::unique_ptr<h5::Dataset> metric_step_;
+  std::vector<h5::Dataset> metric_scalars_, metric_param_norms_;
+  std::unique_ptr<h5::Dataset> ckpt_step_, act_step_, resume_step_, resume_opt_steps_;
+  std::vector<h5::Dataset> ckpt_params_, ckpt_optimizer_, activations_;
+  std::vector<std::vector<h5::Dataset>> resume_params_, resume_optimizer_;  // [slot][i]
+  int next_slot_ = 0;
+};
+
+// Reading a run file back (for --resume, tests and analysis).
+class RunReader {
+ public:
+  explicit RunReader(const std::string& path);  // read-only, SWMR-aware
+  int64_t schema_version() const;
+  Config config() const;
+  std::string status() const;
+  std::vector<int64_t> labels() const;   // [p*p]
+  Split split() const;
+  std::vector<int64_t> metric_steps() const;
+  std::vector<double> metric(const std::string& name) const;  // a column of /metrics
+  std::vector<int64_t> checkpoint_steps() const;
+  at::Tensor checkpoint_param(size_t index, const std::string& name) const;
+  std::vector<int64_t> activation_steps() const;
+  at::Tensor activation(size_t index, const std::string& hook) const;  // [p, p, ...]
+  // The most recent complete resume slot (step -1 if none).
+  ResumeState resume_state() const;
+  const h5::File& file() const { return file_; }
+
+ private:
+  h5::File file_;
+};
+
+}  // namespace grok

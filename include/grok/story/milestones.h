@@ -1,0 +1,33 @@
+// milestones.h — when a run memorised and when it generalised, from its metric curves.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace grok {
+
+// Operational definitions (shared/spec/metrics.md, "Phases of grokking"):
+//   t_mem  = first evaluated step with train accuracy >= 99%
+//   t_50 / t_95 / t_grok = first evaluated step with test accuracy >= 50/95/99%
+// std::nullopt where the threshold was never reached.
+struct AccuracyMilestones {
+  std::optional<int64_t> t_mem;
+  std::optional<int64_t> t_50;
+  std::optional<int64_t> t_95;
+  std::optional<int64_t> t_grok;
+  // Test accuracy at t_mem: below 0.5 means the model memorised before it generalised.
+  std::optional<double> test_acc_at_mem;
+};
+
+AccuracyMilestones accuracy_milestones(const std::vector<int64_t>& steps, const std::vector<double>& train_acc,
+                                       const std::vector<double>& test_acc);
+
+// "memorised by step 1,400; generalised (test acc >= 99%) by step 11,800" etc.
+std::string describe_milestones(const AccuracyMilestones& m);
+
+// 12345 -> "12,345".
+std::string with_commas(int64_t n);
+
+}  // namespace grok

@@ -1,0 +1,47 @@
+// optimizer.h — AdamW, Adam and SGD(+momentum), written out so their state is
+// ours to checkpoint and their update rules are readable.
+//
+// The update rules match PyTorch's torch.optim implementations (single-tensor
+// path) term for term, so runs are comparable with Python reproductions.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <string>
+#include <vector>
+
+#include "grok/core/config.h"
+#include "grok/model/model.h"
+
+namespace grok {
+
+class Optimizer {
+ public:
+  // Holds references to `params` (the model's tensors); they must outlive it.
+  Optimizer(const Config& config, std::vector<NamedTensor>& params);
+
+  // One update of every parameter from its .grad(), at learning rate `lr`.
+  void step(double lr);
+  void zero_grad();
+
+  // The state buffers, named "<param>.exp_avg", "<param>.exp_avg_sq" (Adam*)
+  // or "<param>.momentum_buffer" (SGD). The tensors alias the live state, so
+  // copying into them restores a checkpoint.
+  std::vector<NamedTensor> state();
+  int64_t step_count() const { return step_count_; }
+  void set_step_count(int64_t n) { step_count_ = n; }
+
+ private:
+  void adam_update(at::Tensor& param, const at::Tensor& grad, size_t i, double lr);
+  void sgd_update(at::Tensor& param, const at::Tensor& grad, size_t i, double lr);
+
+  Config config_;
+  std::vector<NamedTensor>& params_;
+  std::vector<at::Tensor> exp_avg_, exp_avg_sq_, momentum_;
+  int64_t step_count_ = 0;
+};
+
+// The learning rate of step `step` (0-based): linear warm-up, then constant.
+double learning_rate(const Config& config, int64_t step);
+
+}  // namespace grok

@@ -1,0 +1,57 @@
+// trainer.h — the training loop: task -> model -> optimizer -> run file.
+//
+// Step s means "s updates applied". At an evaluated step the model's state
+// theta_s is measured (train and test loss/accuracy, norms) before update s
+// is applied; checkpoints and activation snapshots likewise hold theta_s.
+// The first (s = 0) and the final state are always recorded.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "grok/core/config.h"
+#include "grok/story/milestones.h"
+
+namespace grok {
+
+struct ProgressEvent {
+  int64_t step = 0;
+  int64_t total_steps = 0;
+  double train_loss = 0, test_loss = 0, train_acc = 0, test_acc = 0;
+  double steps_per_second = 0;
+  double elapsed_s = 0;
+};
+
+struct TrainHooks {
+  // Checked after every step; when it becomes true the current step finishes,
+  // a final checkpoint is written and train() returns with interrupted = true.
+  const std::atomic<bool>* stop = nullptr;
+  // Called once the run file is open, before the first step.
+  std::function<void(const std::string& path, int64_t start_step, int64_t parameter_count)> on_start;
+  // Called after every evaluated step.
+  std::function<void(const ProgressEvent&)> on_eval;
+};
+
+struct TrainResult {
+  std::string path;
+  int64_t start_step = 0;
+  int64_t final_step = 0;
+  bool interrupted = false;
+  double seconds = 0;
+  AccuracyMilestones milestones;  // over the whole run, resumed parts included
+};
+
+// Trains a new run into `out`. An existing `out` is an InputError unless
+// `overwrite`; it is replaced only once the config has been fully checked.
+// Parent directories are created.
+TrainResult train_new(const Config& config, const std::string& out, const std::string& command_line,
+                      const TrainHooks& hooks = {}, bool overwrite = false);
+
+// Continues `path` from its newest complete resume slot. `overrides` may
+// change steps, threads and stop_after_grok only (InputError otherwise).
+TrainResult train_resume(const std::string& path, const nlohmann::json& overrides, const TrainHooks& hooks = {});
+
+}  // namespace grok

@@ -1,0 +1,116 @@
+// config.cpp — validation and JSON form of Config.
+#include "grok/core/config.h"
+
+#include <fmt/core.h>
+
+#include <sstream>
+
+#include "grok/core/error.h"
+#include "grok/core/task.h"
+
+namespace grok {
+namespace {
+
+void require(bool ok, const std::string& message) {
+  if (!ok) throw InputError(message);
+}
+
+void require_one_of(const std::string& name, const std::string& value, const std::vector<std::string>& allowed) {
+  for (const auto& a : allowed)
+    if (value == a) return;
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : " | ") + a;
+  throw InputError(fmt::format("{} must be one of {}, got '{}'", name, list, value));
+}
+
+}  // namespace
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    auto b = item.find_first_not_of(" \t");
+    auto e = item.find_last_not_of(" \t");
+    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+  }
+  return out;
+}
+
+std::vector<int64_t> parse_step_list(const std::string& s) {
+  std::vector<int64_t> out;
+  for (const auto& item : split_list(s)) {
+    size_t used = 0;
+    int64_t v = -1;
+    try {
+      v = std::stoll(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != item.size() || v < 0) throw InputError(fmt::format("bad step '{}' in list '{}'", item, s));
+    out.push_back(v);
+  }
+  return out;
+}
+
+void validate(const Config& c) {
+  // Task-level checks (unknown task, p range, prime p for div) live with the tasks.
+  make_task(c.task, c.p, static_cast<uint64_t>(c.data_seed));
+  require(c.frac_train > 0.0 && c.frac_train < 1.0, fmt::format("frac_train must be in (0, 1), got {}", c.frac_train));
+  require(c.data_seed >= 0 && c.seed >= 0, "seeds must be non-negative");
+  require_one_of("act", c.act, {"relu", "gelu", "quadratic"});
+  require_one_of("mlp_input", c.mlp_input, {"embed", "onehot"});
+  require_one_of("optimizer", c.optimizer, {"adamw", "adam", "sgd"});
+  require(c.n_layers >= 1 && c.n_layers <= 64, fmt::format("n_layers must be in 1..64, got {}", c.n_layers));
+  for (auto [name, v] : {std::pair{"d_model", c.d_model}, {"n_heads", c.n_heads}, {"d_head", c.d_head}, {"d_mlp", c.d_mlp}})
+    require(v >= 1 && v <= 65536, fmt::format("{} must be in 1..65536, got {}", name, v));
+  require(c.lr > 0.0, fmt::format("lr must be positive, got {}", c.lr));
+  require(c.weight_decay >= 0.0, fmt::format("weight_decay must be >= 0, got {}", c.weight_decay));
+  require(c.beta1 >= 0.0 && c.beta1 < 1.0, fmt::format("beta1 must be in [0, 1), got {}", c.beta1));
+  require(c.beta2 >= 0.0 && c.beta2 < 1.0, fmt::format("beta2 must be in [0, 1), got {}", c.beta2));
+  require(c.eps > 0.0, fmt::format("eps must be positive, got {}", c.eps));
+  require(c.momentum >= 0.0 && c.momentum < 1.0, fmt::format("momentum must be in [0, 1), got {}", c.momentum));
+  require(c.warmup_steps >= 0, "warmup_steps must be >= 0");
+  require(c.batch_size >= 0, "batch_size must be >= 0 (0 = full batch)");
+  require(c.steps >= 1 && c.steps <= 100'000'000, fmt::format("steps must be in 1..1e8, got {}", c.steps));
+  require(c.threads >= 0 && c.threads <= 1024, "threads must be in 0..1024 (0 = all cores)");
+  require(c.stop_after_grok >= -1, "stop_after_grok must be >= -1");
+  require(c.eval_every >= 1, fmt::format("eval_every must be >= 1, got {}", c.eval_every));
+  for (auto [name, v] : {std::pair{"checkpoint_every", c.checkpoint_every}, {"checkpoint_log", c.checkpoint_log},
+                         {"activation_every", c.activation_every}, {"activation_log", c.activation_log}})
+    require(v >= 0, fmt::format("{} must be >= 0, got {}", name, v));
+  parse_step_list(c.checkpoint_steps);
+  parse_step_list(c.activation_steps);
+  require(c.gzip >= 0 && c.gzip <= 9, fmt::format("gzip must be in 0..9, got {}", c.gzip));
+}
+
+nlohmann::ordered_json to_json(const Config& c) {
+  nlohmann::ordered_json j;
+  visit_fields(c, [&](const char*, const char* name, const auto& field, const char*) { j[name] = field; });
+  return j;
+}
+
+Config config_from_json(const nlohmann::json& j, Config base) {
+  if (!j.is_object()) throw InputError("config JSON is not an object");
+  size_t known = 0;
+  visit_fields(base, [&](const char*, const char* name, auto& field, const char*) {
+    if (!j.contains(name)) return;
+    ++known;
+    try {
+      j.at(name).get_to(field);
+    } catch (const nlohmann::json::exception&) {
+      throw InputError(fmt::format("config value '{}' has the wrong type", name));
+    }
+  });
+  if (known != j.size()) {
+    for (const auto& item : j.items()) {
+      const std::string key = item.key();
+      bool found = false;
+      visit_fields(base, [&](const char*, const char* name, auto&, const char*) { found |= key == name; });
+      if (!found) throw InputError(fmt::format("unknown config key '{}'", key));
+    }
+  }
+  return base;
+}
+
+}  // namespace grok

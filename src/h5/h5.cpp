@@ -1,0 +1,388 @@
+// h5.cpp — the RAII layer over the HDF5 C API (see h5.h).
+#include "grok/h5/h5.h"
+
+#include <H5DSpublic.h>
+
+#include <algorithm>
+#include <numeric>
+
+namespace grok::h5 {
+namespace {
+
+// HDF5 prints its whole error stack to stderr by default; we report errors
+// ourselves as one-line exceptions instead. Idempotent.
+void silence_hdf5_errors() {
+  static const bool done = [] {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    return true;
+  }();
+  (void)done;
+}
+
+hid_t check(hid_t id, const std::string& what) {
+  if (id < 0) throw Error(what);
+  return id;
+}
+
+void check_status(herr_t status, const std::string& what) {
+  if (status < 0) throw Error(what);
+}
+
+Handle dataspace(const Shape& shape, const Shape& max_shape = {}) {
+  return Handle(check(H5Screate_simple(static_cast<int>(shape.size()), shape.data(),
+                                       max_shape.empty() ? nullptr : max_shape.data()),
+                      "cannot create dataspace"),
+                H5Sclose);
+}
+
+Handle plist(hid_t cls) { return Handle(check(H5Pcreate(cls), "cannot create property list"), H5Pclose); }
+
+std::string object_name(hid_t id) {
+  ssize_t n = H5Iget_name(id, nullptr, 0);
+  if (n <= 0) return "?";
+  std::string s(static_cast<size_t>(n), '\0');
+  H5Iget_name(id, s.data(), s.size() + 1);
+  return s;
+}
+
+Handle open_attr(hid_t obj, const std::string& name) {
+  return Handle(check(H5Aopen(obj, name.c_str(), H5P_DEFAULT),
+                      "missing attribute '" + name + "' on " + object_name(obj)),
+                H5Aclose);
+}
+
+// Replaces attribute `name` with a new one of the given type and space.
+Handle fresh_attr(hid_t obj, const std::string& name, hid_t type, hid_t space) {
+  if (H5Aexists(obj, name.c_str()) > 0) H5Adelete(obj, name.c_str());
+  return Handle(check(H5Acreate2(obj, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT),
+                      "cannot write attribute '" + name + "' on " + object_name(obj)),
+                H5Aclose);
+}
+
+template <class T>
+void write_numeric_attr(hid_t obj, const std::string& name, const T* values, hsize_t n, bool scalar) {
+  // An empty list gets a null dataspace (h5py reads it as h5py.Empty): a
+  // simple dataspace cannot have zero elements in an attribute.
+  Handle space = scalar ? Handle(H5Screate(H5S_SCALAR), H5Sclose)
+                 : n == 0 ? Handle(H5Screate(H5S_NULL), H5Sclose)
+                          : dataspace({n});
+  Handle attr = fresh_attr(obj, name, native_type<T>(), space.id());
+  if (!scalar && n == 0) return;  // nothing to write into a null dataspace
+  check_status(H5Awrite(attr.id(), native_type<T>(), values), "cannot write attribute '" + name + "'");
+}
+
+}  // namespace
+
+template <> hid_t native_type<double>() { return H5T_NATIVE_DOUBLE; }
+template <> hid_t native_type<float>() { return H5T_NATIVE_FLOAT; }
+template <> hid_t native_type<int64_t>() { return H5T_NATIVE_INT64; }
+template <> hid_t native_type<int32_t>() { return H5T_NATIVE_INT32; }
+template <> hid_t native_type<uint8_t>() { return H5T_NATIVE_UINT8; }
+
+Handle& Handle::operator=(Handle&& o) noexcept {
+  if (this != &o) {
+    reset();
+    id_ = o.id_;
+    close_ = o.close_;
+    o.id_ = H5I_INVALID_HID;
+  }
+  return *this;
+}
+
+void Handle::reset() {
+  if (id_ >= 0 && close_) close_(id_);
+  id_ = H5I_INVALID_HID;
+}
+
+// ---------------------------------------------------------------- attributes
+
+bool Object::has_attr(const std::string& name) const { return H5Aexists(id(), name.c_str()) > 0; }
+
+void Object::set_attr(const std::string& name, const std::string& value) {
+  // Variable-length UTF-8: h5py returns str, h5dump prints the text.
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.id(), H5T_VARIABLE);
+  H5Tset_cset(type.id(), H5T_CSET_UTF8);
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle attr = fresh_attr(id(), name, type.id(), space.id());
+  const char* ptr = value.c_str();
+  check_status(H5Awrite(attr.id(), type.id(), &ptr), "cannot write attribute '" + name + "'");
+}
+
+void Object::set_attr(const std::string& name, double value) { write_numeric_attr(id(), name, &value, 1, true); }
+void Object::set_attr(const std::string& name, int64_t value) { write_numeric_attr(id(), name, &value, 1, true); }
+void Object::set_attr(const std::string& name, const std::vector<int64_t>& values) {
+  write_numeric_attr(id(), name, values.data(), values.size(), false);
+}
+
+std::string Object::attr_string(const std::string& name) const {
+  Handle attr = open_attr(id(), name);
+  Handle type(H5Aget_type(attr.id()), H5Tclose);
+  if (H5Tget_class(type.id()) != H5T_STRING) throw Error("attribute '" + name + "' is not a string");
+  if (H5Tis_variable_str(type.id()) > 0) {
+    Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(mem.id(), H5T_VARIABLE);
+    H5Tset_cset(mem.id(), H5Tget_cset(type.id()));
+    char* ptr = nullptr;
+    check_status(H5Aread(attr.id(), mem.id(), &ptr), "cannot read attribute '" + name + "'");
+    std::string out = ptr ? ptr : "";
+    H5free_memory(ptr);
+    return out;
+  }
+  size_t size = H5Tget_size(type.id());
+  std::string out(size, '\0');
+  Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(mem.id(), size);
+  H5Tset_cset(mem.id(), H5Tget_cset(type.id()));
+  check_status(H5Aread(attr.id(), mem.id(), out.data()), "cannot read attribute '" + name + "'");
+  out.erase(std::find(out.begin(), out.end(), '\0'), out.end());
+  return out;
+}
+
+double Object::attr_double(const std::string& name) const {
+  Handle attr = open_attr(id(), name);
+  double v = 0;
+  check_status(H5Aread(attr.id(), H5T_NATIVE_DOUBLE, &v), "attribute '" + name + "' is not a number");
+  return v;
+}
+
+int64_t Object::attr_int(const std::string& name) const {
+  Handle attr = open_attr(id(), name);
+  int64_t v = 0;
+  check_status(H5Aread(attr.id(), H5T_NATIVE_INT64, &v), "attribute '" + name + "' is not an integer");
+  return v;
+}
+
+std::vector<int64_t> Object::attr_ints(const std::string& name) const {
+  Handle attr = open_attr(id(), name);
+  Handle space(H5Aget_space(attr.id()), H5Sclose);
+  hssize_t n = H5Sget_simple_extent_type(space.id()) == H5S_NULL ? 0 : H5Sget_simple_extent_npoints(space.id());
+  std::vector<int64_t> v(static_cast<size_t>(std::max<hssize_t>(n, 0)));
+  if (v.empty()) return v;
+  check_status(H5Aread(attr.id(), H5T_NATIVE_INT64, v.data()), "attribute '" + name + "' is not integers");
+  return v;
+}
+
+// ---------------------------------------------------------------- datasets
+
+Shape Dataset::shape() const {
+  Handle space(check(H5Dget_space(id()), "cannot read dataspace"), H5Sclose);
+  int rank = H5Sget_simple_extent_ndims(space.id());
+  Shape dims(static_cast<size_t>(std::max(rank, 0)));
+  H5Sget_simple_extent_dims(space.id(), dims.data(), nullptr);
+  return dims;
+}
+
+bool Dataset::extendable() const {
+  Handle space(check(H5Dget_space(id()), "cannot read dataspace"), H5Sclose);
+  int rank = H5Sget_simple_extent_ndims(space.id());
+  if (rank < 1) return false;
+  Shape dims(static_cast<size_t>(rank)), max_dims(static_cast<size_t>(rank));
+  H5Sget_simple_extent_dims(space.id(), dims.data(), max_dims.data());
+  return max_dims[0] == H5S_UNLIMITED;
+}
+
+hid_t Dataset::stored_type() const { return H5Dget_type(id()); }
+std::string Dataset::name() const { return object_name(id()); }
+
+size_t Dataset::element_count() const {
+  Shape s = shape();
+  return std::accumulate(s.begin(), s.end(), size_t{1}, [](size_t a, hsize_t b) { return a * b; });
+}
+
+size_t Dataset::row_elements() const {
+  Shape s = shape();
+  if (s.empty()) return 1;
+  return std::accumulate(s.begin() + 1, s.end(), size_t{1}, [](size_t a, hsize_t b) { return a * b; });
+}
+
+void Dataset::write_raw(hid_t type, const void* data, size_t n) {
+  if (n != element_count())
+    throw Error("size mismatch writing " + name() + ": " + std::to_string(n) + " elements for " +
+                std::to_string(element_count()));
+  check_status(H5Dwrite(id(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "cannot write " + name() + " (disk full?)");
+}
+
+void Dataset::read_raw(hid_t type, void* data, size_t n) const {
+  if (n != element_count()) throw Error("size mismatch reading " + name());
+  check_status(H5Dread(id(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "cannot read " + name());
+}
+
+void Dataset::resize_rows(hsize_t rows) {
+  Shape s = shape();
+  if (s.empty()) throw Error("cannot resize scalar " + name());
+  s[0] = rows;
+  check_status(H5Dset_extent(id(), s.data()), "cannot resize " + name() + " (disk full?)");
+}
+
+// Selects row `row` of a dataset with shape `s` (a hyperslab of thickness 1 on axis 0).
+static Handle row_selection(hid_t dset, hsize_t row) {
+  Handle space(check(H5Dget_space(dset), "cannot read dataspace"), H5Sclose);
+  int rank = H5Sget_simple_extent_ndims(space.id());
+  Shape dims(static_cast<size_t>(rank));
+  H5Sget_simple_extent_dims(space.id(), dims.data(), nullptr);
+  Shape start(dims.size(), 0), count = dims;
+  start[0] = row;
+  count[0] = 1;
+  check_status(H5Sselect_hyperslab(space.id(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr),
+               "bad row selection");
+  return space;
+}
+
+void Dataset::append_raw(hid_t type, const void* data, size_t n) {
+  if (n != row_elements())
+    throw Error("size mismatch appending to " + name() + ": " + std::to_string(n) + " elements for a row of " +
+                std::to_string(row_elements()));
+  Shape s = shape();
+  hsize_t row = s[0];
+  resize_rows(row + 1);
+  Handle file_space = row_selection(id(), row);
+  Shape mem_shape = shape();
+  mem_shape[0] = 1;
+  Handle mem_space = dataspace(mem_shape);
+  check_status(H5Dwrite(id(), type, mem_space.id(), file_space.id(), H5P_DEFAULT, data),
+               "cannot append to " + name() + " (disk full?)");
+}
+
+void Dataset::read_row_raw(hid_t type, hsize_t i, void* data) const {
+  Shape s = shape();
+  if (s.empty() || i >= s[0]) throw Error("row " + std::to_string(i) + " out of range in " + name());
+  Handle file_space = row_selection(id(), i);
+  s[0] = 1;
+  Handle mem_space = dataspace(s);
+  check_status(H5Dread(id(), type, mem_space.id(), file_space.id(), H5P_DEFAULT, data), "cannot read " + name());
+}
+
+void Dataset::make_scale(const std::string& dim_name) {
+  check_status(H5DSset_scale(id(), dim_name.c_str()), "cannot make " + name() + " a dimension scale");
+}
+
+void Dataset::attach_scale(const Dataset& scale, unsigned axis) {
+  check_status(H5DSattach_scale(id(), scale.id(), axis), "cannot attach scale to " + name());
+}
+
+void Dataset::set_axis_label(unsigned axis, const std::string& label) {
+  check_status(H5DSset_label(id(), axis, label.c_str()), "cannot label axis of " + name());
+}
+
+void Dataset::flush() { check_status(H5Dflush(id()), "cannot flush " + name()); }
+
+// ---------------------------------------------------------------- groups
+
+bool Group::exists(const std::string& path) const {
+  // Walk component by component: H5Lexists fails on a missing intermediate.
+  size_t pos = 0;
+  while (true) {
+    size_t next = path.find('/', pos);
+    std::string prefix = path.substr(0, next);
+    if (!prefix.empty() && H5Lexists(id(), prefix.c_str(), H5P_DEFAULT) <= 0) return false;
+    if (next == std::string::npos) return true;
+    pos = next + 1;
+  }
+}
+
+Group Group::create_group(const std::string& name) {
+  Handle lcpl = plist(H5P_LINK_CREATE);
+  H5Pset_create_intermediate_group(lcpl.id(), 1);
+  return Group(Handle(check(H5Gcreate2(id(), name.c_str(), lcpl.id(), H5P_DEFAULT, H5P_DEFAULT),
+                            "cannot create group '" + name + "'"),
+                      H5Gclose));
+}
+
+Group Group::open_group(const std::string& name) const {
+  return Group(Handle(check(H5Gopen2(id(), name.c_str(), H5P_DEFAULT), "missing group '" + name + "'"), H5Gclose));
+}
+
+Group Group::require_group(const std::string& name) { return exists(name) ? open_group(name) : create_group(name); }
+
+bool Group::is_group(const std::string& name) const {
+  H5O_info_t info;
+  if (H5Oget_info_by_name2(id(), name.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return false;
+  return info.type == H5O_TYPE_GROUP;
+}
+
+Dataset Group::create_raw(const std::string& name, hid_t type, const Shape& shape, const Layout& layout) {
+  Handle space = dataspace(shape, layout.max_shape);
+  Handle dcpl = plist(H5P_DATASET_CREATE);
+  if (!layout.chunk.empty()) {
+    check_status(H5Pset_chunk(dcpl.id(), static_cast<int>(layout.chunk.size()), layout.chunk.data()),
+                 "bad chunk shape for '" + name + "'");
+    if (layout.gzip > 0) {
+      H5Pset_shuffle(dcpl.id());
+      H5Pset_deflate(dcpl.id(), static_cast<unsigned>(layout.gzip));
+    }
+  }
+  Handle lcpl = plist(H5P_LINK_CREATE);
+  H5Pset_create_intermediate_group(lcpl.id(), 1);
+  return Dataset(Handle(check(H5Dcreate2(id(), name.c_str(), type, space.id(), lcpl.id(), dcpl.id(), H5P_DEFAULT),
+                              "cannot create dataset '" + name + "'"),
+                        H5Dclose));
+}
+
+Dataset Group::open_dataset(const std::string& name) const {
+  return Dataset(Handle(check(H5Dopen2(id(), name.c_str(), H5P_DEFAULT), "missing dataset '" + name + "'"), H5Dclose));
+}
+
+std::vector<std::string> Group::children() const {
+  std::vector<std::string> names;
+  auto collect = [](hid_t, const char* name, const H5L_info_t*, void* out) -> herr_t {
+    static_cast<std::vector<std::string>*>(out)->emplace_back(name);
+    return 0;
+  };
+  check_status(H5Literate(id(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect, &names), "cannot list group");
+  return names;
+}
+
+void Group::copy_child(const std::string& name, Group& dst) const {
+  check_status(H5Ocopy(id(), name.c_str(), dst.id(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT),
+               "cannot copy '" + name + "'");
+}
+
+// ---------------------------------------------------------------- files
+
+File File::create(const std::string& path, bool swmr_format) {
+  silence_hdf5_errors();
+  Handle fapl = plist(H5P_FILE_ACCESS);
+  if (swmr_format) H5Pset_libver_bounds(fapl.id(), H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
+  hid_t id = H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, fapl.id());
+  if (id < 0) throw Error("cannot create " + path);
+  return File(Handle(id, H5Fclose));
+}
+
+File File::open(const std::string& path, Mode mode) {
+  silence_hdf5_errors();
+  if (!is_hdf5(path)) throw Error(path + " is not an HDF5 file (or cannot be read)");
+  Handle fapl = plist(H5P_FILE_ACCESS);
+  unsigned flags = H5F_ACC_RDONLY;
+  if (mode == Mode::ReadWrite) {
+    flags = H5F_ACC_RDWR;
+    H5Pset_libver_bounds(fapl.id(), H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
+  } else if (mode == Mode::ReadSwmr) {
+    flags = H5F_ACC_RDONLY | H5F_ACC_SWMR_READ;
+  }
+  hid_t id = H5Fopen(path.c_str(), flags, fapl.id());
+  if (id < 0) throw Error("cannot open " + path + " (in use by a running writer, or damaged)");
+  return File(Handle(id, H5Fclose));
+}
+
+Group File::root() const {
+  return Group(Handle(check(H5Gopen2(handle_.id(), "/", H5P_DEFAULT), "cannot open root group"), H5Gclose));
+}
+
+void File::start_swmr_write() { check_status(H5Fstart_swmr_write(handle_.id()), "cannot start SWMR writing"); }
+
+void File::flush() { check_status(H5Fflush(handle_.id(), H5F_SCOPE_GLOBAL), "cannot flush file (disk full?)"); }
+
+void File::close() {
+  if (!handle_.valid()) return;
+  // The id is gone either way; never close it twice.
+  herr_t status = H5Fclose(handle_.release());
+  check_status(status, "cannot close file (disk full?)");
+}
+
+bool is_hdf5(const std::string& path) {
+  silence_hdf5_errors();
+  return H5Fis_hdf5(path.c_str()) > 0;
+}
+
+}  // namespace grok::h5

@@ -1,0 +1,159 @@
+// logit_projections.cpp — restricted / excluded logits and the trig fit.
+//
+// Everything here depends on the grid only through s = (a + b) mod p, so
+// instead of building [p^2, p] direction matrices we first sum L over the
+// pairs with the same s (H[s, c], a [p, p] table) and work with that: the
+// same numbers, p times less work. The restricted logits depend on the pair
+// only through s as well, so their softmax is taken over p rows, not p^2.
+#include "grok/model/grid.h"
+#include "grok/measures/logit_projections.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "grok/measures/fourier.h"
+
+namespace grok {
+namespace {
+
+// The cos and sin profiles of every frequency over s, [n_freq, 2, p], each
+// scaled so that the grid vector u(a, b) = profile[s(a, b)] has unit norm
+// (p pairs share each s). The sin profile of k = p/2 (even p) is zero.
+at::Tensor sum_profiles(int64_t p) {
+  at::Tensor k = at::arange(1, n_frequencies(p) + 1, at::kDouble).unsqueeze(1);          // [F, 1]
+  at::Tensor angle = k * at::arange(p, at::kDouble).unsqueeze(0) * (2.0 * M_PI / static_cast<double>(p));  // [F, p]
+  at::Tensor u = at::stack({at::cos(angle), at::sin(angle)}, 1);                          // [F, 2, p]
+  at::Tensor grid_norm = u.norm(2, {2}, true) * std::sqrt(static_cast<double>(p));       // [F, 2, 1]
+  at::Tensor nonzero = grid_norm > 1e-9 * static_cast<double>(p);
+  return at::where(nonzero, u / grid_norm.clamp_min(1e-300), at::zeros_like(u));
+}
+
+// The profiles of the frequencies in K, stacked: [2|K|, p].
+at::Tensor profiles_of(int64_t p, const std::vector<int64_t>& K) {
+  at::Tensor k_index = at::tensor(K, at::kLong) - 1;
+  return sum_profiles(p).index_select(0, k_index).reshape({-1, p});
+}
+
+// sum_{k in K} P_k L as a table over s: [p(s), p(c)]. u^T L = u_s^T H.
+at::Tensor projection_by_sum(const at::Tensor& H, int64_t p, const std::vector<int64_t>& K) {
+  if (K.empty()) return at::zeros({p, p}, at::kDouble);
+  at::Tensor U = profiles_of(p, K);  // [2|K|, p]
+  return at::matmul(U.t(), at::matmul(U, H));
+}
+
+// H[s, c] = sum of L[(a, b), c] over the pairs with (a + b) mod p = s.
+at::Tensor sum_table(const at::Tensor& L, const at::Tensor& s, int64_t p) {
+  return at::zeros({p, p}, at::kDouble).index_add_(0, s, L);
+}
+
+at::Tensor sum_of_projections(const at::Tensor& L, int64_t p, const std::vector<int64_t>& K) {
+  at::Tensor s = grid_sums(p);
+  return projection_by_sum(sum_table(L.to(at::kDouble), s, p), p, K).index_select(0, s);  // [p*p, p]
+}
+
+// Mean of -log_softmax(logits)[row, label] over rows, from logits already restricted to those rows.
+double mean_nll(const at::Tensor& logits, const at::Tensor& labels) {
+  return at::nll_loss(at::log_softmax(logits, -1), labels).item<double>();
+}
+
+}  // namespace
+
+at::Tensor project_frequency(const at::Tensor& L, int64_t p, int64_t k) { return sum_of_projections(L, p, {k}); }
+
+LogitTable logit_table(const at::Tensor& L, int64_t p) {
+  LogitTable t;
+  t.p = p;
+  t.L = L.to(at::kDouble).contiguous();
+  t.s = grid_sums(p);
+  t.H = sum_table(t.L, t.s, p);
+  t.column_mean = t.H.sum(0) / static_cast<double>(p * p);
+  t.row_logsumexp = at::logsumexp(t.L, 1);
+  return t;
+}
+
+double cross_entropy(const LogitTable& t, const at::Tensor& labels, const at::Tensor& rows) {
+  // -log softmax(L_r)[y_r] = logsumexp(L_r) - L_r[y_r], read from the flat table.
+  at::Tensor label_logit = t.L.view({-1}).index_select(0, rows * t.p + labels.index_select(0, rows));
+  return (t.row_logsumexp.index_select(0, rows) - label_logit).mean().item<double>();
+}
+
+double restricted_loss(const LogitTable& t, const std::vector<int64_t>& K, const at::Tensor& labels,
+                       const at::Tensor& rows) {
+  at::Tensor T = projection_by_sum(t.H, t.p, K);  // [s, c]
+  // Bias correction: the grid mean of L - sum P_k L; every s occurs p times, so T's grid mean is T.mean(0).
+  at::Tensor by_sum = at::log_softmax(T + (t.column_mean - T.mean(0)), 1);  // [s, c]: one row per value of s
+  at::Tensor picked = by_sum.view({-1}).index_select(0, t.s.index_select(0, rows) * t.p + labels.index_select(0, rows));
+  return -picked.mean().item<double>();
+}
+
+double excluded_loss(const LogitTable& t, const std::vector<int64_t>& K, const at::Tensor& labels,
+                     const at::Tensor& rows) {
+  at::Tensor T = projection_by_sum(t.H, t.p, K);
+  at::Tensor logits = t.L.index_select(0, rows) - T.index_select(0, t.s.index_select(0, rows));
+  return mean_nll(logits, labels.index_select(0, rows));
+}
+
+at::Tensor restricted_logits(const at::Tensor& L, int64_t p, const std::vector<int64_t>& K) {
+  at::Tensor kept = sum_of_projections(L, p, K);
+  return kept + (L.to(at::kDouble) - kept).mean(0, true);
+}
+
+at::Tensor excluded_logits(const at::Tensor& L, int64_t p, const std::vector<int64_t>& K) {
+  return L.to(at::kDouble) - sum_of_projections(L, p, K);
+}
+
+double cross_entropy_on(const at::Tensor& logits, const at::Tensor& labels, const at::Tensor& rows) {
+  return mean_nll(logits.to(at::kDouble).index_select(0, rows), labels.index_select(0, rows));
+}
+
+at::Tensor logit_projection_norms(const LogitTable& t) {
+  at::Tensor uH = at::matmul(sum_profiles(t.p), t.H);  // [F, 2, c]: u^T L for the cos and sin direction of each k
+  return uH.pow(2).sum(at::IntArrayRef{1, 2});         // [F]
+}
+
+at::Tensor logit_projection_norms(const at::Tensor& L, int64_t p) { return logit_projection_norms(logit_table(L, p)); }
+
+std::vector<int64_t> rank_by_logit_projection(const at::Tensor& L, int64_t p) {
+  at::Tensor norms = logit_projection_norms(L, p);
+  std::vector<int64_t> order(static_cast<size_t>(n_frequencies(p)));
+  std::iota(order.begin(), order.end(), 1);
+  std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) {
+    return norms[x - 1].item<double>() > norms[y - 1].item<double>();
+  });
+  return order;
+}
+
+TrigFit trig_fit(const LogitTable& t, const std::vector<int64_t>& K) {
+  const int64_t p = t.p;
+  // L' = L centred per row. Summed over the pairs with the same s, that is H
+  // centred per row; and ||L'||^2 = ||L||^2 - p * sum of the squared row means.
+  at::Tensor Hc = t.H - t.H.mean(1, true);                                              // [s, c]
+  const double row_means_sq = t.L.mean(1).pow(2).sum().item<double>();
+  const double norm_sq = t.L.pow(2).sum().item<double>() - static_cast<double>(p) * row_means_sq;
+  const double norm = std::max(std::sqrt(std::max(norm_sq, 0.0)), 1e-300);
+  // G[r] = sum of L' over the (a, b, c) with (a + b - c) mod p = r: Chat_k depends on r only.
+  at::Tensor values = at::arange(p, at::kLong);
+  at::Tensor r = (values.unsqueeze(1) - values.unsqueeze(0)).remainder(p);  // [s, c]
+  at::Tensor G = at::zeros({p}, at::kDouble).index_add_(0, r.reshape({-1}), Hc.reshape({-1}));
+  // Chat_k = cos(w_k r) / (p ||cos_k||) (each residue r occurs p^2 times), and the
+  // cos profile over s is cos(w_k r) / (sqrt(p) ||cos_k||): C_k = profile . G / sqrt(p).
+  at::Tensor cos_profiles = sum_profiles(p).select(1, 0);                                  // [F, r]
+  at::Tensor C = at::matmul(cos_profiles, G) / std::sqrt(static_cast<double>(p));       // [F]
+  TrigFit fit;
+  fit.coefficient.assign(C.data_ptr<double>(), C.data_ptr<double>() + C.numel());
+  double kept_sq = 0;
+  for (size_t i = 0; i < fit.coefficient.size(); ++i) {
+    fit.cosine.push_back(fit.coefficient[i] / norm);
+    const bool key = std::find(K.begin(), K.end(), static_cast<int64_t>(i) + 1) != K.end();
+    if (key) kept_sq += fit.coefficient[i] * fit.coefficient[i];
+  }
+  // The Chat_k are orthonormal, so the fit's norm and residual follow from the C_k.
+  fit.fit_cosine = std::sqrt(kept_sq) / norm;
+  fit.residual = std::sqrt(std::max(0.0, 1.0 - kept_sq / (norm * norm)));
+  return fit;
+}
+
+TrigFit trig_fit(const at::Tensor& L, int64_t p, const std::vector<int64_t>& K) { return trig_fit(logit_table(L, p), K); }
+
+}  // namespace grok

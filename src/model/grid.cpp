@@ -1,0 +1,11 @@
+// grid.cpp — a model evaluated on the full input grid.
+#include "grok/model/grid.h"
+
+namespace grok {
+
+at::Tensor grid_logits(const Model& model, ActivationCache* cache) {
+  at::NoGradGuard no_grad;
+  return model.forward(grid_pairs(model.p()), cache);
+}
+
+}  // namespace grok

@@ -1,0 +1,83 @@
+// mlp.cpp — forward pass of the two-layer MLP family.
+// Shapes: B pairs, P = p, D = d_model, M = d_mlp.
+#include "grok/model/mlp.h"
+
+#include <cmath>
+
+namespace grok {
+
+Mlp::Mlp(const Config& c) : Model(c) {
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(c.seed));
+  const bool embed = c.mlp_input == "embed";
+  const int64_t fan_in = embed ? c.d_model : 2 * c.p;
+  if (embed) W_E = add_param("embed.W_E", {c.p, c.d_model}, {"d_vocab", "d_model"}, 1.0 / std::sqrt(static_cast<double>(c.d_model)), gen);
+  W_in = add_param("mlp.W_in", {fan_in, c.d_mlp}, {embed ? "d_model" : "input", "d_mlp"}, 1.0 / std::sqrt(static_cast<double>(fan_in)), gen);
+  if (c.bias) b_in = add_param("mlp.b_in", {c.d_mlp}, {"d_mlp"}, 0.0, gen);
+  W_U = add_param("unembed.W_U", {c.d_mlp, c.p}, {"d_mlp", "d_vocab_out"}, 1.0 / std::sqrt(static_cast<double>(c.d_mlp)), gen);
+  if (c.bias) b_U = add_param("unembed.b_U", {c.p}, {"d_vocab_out"}, 0.0, gen);
+}
+
+at::Tensor Mlp::forward(const at::Tensor& pairs, ActivationCache* cache) const {
+  const at::Tensor a = pairs.select(1, 0), b = pairs.select(1, 1);  // [B]
+  at::Tensor pre;                                                      // [B, M]
+  if (W_E.defined()) {
+    at::Tensor embed = W_E.index_select(0, a) + W_E.index_select(0, b);  // [B, D]
+    if (cache) (*cache)["hook_embed"] = embed;
+    pre = at::matmul(embed, W_in);
+  } else {
+    // A one-hot input times W_in is a row lookup.
+    pre = W_in.index_select(0, a) + W_in.index_select(0, b + config_.p);
+  }
+  if (b_in.defined()) pre = pre + b_in;
+  at::Tensor post = activation(pre, config_.act);
+  at::Tensor logits = at::matmul(post, W_U);  // [B, P]
+  if (b_U.defined()) logits = logits + b_U;
+  if (cache) {
+    (*cache)["mlp.hook_pre"] = pre;
+    (*cache)["mlp.hook_post"] = post;
+    (*cache)["logits"] = logits;
+  }
+  return logits;
+}
+
+std::vector<HookInfo> Mlp::hooks() const {
+  std::vector<HookInfo> h;
+  if (W_E.defined()) h.push_back({"hook_embed", {config_.d_model}, {"d_model"}});
+  h.push_back({"mlp.hook_pre", {config_.d_mlp}, {"d_mlp"}});
+  h.push_back({"mlp.hook_post", {config_.d_mlp}, {"d_mlp"}});
+  h.push_back({"logits", {config_.p}, {"d_vocab_out"}});
+  return h;
+}
+
+// ---- anatomy (model.h)
+
+std::vector<std::string> Mlp::default_hooks() const { return {"mlp.hook_post", "logits"}; }
+
+std::string Mlp::neuron_hook() const {
+  // x^2 doubles frequencies: a quadratic model's neurons are read before the square.
+  return config_.act == "quadratic" ? "mlp.hook_pre" : "mlp.hook_post";
+}
+
+at::Tensor Mlp::number_embedding() const {
+  at::NoGradGuard no_grad;
+  // One-hot input: the a-rows of W_in are the embedding (into neuron space).
+  return (W_E.defined() ? W_E : W_in).slice(0, 0, config_.p).to(at::kDouble);  // [p, D] or [p, M]
+}
+
+at::Tensor Mlp::neuron_input_map() const {
+  at::NoGradGuard no_grad;
+  if (!W_E.defined()) return W_in.slice(0, 0, config_.p).to(at::kDouble);   // [p, M]
+  return at::matmul(number_embedding(), W_in.to(at::kDouble));              // [p, M]
+}
+
+at::Tensor Mlp::neuron_logit_map() const {
+  at::NoGradGuard no_grad;
+  return W_U.to(at::kDouble);  // [M, P]
+}
+
+OperandRows Mlp::operand_rows() const {
+  // Parameter 0 is W_E (embedded: a and b share its rows) or W_in (one-hot: b reads rows p..2p-1).
+  return W_E.defined() ? OperandRows{0, 0, 0} : OperandRows{0, 0, config_.p};
+}
+
+}  // namespace grok

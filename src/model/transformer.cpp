@@ -1,0 +1,282 @@
+// transformer.cpp — forward pass of the Nanda-style transformer.
+//
+// Shapes: B pairs, n = n_ctx = 3 positions, H heads, D = d_model, d = d_head,
+// M = d_mlp, V = d_vocab = p + 1, P = p outputs.
+#include "grok/model/transformer.h"
+
+#include <cmath>
+
+namespace grok {
+namespace {
+
+// Records `value` under `name` when a cache is attached.
+void hook(ActivationCache* cache, const std::string& name, const at::Tensor& value) {
+  if (cache) (*cache)[name] = value;
+}
+
+std::string block_name(int64_t layer, const std::string& rest) { return "blocks." + std::to_string(layer) + "." + rest; }
+
+}  // namespace
+
+Transformer::Transformer(const Config& c) : Model(c), p_(c.p), d_vocab_(c.p + 1) {
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(c.seed));
+  const double s = 1.0 / std::sqrt(static_cast<double>(c.d_model));
+  const double bias_scale = 0.0;  // biases start at zero
+  W_E = add_param("embed.W_E", {d_vocab_, c.d_model}, {"d_vocab", "d_model"}, s, gen);
+  W_pos = add_param("pos_embed.W_pos", {n_ctx_, c.d_model}, {"n_ctx", "d_model"}, s, gen);
+  for (int64_t l = 0; l < c.n_layers; ++l) {
+    Block b;
+    b.W_Q = add_param(block_name(l, "attn.W_Q"), {c.n_heads, c.d_model, c.d_head}, {"head", "d_model", "d_head"}, s, gen);
+    b.W_K = add_param(block_name(l, "attn.W_K"), {c.n_heads, c.d_model, c.d_head}, {"head", "d_model", "d_head"}, s, gen);
+    b.W_V = add_param(block_name(l, "attn.W_V"), {c.n_heads, c.d_model, c.d_head}, {"head", "d_model", "d_head"}, s, gen);
+    b.W_O = add_param(block_name(l, "attn.W_O"), {c.n_heads, c.d_head, c.d_model}, {"head", "d_head", "d_model"}, s, gen);
+    if (c.bias) {
+      b.b_Q = add_param(block_name(l, "attn.b_Q"), {c.n_heads, c.d_head}, {"head", "d_head"}, bias_scale, gen);
+      b.b_K = add_param(block_name(l, "attn.b_K"), {c.n_heads, c.d_head}, {"head", "d_head"}, bias_scale, gen);
+      b.b_V = add_param(block_name(l, "attn.b_V"), {c.n_heads, c.d_head}, {"head", "d_head"}, bias_scale, gen);
+      b.b_O = add_param(block_name(l, "attn.b_O"), {c.d_model}, {"d_model"}, bias_scale, gen);
+    }
+    b.W_in = add_param(block_name(l, "mlp.W_in"), {c.d_model, c.d_mlp}, {"d_model", "d_mlp"}, s, gen);
+    if (c.bias) b.b_in = add_param(block_name(l, "mlp.b_in"), {c.d_mlp}, {"d_mlp"}, bias_scale, gen);
+    b.W_out = add_param(block_name(l, "mlp.W_out"), {c.d_mlp, c.d_model}, {"d_mlp", "d_model"}, s, gen);
+    if (c.bias) b.b_out = add_param(block_name(l, "mlp.b_out"), {c.d_model}, {"d_model"}, bias_scale, gen);
+    blocks_.push_back(b);
+  }
+  W_U = add_param("unembed.W_U", {c.d_model, p_}, {"d_model", "d_vocab_out"}, 1.0 / std::sqrt(static_cast<double>(p_)), gen);
+  if (c.bias) b_U = add_param("unembed.b_U", {p_}, {"d_vocab_out"}, bias_scale, gen);
+}
+
+at::Tensor Transformer::tokens(const at::Tensor& pairs) const {
+  return at::cat({pairs, at::full({pairs.size(0), 1}, p_, pairs.options())}, 1);  // [B, n]
+}
+
+at::Tensor Transformer::project(const at::Tensor& x, const at::Tensor& W, const at::Tensor& b) const {
+  // x [..., D] @ W [H, D, d] -> [..., H, d]
+  const int64_t H = W.size(0), D = W.size(1), d = W.size(2);
+  at::Tensor flat = W.permute({1, 0, 2}).reshape({D, H * d});
+  std::vector<int64_t> out_shape(x.sizes().begin(), x.sizes().end() - 1);
+  out_shape.push_back(H);
+  out_shape.push_back(d);
+  at::Tensor y = at::matmul(x, flat).view(out_shape);
+  return b.defined() ? y + b : y;
+}
+
+at::Tensor Transformer::attn_out(const Block& blk, const at::Tensor& z) const {
+  // z [..., H, d] -> [..., D]
+  const int64_t H = blk.W_O.size(0), d = blk.W_O.size(1), D = blk.W_O.size(2);
+  std::vector<int64_t> flat_shape(z.sizes().begin(), z.sizes().end() - 2);
+  flat_shape.push_back(H * d);
+  at::Tensor out = at::matmul(z.reshape(flat_shape), blk.W_O.reshape({H * d, D}));
+  return blk.b_O.defined() ? out + blk.b_O : out;
+}
+
+at::Tensor Transformer::mlp(const Block& blk, const at::Tensor& x, int64_t layer, ActivationCache* cache) const {
+  // x [..., D] -> [..., D]
+  at::Tensor pre = at::matmul(x, blk.W_in);  // [..., M]
+  if (blk.b_in.defined()) pre = pre + blk.b_in;
+  at::Tensor post = activation(pre, config_.act);
+  at::Tensor out = at::matmul(post, blk.W_out);  // [..., D]
+  if (blk.b_out.defined()) out = out + blk.b_out;
+  if (cache) {
+    auto last = [&](const at::Tensor& t) { return t.dim() == 3 ? t.select(1, -1) : t; };
+    hook(cache, block_name(layer, "mlp.hook_pre"), last(pre));
+    hook(cache, block_name(layer, "mlp.hook_post"), last(post));
+    hook(cache, block_name(layer, "hook_mlp_out"), last(out));
+  }
+  return out;
+}
+
+Transformer::EmbeddingProjection Transformer::project_embeddings(const at::Tensor& W, const at::Tensor& b) const {
+  return {project(W_E, W, at::Tensor()), project(W_pos, W, b)};
+}
+
+Transformer::LastQueryAttention Transformer::attend_by_table(const Block& blk, const at::Tensor& tok) const {
+  const int64_t B = tok.size(0), n = n_ctx_, H = blk.W_Q.size(0), last = n - 1;
+  const double scale = 1.0 / std::sqrt(static_cast<double>(config_.d_head));
+  LastQueryAttention att;
+  at::Tensor q = project(W_E.select(0, p_) + W_pos.select(0, last), blk.W_Q, blk.b_Q);  // [H, d]: one query, '='
+  const EmbeddingProjection key = project_embeddings(blk.W_K, blk.b_K), value = project_embeddings(blk.W_V, blk.b_V);
+  std::vector<at::Tensor> scores, values;  // per key position: [B, H], [B, H, d]
+  for (int64_t pos = 0; pos < n; ++pos) {
+    at::Tensor token = tok.select(1, pos);                                           // [B]
+    at::Tensor score_table = ((key.by_token + key.by_pos[pos]) * q).sum(-1) * scale;     // [V, H]
+    scores.push_back(score_table.index_select(0, token));
+    values.push_back((value.by_token + value.by_pos[pos]).index_select(0, token));  // [B, H, d]
+  }
+  att.scores = at::stack(scores, 2);                                                 // [B, H, n]
+  att.pattern = at::softmax(att.scores, -1);
+  att.z = att.pattern.select(2, 0).unsqueeze(-1) * values[0];                        // [B, H, d]
+  for (int64_t pos = 1; pos < n; ++pos)
+    att.z = att.z + att.pattern.select(2, pos).unsqueeze(-1) * values[static_cast<size_t>(pos)];
+  att.q = q.expand({B, H, -1});
+  att.k = (key.by_token[p_] + key.by_pos[last]).expand({B, H, -1});
+  att.v = (value.by_token[p_] + value.by_pos[last]).expand({B, H, -1});
+  return att;
+}
+
+at::Tensor Transformer::forward(const at::Tensor& pairs, ActivationCache* cache) const {
+  const at::Tensor tok = tokens(pairs);  // [B, n]
+  const int64_t B = tok.size(0), n = n_ctx_;
+  const int64_t L = static_cast<int64_t>(blocks_.size());
+  const double scale = 1.0 / std::sqrt(static_cast<double>(config_.d_head));
+  const at::Tensor flat_tok = tok.reshape({-1});
+  // The last position always holds '=': its embedding is one row.
+  const at::Tensor last_embed = W_E.select(0, p_).expand({B, -1});                  // [B, D]
+  hook(cache, "hook_embed", last_embed);
+  hook(cache, "hook_pos_embed", W_pos.select(0, -1).expand({B, -1}));
+  // The residual stream at every position, needed only if a layer follows layer 0.
+  at::Tensor x = L > 1 ? W_E.index_select(0, flat_tok).view({B, n, -1}) + W_pos : at::Tensor();  // [B, n, D]
+
+  for (int64_t l = 0; l < L; ++l) {
+    const Block& blk = blocks_[static_cast<size_t>(l)];
+    const bool last_layer = l == L - 1;
+    at::Tensor x_last = l == 0 ? last_embed + W_pos.select(0, n - 1) : x.select(1, -1);  // [B, D]
+    hook(cache, block_name(l, "hook_resid_pre"), x_last);
+    at::Tensor q, k, v, scores, pattern, z, a_out;
+    if (l == 0 && last_layer) {
+      LastQueryAttention att = attend_by_table(blk, tok);
+      q = att.q, k = att.k, v = att.v, scores = att.scores, pattern = att.pattern, z = att.z;  // [B, H, d|n]
+      a_out = attn_out(blk, z);                                                // [B, D]
+      x = x_last + a_out;
+    } else {
+      // Keys/values at every position: for layer 0 the residual stream is
+      // W_E[token] + W_pos[position], so look them up from per-token tables.
+      auto qkv = [&](const at::Tensor& W, const at::Tensor& b) {  // -> [B, n, H, d]
+        if (l > 0) return project(x, W, b);
+        const EmbeddingProjection e = project_embeddings(W, b);
+        return e.by_token.index_select(0, flat_tok).view({B, n, W.size(0), W.size(2)}) + e.by_pos;
+      };
+      at::Tensor k_all = qkv(blk.W_K, blk.b_K).transpose(1, 2);  // [B, H, n, d]
+      at::Tensor v_all = qkv(blk.W_V, blk.b_V).transpose(1, 2);  // [B, H, n, d]
+      k = k_all.select(2, -1), v = v_all.select(2, -1);
+      if (last_layer) {
+        // Only the last query position matters: attention over n keys is a
+        // weighted sum, done with broadcasting instead of tiny matmuls.
+        q = project(x_last, blk.W_Q, blk.b_Q);                                   // [B, H, d]
+        scores = (q.unsqueeze(2) * k_all).sum(-1) * scale;                       // [B, H, n]
+        pattern = at::softmax(scores, -1);                                       // [B, H, n]
+        z = (pattern.unsqueeze(-1) * v_all).sum(2);                              // [B, H, d]
+        a_out = attn_out(blk, z);                                                // [B, D]
+        x = x_last + a_out;
+      } else {
+        at::Tensor q_all = qkv(blk.W_Q, blk.b_Q).transpose(1, 2);                // [B, H, n, d]
+        at::Tensor mask = at::ones({n, n}, at::kBool).triu(1);
+        at::Tensor scores_all = at::matmul(q_all, k_all.transpose(-1, -2)).mul(scale).masked_fill(mask, -INFINITY);  // [B, H, n, n]
+        at::Tensor pattern_all = at::softmax(scores_all, -1);
+        at::Tensor z_all = at::matmul(pattern_all, v_all).transpose(1, 2);       // [B, n, H, d]
+        at::Tensor out_all = attn_out(blk, z_all);                                // [B, n, D]
+        x = x + out_all;
+        a_out = out_all.select(1, -1);
+        q = q_all.select(2, -1);
+        scores = scores_all.select(2, -1);
+        pattern = pattern_all.select(2, -1);
+        z = z_all.select(1, -1);
+      }
+    }
+    if (cache) {
+      hook(cache, block_name(l, "attn.hook_q"), q);
+      hook(cache, block_name(l, "attn.hook_k"), k);
+      hook(cache, block_name(l, "attn.hook_v"), v);
+      hook(cache, block_name(l, "attn.hook_attn_scores"), scores);
+      hook(cache, block_name(l, "attn.hook_pattern"), pattern);
+      hook(cache, block_name(l, "attn.hook_z"), z);
+      hook(cache, block_name(l, "hook_attn_out"), a_out);
+      hook(cache, block_name(l, "hook_resid_mid"), last_layer ? x : x.select(1, -1));
+    }
+    x = x + mlp(blk, x, l, cache);
+    hook(cache, block_name(l, "hook_resid_post"), last_layer ? x : x.select(1, -1));
+  }
+  at::Tensor logits = at::matmul(x, W_U);  // [B, P]
+  if (b_U.defined()) logits = logits + b_U;
+  hook(cache, "logits", logits);
+  return logits;
+}
+
+at::Tensor Transformer::reference_forward(const at::Tensor& pairs) const {
+  const at::Tensor tok = tokens(pairs);
+  const int64_t n = n_ctx_;
+  at::Tensor x = W_E.index_select(0, tok.reshape({-1})).view({tok.size(0), n, -1}) + W_pos;  // [B, n, D]
+  at::Tensor mask = at::ones({n, n}, at::kBool).triu(1);
+  for (const Block& blk : blocks_) {
+    auto proj = [&](const at::Tensor& W, const at::Tensor& b) {  // [B, H, n, d]
+      at::Tensor y = at::einsum("bnD,HDd->bHnd", {x, W});
+      return b.defined() ? y + b.unsqueeze(1) : y;
+    };
+    at::Tensor q = proj(blk.W_Q, blk.b_Q), k = proj(blk.W_K, blk.b_K), v = proj(blk.W_V, blk.b_V);
+    at::Tensor scores = at::matmul(q, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(config_.d_head));
+    at::Tensor z = at::matmul(at::softmax(scores.masked_fill(mask, -INFINITY), -1), v);  // [B, H, n, d]
+    at::Tensor out = at::einsum("bHnd,HdD->bnD", {z, blk.W_O});
+    x = x + (blk.b_O.defined() ? out + blk.b_O : out);
+    at::Tensor pre = at::matmul(x, blk.W_in);
+    if (blk.b_in.defined()) pre = pre + blk.b_in;
+    at::Tensor m = at::matmul(activation(pre, config_.act), blk.W_out);
+    x = x + (blk.b_out.defined() ? m + blk.b_out : m);
+  }
+  at::Tensor logits = at::matmul(x, W_U).select(1, -1);
+  return b_U.defined() ? logits + b_U : logits;
+}
+
+std::vector<HookInfo> Transformer::hooks() const {
+  const int64_t D = config_.d_model, H = config_.n_heads, d = config_.d_head, M = config_.d_mlp;
+  std::vector<HookInfo> h = {{"hook_embed", {D}, {"d_model"}}, {"hook_pos_embed", {D}, {"d_model"}}};
+  for (int64_t l = 0; l < config_.n_layers; ++l) {
+    auto add = [&](const std::string& rest, std::vector<int64_t> shape, std::vector<std::string> axes) {
+      h.push_back({block_name(l, rest), std::move(shape), std::move(axes)});
+    };
+    add("hook_resid_pre", {D}, {"d_model"});
+    add("attn.hook_q", {H, d}, {"head", "d_head"});
+    add("attn.hook_k", {H, d}, {"head", "d_head"});
+    add("attn.hook_v", {H, d}, {"head", "d_head"});
+    add("attn.hook_attn_scores", {H, n_ctx_}, {"head", "key_pos"});
+    add("attn.hook_pattern", {H, n_ctx_}, {"head", "key_pos"});
+    add("attn.hook_z", {H, d}, {"head", "d_head"});
+    add("hook_attn_out", {D}, {"d_model"});
+    add("hook_resid_mid", {D}, {"d_model"});
+    add("mlp.hook_pre", {M}, {"d_mlp"});
+    add("mlp.hook_post", {M}, {"d_mlp"});
+    add("hook_mlp_out", {D}, {"d_model"});
+    add("hook_resid_post", {D}, {"d_model"});
+  }
+  h.push_back({"logits", {p_}, {"d_vocab_out"}});
+  return h;
+}
+
+// ---- anatomy (model.h). The neurons the analyses read are the last block's.
+
+std::string Transformer::mlp_hook(const std::string& site) const { return block_name(config_.n_layers - 1, site); }
+
+std::vector<std::string> Transformer::default_hooks() const { return {mlp_hook("mlp.hook_post"), "logits"}; }
+
+std::string Transformer::neuron_hook() const {
+  // x^2 turns a frequency-k wave into frequency 2k, so a quadratic model's
+  // neurons show their frequency before the activation, not after it.
+  return mlp_hook(config_.act == "quadratic" ? "mlp.hook_pre" : "mlp.hook_post");
+}
+
+at::Tensor Transformer::number_embedding() const {
+  at::NoGradGuard no_grad;
+  return W_E.slice(0, 0, p_).to(at::kDouble);  // [p, D]
+}
+
+at::Tensor Transformer::neuron_input_map() const {
+  // The MLP at '=' sees a number only through attention: W_E[:p] W_V^h W_O^h,
+  // summed over heads, into the last block's W_in (Nanda et al.'s W_neur; for
+  // one layer exactly theirs, deeper: the direct path through block 0's OV).
+  at::NoGradGuard no_grad;
+  const Block& first = blocks_.front();
+  at::Tensor ov = at::matmul(first.W_V.to(at::kDouble), first.W_O.to(at::kDouble)).sum(0);  // [D, D]
+  return at::matmul(at::matmul(number_embedding(), ov), blocks_.back().W_in.to(at::kDouble));  // [p, M]
+}
+
+at::Tensor Transformer::neuron_logit_map() const {
+  at::NoGradGuard no_grad;
+  return at::matmul(blocks_.back().W_out.to(at::kDouble), W_U.to(at::kDouble));  // [M, P]
+}
+
+std::optional<AttentionSite> Transformer::attention_site() const {
+  return AttentionSite{block_name(config_.n_layers - 1, "attn.hook_pattern"), config_.n_heads, {"a", "b", "="}};
+}
+
+OperandRows Transformer::operand_rows() const { return {0, 0, 0}; }  // parameter 0 is W_E; a and b are tokens
+
+}  // namespace grok

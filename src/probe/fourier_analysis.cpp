@@ -1,0 +1,227 @@
+// fourier_analysis.cpp — Fourier progress measures at every checkpoint (see fourier_analysis.h).
+#include "grok/probe/fourier_analysis.h"
+
+#include <fmt/core.h>
+
+#include <cmath>
+#include <numeric>
+
+#include "grok/core/error.h"
+
+#include "grok/measures/fourier.h"
+#include "grok/measures/logit_projections.h"
+#include "grok/measures/neuron_frequencies.h"
+#include "grok/measures/sparsity.h"
+#include "grok/core/task.h"
+#include "grok/model/grid.h"
+
+namespace grok {
+namespace {
+
+std::vector<double> to_vector(const at::Tensor& t) {
+  at::Tensor c = t.to(at::kDouble).contiguous();
+  return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
+}
+
+at::Tensor column(const std::vector<double>& v) { return at::tensor(v, at::kDouble); }
+
+size_t index_of_step(const std::vector<int64_t>& steps, int64_t step) {
+  for (size_t i = 0; i < steps.size(); ++i)
+    if (steps[i] == step) return i;
+  throw InputError(fmt::format("no checkpoint at step {} (see /checkpoints/step in the run file)", step));
+}
+
+}  // namespace
+
+std::string fourier_not_applicable(const Config& c) {
+  if (c.task != "add" && c.task != "sub" && c.task != "rand")
+    return fmt::format("Fourier analysis over Z_p applies to add, sub and rand; task '{}' has other features", c.task);
+  if (!is_prime(c.p)) return fmt::format("Fourier analysis needs a prime p; this run has p = {}", c.p);
+  return "";
+}
+
+std::string projections_not_applicable(const Config& c) {
+  std::string why = fourier_not_applicable(c);
+  if (!why.empty()) return why;
+  if (c.task == "sub") return "logit projections are defined on a + b; task 'sub' computes a - b";
+  return "";
+}
+
+std::vector<size_t> strided_checkpoints(size_t n, int64_t stride) {
+  std::vector<size_t> out;
+  for (size_t i = 0; i < n; i += static_cast<size_t>(std::max<int64_t>(stride, 1))) out.push_back(i);
+  if (n > 0 && out.back() != n - 1) out.push_back(n - 1);
+  return out;
+}
+
+KeyFrequencies find_key_frequencies(RunCheckpoints& run, const FourierOptions& o) {
+  const Config& c = run.config();
+  if (std::string why = fourier_not_applicable(c); !why.empty()) throw InputError(why);
+  const std::vector<int64_t>& all_steps = run.checkpoint_steps();
+  if (all_steps.empty()) throw InputError("the run has no checkpoints");
+  const int64_t p = c.p;
+  const size_t key_index = o.key_step < 0 ? all_steps.size() - 1 : index_of_step(all_steps, o.key_step);
+  KeyFrequencies key;
+  key.step = all_steps[key_index];
+  // Through for_each_checkpoint, like every other measurement, so that the key
+  // frequencies too are the same for any thread count.
+  run.for_each_checkpoint({key_index}, [&](Model& model, size_t) {
+    ActivationCache cache;
+    at::Tensor logits = grid_logits(model, &cache);
+    NeuronFrequencies nf = neuron_frequencies(cache.at(model.neuron_hook()).reshape({p * p, -1}), p);
+    key.frequencies = key_frequencies(nf, o.tau);
+    key.by_logit_projection = rank_by_logit_projection(logits, p);
+    key.by_logit_projection.resize(std::min<size_t>(key.by_logit_projection.size(), 10));
+    key.cluster_threshold = key_cluster_threshold(nf.frac.size(1));
+  });
+  return key;
+}
+
+namespace {
+
+// Mean over columns of inverse_participation_ratio (sparsity.h), for squared norms [n_freq, M].
+double mean_column_ipr(const at::Tensor& squared_norms) {
+  at::Tensor by_column = squared_norms.t().contiguous();  // [M, n_freq]
+  const double* row = by_column.data_ptr<double>();
+  const int64_t M = by_column.size(0), F = by_column.size(1);
+  double sum = 0;
+  for (int64_t n = 0; n < M; ++n, row += F) sum += inverse_participation_ratio(std::vector<double>(row, row + F));
+  return sum / static_cast<double>(M);
+}
+
+// Everything analyse_fourier measures at one checkpoint.
+struct FourierMeasures {
+  at::Tensor embed_norms, wl_norms;   // [n_freq]
+  double embed_gini = 0, wl_gini = 0;
+  at::Tensor cluster_sizes;           // [n_freq] int64
+  at::Tensor best, best_frac;         // [n_neurons]
+  double fraction_clustered = 0, mean_ipr = 0;
+  double train_loss = 0, test_loss = 0;
+  // Logit projections (when they apply):
+  double restricted_test = 0, restricted_train = 0, restricted_all = 0, excluded_train = 0;
+  at::Tensor excluded_per_key;        // [|K|]
+  at::Tensor trig_coefficient;        // [n_freq]
+  double fit_cosine = 0, fit_residual = 0;
+  at::Tensor projection_norms;        // [n_freq]
+};
+
+struct FourierInputs {
+  int64_t p;
+  std::vector<int64_t> K;
+  double tau;
+  bool projections;
+  at::Tensor labels, train, test, valid;
+};
+
+FourierMeasures measure_fourier(const Model& model, const FourierInputs& in) {
+  const int64_t p = in.p;
+  FourierMeasures m;
+  ActivationCache cache;
+  at::Tensor L = grid_logits(model, &cache);  // [p*p, p]
+  m.embed_norms = fourier_norms(model.number_embedding());
+  m.wl_norms = fourier_norms(model.neuron_logit_map().t());
+  m.embed_gini = gini(to_vector(m.embed_norms));
+  m.wl_gini = gini(to_vector(m.wl_norms));
+
+  NeuronFrequencies nf = neuron_frequencies(cache.at(model.neuron_hook()).reshape({p * p, -1}), p);
+  std::vector<int64_t> cs = cluster_sizes(nf, in.tau);
+  m.cluster_sizes = at::tensor(cs, at::kLong);
+  m.best = nf.best;
+  m.best_frac = nf.best_frac;
+  m.fraction_clustered = static_cast<double>(std::accumulate(cs.begin(), cs.end(), int64_t{0})) /
+                         static_cast<double>(nf.best.size(0));
+  at::Tensor per_neuron = fourier_norms_per_column(model.neuron_input_map());  // [n_freq, M]
+  m.mean_ipr = mean_column_ipr(per_neuron);
+
+  LogitTable lt = logit_table(L, p);
+  m.train_loss = cross_entropy(lt, in.labels, in.train);
+  m.test_loss = cross_entropy(lt, in.labels, in.test);
+  if (!in.projections) return m;
+  m.restricted_test = restricted_loss(lt, in.K, in.labels, in.test);
+  m.restricted_train = restricted_loss(lt, in.K, in.labels, in.train);
+  m.restricted_all = restricted_loss(lt, in.K, in.labels, in.valid);
+  m.excluded_train = excluded_loss(lt, in.K, in.labels, in.train);
+  std::vector<double> per_k;
+  for (int64_t k : in.K) per_k.push_back(excluded_loss(lt, {k}, in.labels, in.train));
+  m.excluded_per_key = column(per_k);
+  TrigFit fit = trig_fit(lt, in.K);
+  m.trig_coefficient = column(fit.coefficient);
+  m.fit_cosine = fit.fit_cosine;
+  m.fit_residual = fit.residual;
+  m.projection_norms = logit_projection_norms(lt);
+  return m;
+}
+
+}  // namespace
+
+ProbeTable analyse_fourier(RunCheckpoints& run, const FourierOptions& o) {
+  // Key frequencies at one checkpoint, then held fixed.
+  const KeyFrequencies key = find_key_frequencies(run, o);
+  const Config& c = run.config();
+  const FourierInputs in{c.p, key.frequencies, o.tau, projections_not_applicable(c).empty(),
+                         run.labels(), run.train_rows(), run.test_rows(), run.valid_rows()};
+
+  ProbeTable t;
+  t.group = "fourier";
+  t.attrs["key_frequencies"] = in.K;
+  t.attrs["key_frequencies_step"] = key.step;
+  t.attrs["frequencies_by_logit_projection"] = key.by_logit_projection;
+  t.attrs["tau"] = o.tau;
+  t.attrs["key_cluster_threshold"] = key.cluster_threshold;
+  t.attrs["chance_loss"] = std::log(static_cast<double>(c.p));
+  t.attrs["projections_apply"] = in.projections;
+  if (!in.projections) t.attrs["projections_not_applicable"] = projections_not_applicable(c);
+  t.attrs["definitions"] = "shared/spec/metrics.md; trig fit on logits centred per input; IPR on each neuron's "
+                           "input weights as a function of a number (the model's neuron_input_map: W_neur)";
+
+  const std::vector<size_t> indices = strided_checkpoints(run.checkpoint_steps().size(), o.stride);
+  for (size_t i : indices) t.steps.push_back(run.checkpoint_steps()[i]);
+  const std::vector<FourierMeasures> ms =
+      run.measure_checkpoints(indices, [&](Model& model) { return measure_fourier(model, in); });
+
+  using M = const FourierMeasures&;
+  t.add("embed_fourier_norm", stacked_curve_of(ms, [](M m) { return m.embed_norms; }),
+        "squared Fourier norm of W_E[:p] per frequency", {"frequency"});
+  t.add("embed_gini", scalar_curve_of(ms, [](M m) { return m.embed_gini; }),
+        "Gini of the embedding's Fourier norms over k");
+  t.add("W_L_fourier_norm", stacked_curve_of(ms, [](M m) { return m.wl_norms; }),
+        "squared Fourier norm of W_L = W_out W_U along outputs", {"frequency"});
+  t.add("W_L_gini", scalar_curve_of(ms, [](M m) { return m.wl_gini; }), "Gini of W_L's Fourier norms over k");
+  t.add("cluster_size", stacked_curve_of(ms, [](M m) { return m.cluster_sizes; }),
+        "neurons with best frequency k and frac_k >= tau", {"frequency"});
+  t.add("fraction_clustered", scalar_curve_of(ms, [](M m) { return m.fraction_clustered; }),
+        "fraction of neurons in some frequency cluster");
+  t.add("neuron_best_frequency", stacked_curve_of(ms, [](M m) { return m.best; }),
+        "argmax_k frac_k(n), 1-based", {"neuron"});
+  t.add("neuron_best_fraction", stacked_curve_of(ms, [](M m) { return m.best_frac; }),
+        "frac_best(n): variance explained by the best frequency", {"neuron"});
+  t.add("mean_ipr", scalar_curve_of(ms, [](M m) { return m.mean_ipr; }),
+        "mean over neurons of the IPR of their input weights' Fourier norms");
+  t.add("train_loss", scalar_curve_of(ms, [](M m) { return m.train_loss; }),
+        "cross-entropy on train pairs at the checkpoint (nats)");
+  t.add("test_loss", scalar_curve_of(ms, [](M m) { return m.test_loss; }),
+        "cross-entropy on test pairs at the checkpoint (nats)");
+  if (in.projections) {
+    t.add("restricted_loss_test", scalar_curve_of(ms, [](M m) { return m.restricted_test; }),
+          "cross-entropy of the restricted logits on test pairs (nats)");
+    t.add("restricted_loss_train", scalar_curve_of(ms, [](M m) { return m.restricted_train; }),
+          "cross-entropy of the restricted logits on train pairs (nats)");
+    t.add("restricted_loss_all", scalar_curve_of(ms, [](M m) { return m.restricted_all; }),
+          "cross-entropy of the restricted logits on all valid pairs (nats)");
+    t.add("excluded_loss_train", scalar_curve_of(ms, [](M m) { return m.excluded_train; }),
+          "cross-entropy of the excluded logits on train pairs (nats)");
+    if (!in.K.empty())
+      t.add("excluded_loss_train_per_key", stacked_curve_of(ms, [](M m) { return m.excluded_per_key; }),
+            "excluded loss (train) removing one key frequency", {"key_frequency"});
+    t.add("trig_coefficient", stacked_curve_of(ms, [](M m) { return m.trig_coefficient; }),
+          "C_k = <L, Chat_k> (logits centred per input)", {"frequency"});
+    t.add("trig_fit_cosine", scalar_curve_of(ms, [](M m) { return m.fit_cosine; }),
+          "cosine similarity of sum_{k in K} C_k Chat_k to L");
+    t.add("trig_fit_residual", scalar_curve_of(ms, [](M m) { return m.fit_residual; }), "||L - fit|| / ||L||");
+    t.add("logit_projection_norm", stacked_curve_of(ms, [](M m) { return m.projection_norms; }),
+          "||P_k L||^2 per frequency", {"frequency"});
+  }
+  return t;
+}
+
+}  // namespace grok

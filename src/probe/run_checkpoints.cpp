@@ -1,0 +1,74 @@
+// run_checkpoints.cpp — load a run's checkpoints and loop over them in parallel.
+#include "grok/probe/run_checkpoints.h"
+
+#include <ATen/Parallel.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <thread>
+
+#include "grok/core/task.h"
+
+namespace grok {
+
+RunCheckpoints::RunCheckpoints(const std::string& run_path)
+    : reader_(run_path), config_(reader_.config()), model_(make_model(config_)) {
+  checkpoint_steps_ = reader_.checkpoint_steps();
+  labels_ = at::tensor(reader_.labels(), at::kLong);
+  Split split = reader_.split();
+  train_rows_ = at::tensor(split.train, at::kLong);
+  test_rows_ = at::tensor(split.test, at::kLong);
+  valid_rows_ = labels_.ge(0).nonzero().squeeze(1);
+}
+
+void RunCheckpoints::load_into(Model& model, size_t index) {
+  at::NoGradGuard no_grad;
+  std::lock_guard<std::mutex> lock(read_mutex_);  // one reader for all workers
+  for (auto& param : model.parameters()) param.value.copy_(reader_.checkpoint_param(index, param.name));
+}
+
+void RunCheckpoints::load_checkpoint(size_t index) { load_into(*model_, index); }
+
+void RunCheckpoints::for_each_checkpoint(const std::vector<size_t>& indices,
+                                   const std::function<void(Model&, size_t)>& measure) {
+  const int64_t workers = std::min<int64_t>(at::get_num_threads(), static_cast<int64_t>(indices.size()));
+  if (at::get_num_threads() <= 1 || workers < 1) {
+    for (size_t i : indices) {
+      load_checkpoint(i);
+      measure(*model_, i);
+    }
+    return;
+  }
+  // Worker w takes indices w, w + workers, ... on its own std::thread and model.
+  std::vector<std::unique_ptr<Model>> models;
+  for (int64_t w = 0; w < workers; ++w) models.push_back(make_model(config_));
+  std::exception_ptr first_error;
+  std::mutex error_mutex;
+  std::atomic<bool> failed{false};
+  auto work = [&](size_t w) {
+    // Debian's LibTorch and OpenBLAS both run on OpenMP (libgomp) and size
+    // their teams by omp_get_max_threads(), which is per thread: after
+    // ATen's own per-thread set-up, one thread here means single-threaded
+    // ops and BLAS calls in this worker only.
+    at::internal::lazy_init_num_threads();
+    omp_set_num_threads(1);
+    try {
+      for (size_t j = w; j < indices.size() && !failed; j += static_cast<size_t>(workers)) {
+        load_into(*models[w], indices[j]);
+        measure(*models[w], indices[j]);
+      }
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(error_mutex);
+      if (!first_error) first_error = std::current_exception();
+      failed = true;
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int64_t w = 0; w < workers; ++w) threads.emplace_back(work, static_cast<size_t>(w));
+  for (std::thread& t : threads) t.join();
+  if (first_error) std::rethrow_exception(first_error);
+}
+
+}  // namespace grok

@@ -1,0 +1,466 @@
+// run_file.cpp — writing and reading the HDF5 run file (schema v1, docs/run-file.md).
+#include "grok/runfile/run_file.h"
+
+#include <fmt/chrono.h>
+#include <fmt/core.h>
+
+#include <chrono>
+#include <filesystem>
+#include <ctime>
+#include <map>
+
+#include "grok/core/error.h"
+#include "grok/runfile/tensor_io.h"
+
+namespace grok {
+namespace {
+
+struct MetricInfo {
+  const char* name;
+  const char* units;
+  const char* description;
+};
+
+const std::vector<MetricInfo>& metric_infos() {
+  static const std::vector<MetricInfo> infos = {
+      {"train_loss", "nats", "mean cross-entropy on the train pairs (float64)"},
+      {"test_loss", "nats", "mean cross-entropy on the test pairs (float64)"},
+      {"train_acc", "fraction", "argmax accuracy on the train pairs"},
+      {"test_acc", "fraction", "argmax accuracy on the test pairs"},
+      {"lr", "1", "learning rate of the update that follows this step"},
+      {"total_sq_norm", "1", "sum over parameters of the squared Frobenius norm"},
+      {"dist_from_init", "1", "L2 distance ||theta - theta_0|| over all parameters"},
+      {"wall_time_s", "s", "seconds since training (or this resume) started"},
+  };
+  return infos;
+}
+
+std::string utc_now() { return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr))); }
+
+std::vector<int64_t> iota(int64_t n) {
+  std::vector<int64_t> v(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) v[static_cast<size_t>(i)] = i;
+  return v;
+}
+
+// A 1-D int64 dataset 0..n-1 that names an axis (an HDF5 dimension scale).
+h5::Dataset index_scale(h5::Group& g, const std::string& name, int64_t n) {
+  if (g.exists(name)) return g.open_dataset(name);
+  h5::Dataset d = g.create_dataset<int64_t>(name, {static_cast<hsize_t>(n)});
+  d.write(iota(n));
+  d.make_scale(name);
+  return d;
+}
+
+// An extendable 1-D int64 "step" axis.
+h5::Dataset step_scale(h5::Group& g, const std::string& scale_name) {
+  h5::Layout layout{{1024}, {H5S_UNLIMITED}, 0};
+  h5::Dataset d = g.create_dataset<int64_t>("step", {0}, layout);
+  d.make_scale(scale_name);
+  d.set_attr("units", "optimizer steps (updates applied before this row's state)");
+  return d;
+}
+
+void write_config_attrs(h5::Group& g, const Config& c) {
+  visit_fields(c, [&](const char*, const char* name, const auto& field, const char*) {
+    using T = std::decay_t<decltype(field)>;
+    if constexpr (std::is_same_v<T, bool>)
+      g.set_attr(name, static_cast<int64_t>(field));
+    else
+      g.set_attr(name, field);
+  });
+}
+
+// Axis names of a tensor after the checkpoint axis: the names the model
+// registered it with, or axis_1, axis_2, ... when it has none.
+std::vector<std::string> axis_names(const NamedTensor& t) {
+  const size_t rank = static_cast<size_t>(t.value.dim());
+  if (t.axes.size() == rank) return t.axes;
+  std::vector<std::string> generic;
+  for (size_t i = 0; i < rank; ++i) generic.push_back("axis_" + std::to_string(i + 1));
+  return generic;
+}
+
+// Number of leading rows whose step is <= last_step (steps are ascending).
+hsize_t rows_up_to(const h5::Dataset& steps, int64_t last_step) {
+  std::vector<int64_t> s = steps.read<int64_t>();
+  hsize_t n = 0;
+  while (n < s.size() && s[n] <= last_step) ++n;
+  return n;
+}
+
+// Sets the row count of every extendable dataset under `g` (recursively).
+void resize_extendable(const h5::Group& g, hsize_t rows) {
+  for (const auto& name : g.children()) {
+    if (g.is_group(name)) {
+      resize_extendable(g.open_group(name), rows);
+    } else {
+      h5::Dataset d = g.open_dataset(name);
+      if (d.extendable()) d.resize_rows(rows);
+    }
+  }
+}
+
+}  // namespace
+
+const std::vector<std::string>& scalar_metric_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const auto& m : metric_infos()) v.emplace_back(m.name);
+    return v;
+  }();
+  return names;
+}
+
+// ------------------------------------------------------------------ creation
+
+RunWriter RunWriter::create(const std::string& path, const RunHeader& h) {
+  h5::File file = h5::File::create(path, /*swmr_format=*/true);
+  h5::Group root = file.root();
+  const Config& c = h.config;
+  root.set_attr("format", "grokscope.run");
+  root.set_attr("schema_version", kSchemaVersion);
+  root.set_attr("tool", "grokscope grok-train");
+  root.set_attr("tool_version", GROK_VERSION);
+  root.set_attr("created_utc", utc_now());
+  root.set_attr("command_line", h.command_line);
+  root.set_attr("config_json", to_json(c).dump());
+  root.set_attr("seed", c.seed);
+  root.set_attr("data_seed", c.data_seed);
+  root.set_attr("status", "running");
+  root.set_attr("final_step", int64_t{-1});
+
+  h5::Group config = root.create_group("config");
+  write_config_attrs(config, c);
+
+  // Task: the label table over the grid, axes a and b.
+  h5::Group task = root.create_group("task");
+  task.set_attr("name", h.task.name);
+  task.set_attr("p", h.task.p);
+  task.set_attr("n_out", h.task.n_out);
+  for (const auto& t : task_catalog())
+    if (t.name == h.task.name) task.set_attr("formula", t.formula);
+  h5::Dataset a = index_scale(task, "a", h.task.p), b = index_scale(task, "b", h.task.p);
+  h5::Dataset labels =
+      task.create_dataset<int64_t>("labels", {static_cast<hsize_t>(h.task.p), static_cast<hsize_t>(h.task.p)});
+  labels.write(h.task.labels);
+  labels.attach_scale(a, 0);
+  labels.attach_scale(b, 1);
+  labels.set_attr("description", "label c of the pair (a, b); -1 where the task does not define one");
+
+  h5::Group split = root.create_group("split");
+  split.set_attr("frac_train", c.frac_train);
+  split.set_attr("data_seed", c.data_seed);
+  for (auto [name, idx] : {std::pair{"train", &h.split.train}, {"test", &h.split.test}}) {
+    h5::Dataset d = split.create_dataset<int64_t>(name, {static_cast<hsize_t>(idx->size())});
+    d.write(*idx);
+    d.set_attr("description", "grid indices i = a*p + b, ascending");
+  }
+
+  // Metrics: one extendable column per quantity, all on the "step" axis.
+  h5::Group metrics = root.create_group("metrics");
+  h5::Dataset mstep = step_scale(metrics, "step");
+  h5::Layout column{{1024}, {H5S_UNLIMITED}, 0};
+  for (const auto& m : metric_infos()) {
+    h5::Dataset d = metrics.create_dataset<double>(m.name, {0}, column);
+    d.set_attr("units", m.units);
+    d.set_attr("description", m.description);
+    d.attach_scale(mstep, 0);
+  }
+  h5::Group norms = metrics.create_group("param_sq_norm");
+  norms.set_attr("description", "squared Frobenius norm of each parameter tensor");
+  for (const auto& p : h.params) norms.create_dataset<double>(p.name, {0}, column).attach_scale(mstep, 0);
+
+  // Checkpoints: every parameter gains one row per checkpoint.
+  h5::Group ckpt = root.create_group("checkpoints");
+  h5::Dataset cstep = step_scale(ckpt, "checkpoint");
+  // Every axis named by a scale in /checkpoints (xarray needs all or none);
+  // a name already used with another length gets the length appended.
+  auto axis_scale = [&](const std::string& axis, int64_t n) {
+    std::string name = axis;
+    if (ckpt.exists(name) && static_cast<int64_t>(ckpt.open_dataset(name).shape()[0]) != n)
+      name += "_" + std::to_string(n);
+    return index_scale(ckpt, name, n);
+  };
+  auto add_rows = [&](h5::Group& g, const std::vector<NamedTensor>& tensors) {
+    for (const auto& t : tensors) {
+      h5::Dataset d = create_rows(g, t.name, t.value.sizes().vec(), static_cast<int>(c.gzip));
+      d.attach_scale(cstep, 0);
+      std::vector<std::string> axes = axis_names(t);
+      for (size_t i = 0; i < axes.size(); ++i)
+        d.attach_scale(axis_scale(axes[i], t.value.size(static_cast<int64_t>(i))), static_cast<unsigned>(i + 1));
+    }
+  };
+  h5::Group ckpt_params = ckpt.create_group("params");
+  add_rows(ckpt_params, h.params);
+  if (c.checkpoint_optimizer) {
+    h5::Group ckpt_opt = ckpt.create_group("optimizer");
+    add_rows(ckpt_opt, h.optimizer);
+  }
+
+  // Activations: [snapshot, a, b, ...] per hook, every axis a named scale.
+  h5::Group acts = root.create_group("activations");
+  acts.set_attr("position", "last input position ('=' token for transformers)");
+  h5::Dataset astep = step_scale(acts, "snapshot");
+  h5::Dataset aa = index_scale(acts, "a", h.task.p), ab = index_scale(acts, "b", h.task.p);
+  for (const auto& hook : h.hooks) {
+    std::vector<int64_t> item{h.task.p, h.task.p};
+    item.insert(item.end(), hook.shape.begin(), hook.shape.end());
+    h5::Dataset d = create_rows(acts, hook.name, item, static_cast<int>(c.gzip));
+    d.attach_scale(astep, 0);
+    d.attach_scale(aa, 1);
+    d.attach_scale(ab, 2);
+    for (size_t i = 0; i < hook.shape.size(); ++i)
+      d.attach_scale(index_scale(acts, hook.axis_names[i], hook.shape[i]), static_cast<unsigned>(3 + i));
+  }
+
+  // Resume slots: fixed-size, contiguous, rewritten in place. Written once
+  // now so their space is allocated before SWMR mode forbids it.
+  h5::Group resume = root.create_group("resume");
+  resume.set_attr("description", "latest full training state, two slots written alternately; "
+                                  "step[k] = -1 marks slot k empty or incomplete");
+  resume.create_dataset<int64_t>("step", {2}).write(std::vector<int64_t>{-1, -1});
+  resume.create_dataset<int64_t>("optimizer_steps", {2}).write(std::vector<int64_t>{0, 0});
+  for (int slot = 0; slot < 2; ++slot) {
+    h5::Group g = resume.create_group(fmt::format("slot_{}", slot));
+    for (auto [sub, tensors] : {std::pair{"params", &h.params}, {"optimizer", &h.optimizer}}) {
+      h5::Group s = g.create_group(sub);
+      for (const auto& t : *tensors) {
+        h5::Dataset d = s.create_dataset<float>(t.name, shape_of(t.value));
+        write_tensor(d, at::zeros_like(t.value));
+      }
+    }
+  }
+
+  RunWriter w(path, std::move(file), h);
+  w.file_.start_swmr_write();
+  return w;
+}
+
+RunWriter RunWriter::reopen(const std::string& path, const RunHeader& h, int64_t resume_step) {
+  h5::File file = h5::File::open(path, h5::Mode::ReadWrite);
+  {
+    h5::Group root = file.root();
+    root.set_attr("status", "running");
+    root.set_attr("config_json", to_json(h.config).dump());
+    root.set_attr("resumed_from_step", resume_step);
+    h5::Group config = root.open_group("config");
+    write_config_attrs(config, h.config);
+    // Rows after the resume point describe a trajectory we are about to redo.
+    auto truncate = [&](const std::string& group) {
+      h5::Group g = root.open_group(group);
+      hsize_t keep = rows_up_to(g.open_dataset("step"), resume_step);
+      resize_extendable(g, keep);
+    };
+    truncate("metrics");
+    truncate("checkpoints");
+    truncate("activations");
+  }
+  RunWriter w(path, std::move(file), h);
+  w.file_.start_swmr_write();
+  return w;
+}
+
+RunWriter::RunWriter(std::string path, h5::File file, const RunHeader& header)
+    : path_(std::move(path)), file_(std::move(file)), header_(header) {
+  open_datasets();
+}
+
+void RunWriter::open_datasets() {
+  h5::Group root = file_.root();
+  h5::Group metrics = root.open_group("metrics");
+  metric_step_ = std::make_unique<h5::Dataset>(metrics.open_dataset("step"));
+  for (const auto& name : scalar_metric_names()) metric_scalars_.push_back(metrics.open_dataset(name));
+  h5::Group norms = metrics.open_group("param_sq_norm");
+  for (const auto& p : header_.params) metric_param_norms_.push_back(norms.open_dataset(p.name));
+
+  h5::Group ckpt = root.open_group("checkpoints");
+  ckpt_step_ = std::make_unique<h5::Dataset>(ckpt.open_dataset("step"));
+  h5::Group ckpt_params = ckpt.open_group("params");
+  for (const auto& p : header_.params) ckpt_params_.push_back(ckpt_params.open_dataset(p.name));
+  if (header_.config.checkpoint_optimizer) {
+    h5::Group ckpt_opt = ckpt.open_group("optimizer");
+    for (const auto& t : header_.optimizer) ckpt_optimizer_.push_back(ckpt_opt.open_dataset(t.name));
+  }
+
+  h5::Group acts = root.open_group("activations");
+  act_step_ = std::make_unique<h5::Dataset>(acts.open_dataset("step"));
+  for (const auto& hook : header_.hooks) activations_.push_back(acts.open_dataset(hook.name));
+
+  h5::Group resume = root.open_group("resume");
+  resume_step_ = std::make_unique<h5::Dataset>(resume.open_dataset("step"));
+  resume_opt_steps_ = std::make_unique<h5::Dataset>(resume.open_dataset("optimizer_steps"));
+  for (int slot = 0; slot < 2; ++slot) {
+    h5::Group g = resume.open_group(fmt::format("slot_{}", slot));
+    h5::Group gp = g.open_group("params"), go = g.open_group("optimizer");
+    resume_params_.emplace_back();
+    resume_optimizer_.emplace_back();
+    for (const auto& p : header_.params) resume_params_.back().push_back(gp.open_dataset(p.name));
+    for (const auto& t : header_.optimizer) resume_optimizer_.back().push_back(go.open_dataset(t.name));
+  }
+  // Write into the older slot first, so the newest complete one survives a crash.
+  std::vector<int64_t> steps = resume_step_->read<int64_t>();
+  next_slot_ = steps[0] <= steps[1] ? 0 : 1;
+}
+
+// ------------------------------------------------------------------ appends
+
+void RunWriter::append_metrics(const MetricsRow& row) {
+  for (size_t i = 0; i < metric_scalars_.size(); ++i) metric_scalars_[i].append(&row.scalars.at(i), 1);
+  for (size_t i = 0; i < metric_param_norms_.size(); ++i) metric_param_norms_[i].append(&row.param_sq_norm.at(i), 1);
+  metric_step_->append(&row.step, 1);  // last: a live reader never sees a step without its values
+}
+
+void RunWriter::append_checkpoint(int64_t step, const std::vector<NamedTensor>& params,
+                                  const std::vector<NamedTensor>& optimizer) {
+  for (size_t i = 0; i < ckpt_params_.size(); ++i) append_tensor(ckpt_params_[i], params.at(i).value);
+  for (size_t i = 0; i < ckpt_optimizer_.size(); ++i) append_tensor(ckpt_optimizer_[i], optimizer.at(i).value);
+  ckpt_step_->append(&step, 1);
+}
+
+void RunWriter::append_activations(int64_t step, const ActivationCache& cache) {
+  for (size_t i = 0; i < activations_.size(); ++i) {
+    const at::Tensor& a = cache.at(header_.hooks[i].name);  // [p*p, ...]
+    append_tensor(activations_[i], a);
+  }
+  act_step_->append(&step, 1);
+}
+
+void RunWriter::write_resume_state(int64_t step, int64_t optimizer_steps, const std::vector<NamedTensor>& params,
+                                   const std::vector<NamedTensor>& optimizer) {
+  const int slot = next_slot_;
+  std::vector<int64_t> steps = resume_step_->read<int64_t>();
+  std::vector<int64_t> opt_steps = resume_opt_steps_->read<int64_t>();
+  // Mark the slot incomplete, fill it, then publish its step: a crash in
+  // between leaves the other slot as the valid resume point.
+  steps[static_cast<size_t>(slot)] = -1;
+  resume_step_->write(steps);
+  flush();
+  for (size_t i = 0; i < params.size(); ++i) write_tensor(resume_params_[slot][i], params[i].value);
+  for (size_t i = 0; i < optimizer.size(); ++i) write_tensor(resume_optimizer_[slot][i], optimizer[i].value);
+  opt_steps[static_cast<size_t>(slot)] = optimizer_steps;
+  resume_opt_steps_->write(opt_steps);
+  flush();
+  steps[static_cast<size_t>(slot)] = step;
+  resume_step_->write(steps);
+  flush();
+  next_slot_ = 1 - slot;
+}
+
+void RunWriter::flush() { file_.flush(); }
+
+void RunWriter::finish(const std::string& status, int64_t final_step) {
+  flush();
+  metric_step_.reset();
+  ckpt_step_.reset();
+  act_step_.reset();
+  resume_step_.reset();
+  resume_opt_steps_.reset();
+  metric_scalars_.clear();
+  metric_param_norms_.clear();
+  ckpt_params_.clear();
+  ckpt_optimizer_.clear();
+  activations_.clear();
+  resume_params_.clear();
+  resume_optimizer_.clear();
+  file_.close();
+  // Attributes cannot change in SWMR mode: stamp them in a normal session.
+  h5::File f = h5::File::open(path_, h5::Mode::ReadWrite);
+  h5::Group root = f.root();
+  root.set_attr("status", status);
+  root.set_attr("final_step", final_step);
+  root.set_attr("finished_utc", utc_now());
+  f.close();
+}
+
+RunWriter::~RunWriter() = default;
+
+// ------------------------------------------------------------------ reading
+
+namespace {
+
+h5::File open_run(const std::string& path) {
+  if (!std::filesystem::exists(path)) throw InputError(path + ": no such file");
+  if (!h5::is_hdf5(path)) throw InputError(path + " is not an HDF5 file");
+  h5::File f = [&] {
+    try {
+      return h5::File::open(path, h5::Mode::ReadSwmr);
+    } catch (const h5::Error&) {
+      try {
+        return h5::File::open(path, h5::Mode::ReadOnly);
+      } catch (const h5::Error&) {
+        throw InputError(path + " cannot be opened: truncated or damaged HDF5 file");
+      }
+    }
+  }();
+  h5::Group root = f.root();
+  if (!root.has_attr("format") || root.attr_string("format") != "grokscope.run")
+    throw InputError(path + " is an HDF5 file but not a grokscope run file");
+  int64_t version = root.attr_int("schema_version");
+  if (version > kSchemaVersion)
+    throw InputError(fmt::format("{} has schema version {}; this grokscope reads up to {}", path, version,
+                                 kSchemaVersion));
+  return f;
+}
+
+}  // namespace
+
+RunReader::RunReader(const std::string& path) : file_(open_run(path)) {}
+
+int64_t RunReader::schema_version() const { return file_.root().attr_int("schema_version"); }
+
+Config RunReader::config() const {
+  return config_from_json(nlohmann::json::parse(file_.root().attr_string("config_json")));
+}
+
+std::string RunReader::status() const { return file_.root().attr_string("status"); }
+
+std::vector<int64_t> RunReader::labels() const { return file_.root().open_dataset("task/labels").read<int64_t>(); }
+
+Split RunReader::split() const {
+  h5::Group g = file_.root().open_group("split");
+  return {g.open_dataset("train").read<int64_t>(), g.open_dataset("test").read<int64_t>()};
+}
+
+std::vector<int64_t> RunReader::metric_steps() const {
+  return file_.root().open_dataset("metrics/step").read<int64_t>();
+}
+
+std::vector<double> RunReader::metric(const std::string& name) const {
+  return file_.root().open_group("metrics").open_dataset(name).read<double>();
+}
+
+std::vector<int64_t> RunReader::checkpoint_steps() const {
+  return file_.root().open_dataset("checkpoints/step").read<int64_t>();
+}
+
+at::Tensor RunReader::checkpoint_param(size_t index, const std::string& name) const {
+  return read_tensor_row(file_.root().open_group("checkpoints/params").open_dataset(name), index);
+}
+
+std::vector<int64_t> RunReader::activation_steps() const {
+  return file_.root().open_dataset("activations/step").read<int64_t>();
+}
+
+at::Tensor RunReader::activation(size_t index, const std::string& hook) const {
+  return read_tensor_row(file_.root().open_group("activations").open_dataset(hook), index);
+}
+
+ResumeState RunReader::resume_state() const {
+  h5::Group resume = file_.root().open_group("resume");
+  std::vector<int64_t> steps = resume.open_dataset("step").read<int64_t>();
+  std::vector<int64_t> opt_steps = resume.open_dataset("optimizer_steps").read<int64_t>();
+  ResumeState s;
+  int slot = steps[0] >= steps[1] ? 0 : 1;
+  if (steps[static_cast<size_t>(slot)] < 0) return s;
+  s.step = steps[static_cast<size_t>(slot)];
+  s.optimizer_steps = opt_steps[static_cast<size_t>(slot)];
+  h5::Group g = resume.open_group(fmt::format("slot_{}", slot));
+  for (auto [sub, out] : {std::pair{"params", &s.params}, {"optimizer", &s.optimizer}}) {
+    h5::Group gs = g.open_group(sub);
+    for (const auto& name : gs.children()) out->push_back({name, read_tensor(gs.open_dataset(name)), {}});
+  }
+  return s;
+}
+
+}  // namespace grok

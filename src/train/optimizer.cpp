@@ -1,0 +1,92 @@
+// optimizer.cpp — AdamW / Adam / SGD updates (see optimizer.h).
+#include "grok/train/optimizer.h"
+
+#include <cmath>
+
+namespace grok {
+
+Optimizer::Optimizer(const Config& config, std::vector<NamedTensor>& params) : config_(config), params_(params) {
+  for (const auto& p : params_) {
+    if (config_.optimizer == "sgd") {
+      momentum_.push_back(at::zeros_like(p.value));
+    } else {
+      exp_avg_.push_back(at::zeros_like(p.value));
+      exp_avg_sq_.push_back(at::zeros_like(p.value));
+    }
+  }
+}
+
+double learning_rate(const Config& config, int64_t step) {
+  if (config.warmup_steps <= 0) return config.lr;
+  return config.lr * std::min(1.0, static_cast<double>(step + 1) / static_cast<double>(config.warmup_steps));
+}
+
+void Optimizer::zero_grad() {
+  for (auto& p : params_) {
+    at::Tensor g = p.value.mutable_grad();
+    if (g.defined()) g.zero_();
+  }
+}
+
+void Optimizer::step(double lr) {
+  at::NoGradGuard no_grad;
+  ++step_count_;
+  for (size_t i = 0; i < params_.size(); ++i) {
+    at::Tensor& param = params_[i].value;
+    const at::Tensor& grad = param.grad();
+    if (!grad.defined()) continue;
+    if (config_.optimizer == "sgd")
+      sgd_update(param, grad, i, lr);
+    else
+      adam_update(param, grad, i, lr);
+  }
+}
+
+void Optimizer::adam_update(at::Tensor& param, const at::Tensor& grad_in, size_t i, double lr) {
+  const double b1 = config_.beta1, b2 = config_.beta2, wd = config_.weight_decay;
+  at::Tensor grad = grad_in;
+  if (config_.optimizer == "adamw")
+    param.mul_(1.0 - lr * wd);  // decoupled weight decay (Loshchilov & Hutter)
+  else if (wd != 0.0)
+    grad = grad.add(param, wd);  // Adam: L2 penalty folded into the gradient
+  at::Tensor& m = exp_avg_[i];
+  at::Tensor& v = exp_avg_sq_[i];
+  m.mul_(b1).add_(grad, 1.0 - b1);
+  v.mul_(b2).addcmul_(grad, grad, 1.0 - b2);
+  const double t = static_cast<double>(step_count_);
+  const double bias_correction1 = 1.0 - std::pow(b1, t);
+  const double bias_correction2 = 1.0 - std::pow(b2, t);
+  at::Tensor denom = (v.sqrt() / std::sqrt(bias_correction2)).add_(config_.eps);
+  param.addcdiv_(m, denom, -lr / bias_correction1);
+}
+
+void Optimizer::sgd_update(at::Tensor& param, const at::Tensor& grad_in, size_t i, double lr) {
+  at::Tensor grad = config_.weight_decay != 0.0 ? grad_in.add(param, config_.weight_decay) : grad_in;
+  if (config_.momentum != 0.0) {
+    at::Tensor& buf = momentum_[i];
+    // PyTorch starts the buffer at the first gradient rather than at zero.
+    if (step_count_ == 1)
+      buf.copy_(grad);
+    else
+      buf.mul_(config_.momentum).add_(grad);
+    grad = buf;
+  }
+  param.add_(grad, -lr);
+}
+
+std::vector<NamedTensor> Optimizer::state() {
+  std::vector<NamedTensor> out;
+  for (size_t i = 0; i < params_.size(); ++i) {
+    const std::string& name = params_[i].name;
+    const std::vector<std::string>& axes = params_[i].axes;  // state has its parameter's shape
+    if (config_.optimizer == "sgd") {
+      out.push_back({name + ".momentum_buffer", momentum_[i], axes});
+    } else {
+      out.push_back({name + ".exp_avg", exp_avg_[i], axes});
+      out.push_back({name + ".exp_avg_sq", exp_avg_sq_[i], axes});
+    }
+  }
+  return out;
+}
+
+}  // namespace grok

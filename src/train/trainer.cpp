@@ -1,0 +1,320 @@
+// trainer.cpp — the training loop (see trainer.h for the step convention).
+#include "grok/model/grid.h"
+#include "grok/train/trainer.h"
+#include "grok/runtime/threads.h"
+
+#include <ATen/Parallel.h>
+#include <fmt/core.h>
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <thread>
+
+#include "grok/core/error.h"
+#include "grok/model/model.h"
+#include "grok/train/optimizer.h"
+#include "grok/core/rng.h"
+#include "grok/runfile/run_file.h"
+#include "grok/core/schedule.h"
+#include "grok/core/task.h"
+
+namespace grok {
+namespace {
+
+at::Tensor pairs_of(const std::vector<int64_t>& grid_index, int64_t p) {
+  return grok::pairs_of(at::tensor(grid_index, at::kLong), p);
+}
+
+at::Tensor labels_of(const std::vector<int64_t>& grid_index, const Task& task) {
+  std::vector<int64_t> out;
+  out.reserve(grid_index.size());
+  for (int64_t i : grid_index) out.push_back(task.labels[static_cast<size_t>(i)]);
+  return at::tensor(out, at::kLong);
+}
+
+// Cross-entropy in float64 (logits are float32; the loss is not).
+at::Tensor cross_entropy(const at::Tensor& logits, const at::Tensor& labels) {
+  return at::nll_loss(at::log_softmax(logits.to(at::kDouble), -1), labels);
+}
+
+double accuracy(const at::Tensor& logits, const at::Tensor& labels) {
+  return logits.argmax(-1).eq(labels).to(at::kDouble).mean().item<double>();
+}
+
+struct Dataset {
+  at::Tensor pairs;   // [n, 2]
+  at::Tensor labels;  // [n]
+};
+
+// Everything one run needs, built from a config (new or resumed).
+class Trainer {
+ public:
+  Trainer(const Config& config, const TrainHooks& hooks)
+      : c_(config),
+        hooks_(hooks),
+        task_(make_task(c_.task, c_.p, static_cast<uint64_t>(c_.data_seed))),
+        split_(make_split(task_, c_.frac_train, static_cast<uint64_t>(c_.data_seed))),
+        model_(make_model(c_)),
+        optimizer_(c_, model_->parameters()),
+        hook_infos_(select_hooks(*model_, c_.hooks)),
+        checkpoints_(c_.steps, c_.checkpoint_every, c_.checkpoint_log, parse_step_list(c_.checkpoint_steps)),
+        snapshots_(c_.steps, c_.activation_every, c_.activation_log, parse_step_list(c_.activation_steps)) {
+    train_ = {pairs_of(split_.train, c_.p), labels_of(split_.train, task_)};
+    test_ = {pairs_of(split_.test, c_.p), labels_of(split_.test, task_)};
+    grid_ = grid_pairs(c_.p);
+    for (const auto& p : model_->parameters()) init_.push_back(p.value.detach().clone());
+  }
+
+  RunHeader header(const std::string& command_line) {
+    return {c_, command_line, task_, split_, model_->parameters(), optimizer_.state(), hook_infos_};
+  }
+
+  // Loads a resume slot into the model and optimizer; theta_0 from checkpoint 0.
+  void restore(const ResumeState& state, const RunReader& reader) {
+    at::NoGradGuard no_grad;
+    auto copy_into = [](std::vector<NamedTensor> dst, const std::vector<NamedTensor>& src) {
+      if (dst.size() != src.size()) throw InputError("resume state does not match the model (tensor count)");
+      for (auto& d : dst) {
+        auto it = std::find_if(src.begin(), src.end(), [&](const NamedTensor& s) { return s.name == d.name; });
+        if (it == src.end() || !it->value.sizes().equals(d.value.sizes()))
+          throw InputError("resume state does not match the model: " + d.name);
+        d.value.copy_(it->value);
+      }
+    };
+    copy_into(model_->parameters(), state.params);
+    copy_into(optimizer_.state(), state.optimizer);
+    optimizer_.set_step_count(state.optimizer_steps);
+    for (size_t i = 0; i < init_.size(); ++i)
+      init_[i] = reader.checkpoint_param(0, model_->parameters()[i].name);
+    step_ = state.step;
+    skip_record_at_start_ = true;
+    // Recover the grok step from the metrics already on file.
+    std::vector<int64_t> steps = reader.metric_steps();
+    std::vector<double> test_acc = reader.metric("test_acc");
+    for (size_t i = 0; i < steps.size() && !grok_step_; ++i)
+      if (test_acc[i] >= 0.99) grok_step_ = steps[i];
+  }
+
+  // The loop. Returns the final step; sets interrupted_ if stopped by a signal.
+  int64_t run(RunWriter& writer) {
+    using clock = std::chrono::steady_clock;
+    start_time_ = clock::now();
+    start_step_ = step_;
+    if (hooks_.on_start) hooks_.on_start(writer.path(), step_, model_->parameter_count());
+    auto last_flush = clock::now();
+    while (true) {
+      bool stopping = step_ >= c_.steps || stop_requested() || grok_stop_reached();
+      const bool eval_due = step_ % c_.eval_every == 0 || stopping;
+      // Forward on the training batch at theta_s: its loss drives update s and,
+      // in full-batch mode, is also the train metric at step s.
+      at::Tensor train_logits, train_labels, loss;
+      if (!stopping) {
+        Dataset batch = batch_at(step_);
+        train_logits = model_->forward(batch.pairs);
+        train_labels = batch.labels;
+        loss = cross_entropy(train_logits, batch.labels);
+      }
+      if (!skip_record_at_start_) {
+        if (eval_due) {
+          writer.append_metrics(evaluate(full_batch() ? train_logits : at::Tensor(), loss));
+          stopping = stopping || grok_stop_reached();
+        }
+        if (checkpoints_.due(step_) || stopping) {
+          writer.append_checkpoint(step_, model_->parameters(), optimizer_.state());
+          writer.write_resume_state(step_, optimizer_.step_count(), model_->parameters(), optimizer_.state());
+        }
+        if (snapshots_.due(step_) || stopping) writer.append_activations(step_, grid_activations());
+        if (clock::now() - last_flush > std::chrono::seconds(2)) {
+          writer.flush();
+          last_flush = clock::now();
+        }
+      }
+      skip_record_at_start_ = false;
+      if (stopping) break;
+      loss.backward();
+      optimizer_.step(learning_rate(c_, step_));
+      optimizer_.zero_grad();
+      ++step_;
+    }
+    interrupted_ = stop_requested();
+    writer.flush();
+    return step_;
+  }
+
+  bool interrupted() const { return interrupted_; }
+  int64_t start_step() const { return start_step_; }
+  double seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time_).count();
+  }
+
+ private:
+  bool stop_requested() const { return hooks_.stop && hooks_.stop->load(); }
+  bool full_batch() const { return c_.batch_size <= 0 || c_.batch_size >= train_.labels.size(0); }
+  bool grok_stop_reached() const {
+    return c_.stop_after_grok >= 0 && grok_step_ && step_ >= *grok_step_ + c_.stop_after_grok;
+  }
+
+  // The training pairs of step s. Minibatches walk through per-epoch
+  // permutations drawn from (data_seed, epoch): a pure function of s, so a
+  // resumed run draws exactly the batches the uninterrupted run would.
+  Dataset batch_at(int64_t s) {
+    if (full_batch()) return train_;
+    const int64_t n = train_.labels.size(0), bs = c_.batch_size;
+    std::vector<int64_t> idx;
+    idx.reserve(static_cast<size_t>(bs));
+    for (int64_t g = s * bs; g < (s + 1) * bs; ++g) idx.push_back(epoch_order(g / n)[static_cast<size_t>(g % n)]);
+    at::Tensor i = at::tensor(idx, at::kLong);
+    return {train_.pairs.index_select(0, i), train_.labels.index_select(0, i)};
+  }
+
+  const std::vector<int64_t>& epoch_order(int64_t epoch) {
+    if (epoch != cached_epoch_) {
+      cached_order_.resize(static_cast<size_t>(train_.labels.size(0)));
+      for (size_t i = 0; i < cached_order_.size(); ++i) cached_order_[i] = static_cast<int64_t>(i);
+      std::mt19937_64 rng(mix_seed(mix_seed(static_cast<uint64_t>(c_.data_seed), kEpochStream),
+                                   static_cast<uint64_t>(epoch)));
+      shuffle_in_place(cached_order_, rng);
+      cached_epoch_ = epoch;
+    }
+    return cached_order_;
+  }
+
+  // Metrics of theta_s. `train_logits` reuses the training forward when it
+  // covered the whole train set; `train_loss` is that forward's loss.
+  MetricsRow evaluate(const at::Tensor& train_logits, const at::Tensor& train_loss) {
+    at::NoGradGuard no_grad;
+    MetricsRow row;
+    row.step = step_;
+    at::Tensor tl = train_logits.defined() ? train_logits : model_->forward(train_.pairs);
+    double train_loss_value =
+        train_logits.defined() ? train_loss.item<double>() : cross_entropy(tl, train_.labels).item<double>();
+    at::Tensor test_logits = model_->forward(test_.pairs);
+    double total_sq = 0, dist_sq = 0;
+    const auto& params = model_->parameters();
+    for (size_t i = 0; i < params.size(); ++i) {
+      at::Tensor w = params[i].value.to(at::kDouble);
+      double sq = w.pow(2).sum().item<double>();
+      row.param_sq_norm.push_back(sq);
+      total_sq += sq;
+      dist_sq += (w - init_[i].to(at::kDouble)).pow(2).sum().item<double>();
+    }
+    ProgressEvent ev;
+    ev.step = step_;
+    ev.total_steps = c_.steps;
+    ev.train_loss = train_loss_value;
+    ev.test_loss = cross_entropy(test_logits, test_.labels).item<double>();
+    ev.train_acc = accuracy(tl, train_.labels);
+    ev.test_acc = accuracy(test_logits, test_.labels);
+    ev.elapsed_s = seconds();
+    ev.steps_per_second = ev.elapsed_s > 0 ? static_cast<double>(step_ - start_step_) / ev.elapsed_s : 0;
+    row.scalars = {ev.train_loss, ev.test_loss,           ev.train_acc, ev.test_acc, learning_rate(c_, step_),
+                   total_sq,      std::sqrt(dist_sq),     ev.elapsed_s};
+    if (!grok_step_ && ev.test_acc >= 0.99) grok_step_ = step_;
+    if (hooks_.on_eval) hooks_.on_eval(ev);
+    return row;
+  }
+
+  // Every hook on the full p x p grid, as [p*p, ...] float32.
+  ActivationCache grid_activations() {
+    at::NoGradGuard no_grad;
+    ActivationCache cache;
+    model_->forward(grid_, &cache);
+    return cache;
+  }
+
+  Config c_;
+  TrainHooks hooks_;
+  Task task_;
+  Split split_;
+  std::unique_ptr<Model> model_;
+  Optimizer optimizer_;
+  std::vector<HookInfo> hook_infos_;
+  Schedule checkpoints_, snapshots_;
+  Dataset train_, test_;
+  at::Tensor grid_;                 // [p*p, 2]
+  std::vector<at::Tensor> init_;    // theta_0, for dist_from_init
+  int64_t step_ = 0, start_step_ = 0;
+  bool skip_record_at_start_ = false;
+  bool interrupted_ = false;
+  std::optional<int64_t> grok_step_;
+  int64_t cached_epoch_ = -1;
+  std::vector<int64_t> cached_order_;
+  std::chrono::steady_clock::time_point start_time_ = std::chrono::steady_clock::now();
+};
+
+TrainResult finish(Trainer& trainer, RunWriter& writer, const std::string& path) {
+  int64_t final_step = 0;
+  try {
+    final_step = trainer.run(writer);
+  } catch (...) {
+    // Disk full or similar: what was flushed stays readable; say so in the file if we still can.
+    try {
+      writer.finish("failed", -1);
+    } catch (...) {
+    }
+    throw;
+  }
+  writer.finish(trainer.interrupted() ? "interrupted" : "complete", final_step);
+  TrainResult result;
+  result.path = path;
+  result.start_step = trainer.start_step();
+  result.final_step = final_step;
+  result.interrupted = trainer.interrupted();
+  result.seconds = trainer.seconds();
+  RunReader reader(path);
+  result.milestones = accuracy_milestones(reader.metric_steps(), reader.metric("train_acc"), reader.metric("test_acc"));
+  return result;
+}
+
+}  // namespace
+
+TrainResult train_new(const Config& config, const std::string& out, const std::string& command_line,
+                      const TrainHooks& hooks, bool overwrite) {
+  validate(config);
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(out, ec) && !overwrite) throw InputError(out + " exists (use --force to overwrite)");
+  if (fs::is_directory(out, ec)) throw InputError(out + " is a directory");
+  apply_threads(config.threads);
+  Trainer trainer(config, hooks);  // throws on bad hooks etc. before anything is touched
+  // A bare file name has no parent to create (and `ec` may still hold exists()'s ENOENT).
+  if (fs::path parent = fs::path(out).parent_path(); !parent.empty()) {
+    fs::create_directories(parent, ec);
+    if (ec) throw InputError(fmt::format("cannot create directory {}: {}", parent.string(), ec.message()));
+  }
+  if (overwrite) fs::remove(out, ec);
+  auto writer = [&] {
+    try {
+      return RunWriter::create(out, trainer.header(command_line));
+    } catch (const h5::Error& e) {
+      throw InputError(fmt::format("cannot write {} ({})", out, e.what()));
+    }
+  }();
+  return finish(trainer, writer, out);
+}
+
+TrainResult train_resume(const std::string& path, const nlohmann::json& overrides, const TrainHooks& hooks) {
+  for (const auto& [key, value] : overrides.items())
+    if (key != "steps" && key != "threads" && key != "stop_after_grok")
+      throw InputError(fmt::format("--resume keeps the run's config; only --steps, --threads and "
+                                   "--stop-after-grok may change (got --{})", key));
+  Config config;
+  ResumeState state;
+  std::unique_ptr<RunReader> reader;
+  {
+    reader = std::make_unique<RunReader>(path);
+    config = config_from_json(overrides, reader->config());
+    validate(config);
+    state = reader->resume_state();
+    if (state.step < 0) throw InputError(path + " has no complete checkpoint to resume from");
+  }
+  apply_threads(config.threads);
+  Trainer trainer(config, hooks);
+  trainer.restore(state, *reader);
+  reader.reset();  // close before reopening for writing
+  RunWriter writer = RunWriter::reopen(path, trainer.header(""), state.step);
+  return finish(trainer, writer, path);
+}
+
+}  // namespace grok
