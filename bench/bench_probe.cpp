@@ -15,6 +15,7 @@
 #include "grok/probe/fourier_analysis.h"
 #include "grok/train/optimizer.h"
 #include "grok/core/presets.h"
+#include "grok/probe/norms.h"
 #include "grok/probe/representation_analysis.h"
 #include "grok/runfile/run_file.h"
 #include "grok/probe/run_checkpoints.h"
@@ -59,17 +60,17 @@ int main(int argc, char** argv) {
   grok::RunCheckpoints run(path);
   const size_t n = run.checkpoint_steps().size();
   fmt::print("{}: p = {}, {} checkpoints, 2 threads\n", path, run.p(), n);
-  grok::ProbeTable fourier;
+  grok::FourierResult fourier;
   double t_fourier = seconds([&] { fourier = grok::analyse_fourier(run, {}); });
   fmt::print("{:<38} {:7.1f} s  ({:.0f} ms per checkpoint)\n", "fourier (every checkpoint)", t_fourier,
              1000 * t_fourier / static_cast<double>(n));
-  double t_norms = seconds([&] { grok::analyse_norms(run.reader()); });
+  double t_norms = seconds([&] { grok::analyse_norms(run.reader().metrics()); });
   fmt::print("{:<38} {:7.1f} s\n", "norms", t_norms);
-  grok::ProbeOptions o;
-  o.key_frequencies = fourier.attrs["key_frequencies"].get<std::vector<int64_t>>();
+  grok::RepresentationOptions o;
+  o.key_frequencies = fourier.key.frequencies;
   if (o.key_frequencies.empty()) o.key_frequencies = {14, 35, 41, 42, 52};  // random weights have none
   o.stride = 10;
-  double t_probes = seconds([&] { grok::analyse_probes(run, o); });
+  double t_probes = seconds([&] { grok::analyse_representations(run, o); });
   const size_t n_probed = grok::strided_checkpoints(n, o.stride).size();
   fmt::print("{:<38} {:7.1f} s  ({:.0f} ms per checkpoint, {} checkpoints)\n", "probes (every 10th checkpoint)",
              t_probes, 1000 * t_probes / static_cast<double>(n_probed), n_probed);

@@ -351,22 +351,30 @@ TEST_CASE("the analyses run on MLP runs and say when Fourier analysis does not a
   c.activation_log = 0;
   grok::RunCheckpoints run(train_temp_run(c, "mlp_probe.h5"));
   CHECK(run.model().neuron_hook() == "mlp.hook_pre");
-  grok::ProbeTable f = grok::analyse_fourier(run, {});
+  grok::FourierResult f = grok::analyse_fourier(run, {});
   CHECK(f.steps == std::vector<int64_t>{0, 10, 20, 30});
-  CHECK(f.curve("cluster_size").values.sizes().vec() == std::vector<int64_t>{4, 6});
-  CHECK(f.curve("neuron_best_frequency").values.sizes().vec() == std::vector<int64_t>{4, 24});
-  CHECK(f.scalar_curve("restricted_loss_test").size() == 4);
-  grok::ProbeOptions o;
+  REQUIRE(f.at.size() == 4);
+  CHECK(f.at[0].cluster_sizes.sizes().vec() == std::vector<int64_t>{6});
+  CHECK(f.at[0].best.sizes().vec() == std::vector<int64_t>{24});
+  CHECK(f.projections_apply());
+  // The probe file's table: one row per step.
+  grok::CurveTable ft = grok::fourier_table(f);
+  CHECK(ft.curve("cluster_size").values.sizes().vec() == std::vector<int64_t>{4, 6});
+  CHECK(ft.curve("neuron_best_frequency").values.sizes().vec() == std::vector<int64_t>{4, 24});
+  CHECK(ft.scalar_curve("restricted_loss_test").size() == 4);
+  grok::RepresentationOptions o;
   o.key_frequencies = {1, 2};
-  grok::ProbeTable pr = grok::analyse_probes(run, o);
-  CHECK(pr.curve("r2_targets").values.sizes().vec() == std::vector<int64_t>{4, 12});
-  CHECK(pr.scalar_curve("gradient_symmetricity")[0] == Approx(1.0));  // one-hot MLP reads a and b symmetrically
+  grok::RepresentationResult pr = grok::analyse_representations(run, o);
+  CHECK(pr.at[0].r2.sizes().vec() == std::vector<int64_t>{2, 3, 2});
+  CHECK(grok::representation_table(pr).curve("r2_targets").values.sizes().vec() == std::vector<int64_t>{4, 12});
+  CHECK(pr.at[0].symmetricity == Approx(1.0));  // one-hot MLP reads a and b symmetrically
 
   c.task = "mul";
   grok::RunCheckpoints mul(train_temp_run(c, "mlp_probe_mul.h5"));
   CHECK_THROWS_WITH(grok::analyse_fourier(mul, {}), Catch::Contains("applies to add, sub and rand"));
-  grok::ProbeTable mp = grok::analyse_probes(mul, {});
-  CHECK_THROWS(mp.curve("gradient_symmetricity"));  // clock/pizza measures do not apply to mul
+  grok::RepresentationResult mp = grok::analyse_representations(mul, {});
+  CHECK_FALSE(mp.clock_pizza);  // clock/pizza measures do not apply to mul
+  CHECK_THROWS(grok::representation_table(mp).curve("gradient_symmetricity"));
 }
 
 #include <ATen/Parallel.h>
@@ -384,14 +392,15 @@ TEST_CASE("the analyses give bit-identical curves with 1 and 2 threads; a worker
   c.activation_log = 0;
   grok::RunCheckpoints run(train_temp_run(c, "threads_probe.h5"));
   const int saved = at::get_num_threads();
-  grok::ProbeOptions po;
+  grok::RepresentationOptions po;
   po.key_frequencies = {1, 3};
   auto analyse = [&](int threads) {
     at::set_num_threads(threads);
-    std::vector<grok::ProbeTable> tables{grok::analyse_fourier(run, {}), grok::analyse_probes(run, po)};
+    std::vector<grok::CurveTable> tables{grok::fourier_table(grok::analyse_fourier(run, {})),
+                                         grok::representation_table(grok::analyse_representations(run, po))};
     return tables;
   };
-  std::vector<grok::ProbeTable> one = analyse(1), two = analyse(2);
+  std::vector<grok::CurveTable> one = analyse(1), two = analyse(2);
   at::set_num_threads(saved);
   for (size_t t = 0; t < one.size(); ++t) {
     REQUIRE(one[t].curves.size() == two[t].curves.size());

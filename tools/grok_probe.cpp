@@ -22,7 +22,9 @@
 #include "grok/probe/fourier_analysis.h"
 #include "grok/runfile/inspect.h"
 #include "grok/report/report.h"
+#include "grok/probe/norms.h"
 #include "grok/probe/representation_analysis.h"
+#include "grok/probe/summary.h"
 #include "grok/probe/probe_file.h"
 #include "grok/story/story.h"
 #include "grok/runtime/threads.h"
@@ -108,23 +110,29 @@ std::vector<size_t> sample_rows(size_t n, size_t rows) {
   return out;
 }
 
-void print_table(const grok::ProbeTable& t, const std::vector<std::string>& columns) {
+// One printed column: a header and one value per step.
+struct Column {
+  std::string name;
+  std::vector<double> values;
+};
+
+void print_table(const std::vector<int64_t>& steps, const std::vector<Column>& columns) {
   std::string header = fmt::format("{:>9}", "step");
-  std::vector<std::string> present;
-  for (const auto& c : columns) {
-    try {
-      t.curve(c);
-      present.push_back(c);
-      header += fmt::format(" {:>{}}", c, std::max<size_t>(c.size(), 9));
-    } catch (const std::out_of_range&) {
-    }
-  }
+  for (const Column& c : columns) header += fmt::format(" {:>{}}", c.name, std::max<size_t>(c.name.size(), 9));
   std::cout << header << '\n';
-  for (size_t i : sample_rows(t.steps.size(), 16)) {
-    std::string line = fmt::format("{:>9}", t.steps[i]);
-    for (const auto& c : present) line += fmt::format(" {:>{}.4g}", t.scalar_curve(c)[i], std::max<size_t>(c.size(), 9));
+  for (size_t i : sample_rows(steps.size(), 16)) {
+    std::string line = fmt::format("{:>9}", steps[i]);
+    for (const Column& c : columns) line += fmt::format(" {:>{}.4g}", c.values[i], std::max<size_t>(c.name.size(), 9));
     std::cout << line << '\n';
   }
+}
+
+// A per-checkpoint scalar of a typed result, as a column.
+template <class Checkpoint>
+Column column(const std::string& name, const std::vector<Checkpoint>& at, double Checkpoint::*field) {
+  Column c{name, {}};
+  for (const Checkpoint& m : at) c.values.push_back(m.*field);
+  return c;
 }
 
 std::string list(const std::vector<int64_t>& v) {
@@ -133,21 +141,17 @@ std::string list(const std::vector<int64_t>& v) {
   return "{" + s + "}";
 }
 
-grok::FourierOptions fourier_options(const Args& a, size_t n_checkpoints, bool summary) {
+grok::FourierOptions fourier_options(const Args& a) {
   grok::FourierOptions o;
   o.tau = a.tau;
   o.key_step = a.key_step;
-  o.stride = a.stride > 0 ? a.stride : summary ? static_cast<int64_t>(std::max<size_t>(1, (n_checkpoints + 59) / 60)) : 1;
+  o.stride = a.stride;  // 0: every checkpoint (fourier), at most kSummaryCheckpoints (summary)
   return o;
 }
 
 int run_summary(const Args& a, grok::RunCheckpoints& run, const std::string& out) {
-  std::string note = grok::fourier_not_applicable(run.config());
-  std::optional<grok::ProbeTable> fourier;
-  if (note.empty()) fourier = grok::analyse_fourier(run, fourier_options(a, run.checkpoint_steps().size(), true));
-  grok::PhaseInputs in = grok::phase_inputs(run.reader(), run.p(), fourier ? &*fourier : nullptr, note);
-  grok::Phases ph = grok::find_phases(in);
-  nlohmann::ordered_json j = grok::phases_json(in, ph);
+  const grok::RunSummary s = grok::summarise(run, fourier_options(a));
+  nlohmann::ordered_json j = grok::summary_json(s);
   grok::write_probe_attrs(out, a.run, "phases", j);
   if (a.json) {
     std::cout << j.dump(2) << '\n';
@@ -156,69 +160,99 @@ int run_summary(const Args& a, grok::RunCheckpoints& run, const std::string& out
   auto show = [](const nlohmann::ordered_json& v) { return v.is_null() ? std::string("—") : v.dump(); };
   const auto& c = run.config();
   std::cout << fmt::format("{}: {} mod {}, {} ({} steps, status {})\n\n", a.run, c.task, c.p, c.model,
-                           in.steps.empty() ? 0 : in.steps.back(), run.reader().status());
+                           s.metrics.steps.empty() ? 0 : s.metrics.steps.back(), run.reader().status());
   std::cout << fmt::format("  t_mem    {:>8}   train accuracy >= 99%\n", show(j["t_mem"]));
   std::cout << fmt::format("  t_form   {:>8}   test loss back below chance after its peak\n", show(j["t_form"]));
   std::cout << fmt::format("  t_grok   {:>8}   test accuracy >= 99% (50%: {}, 95%: {})\n", show(j["t_grok"]),
                            show(j["t_50"]), show(j["t_95"]));
   std::cout << fmt::format("  t_clean  {:>8}   weight norm and restricted-test gap settled\n", show(j["t_clean"]));
-  std::cout << fmt::format("  key frequencies: {}\n\n", note.empty() ? list(in.key_frequencies) : "n/a (" + note + ")");
+  std::cout << fmt::format("  key frequencies: {}\n\n",
+                           s.fourier ? list(s.fourier->key.frequencies) : "n/a (" + s.fourier_note + ")");
   std::cout << j["story"].get<std::string>() << "\n\nwritten: " << out << " (group /phases)\n";
   return 0;
 }
 
 int run_fourier(const Args& a, grok::RunCheckpoints& run, const std::string& out) {
-  grok::ProbeTable t = grok::analyse_fourier(run, fourier_options(a, run.checkpoint_steps().size(), false));
+  grok::FourierOptions o = fourier_options(a);
+  o.stride = std::max<int64_t>(o.stride, 1);
+  const grok::FourierResult r = grok::analyse_fourier(run, o);
+  const grok::CurveTable t = grok::fourier_table(r);
   grok::write_probe_table(out, a.run, t);
   if (a.json) {
     std::cout << grok::to_json(t).dump() << '\n';
     return 0;
   }
   std::cout << fmt::format("key frequencies {} (from the checkpoint at step {}; tau {}, clusters of >= {} neurons)\n",
-                           list(t.attrs["key_frequencies"].get<std::vector<int64_t>>()),
-                           t.attrs["key_frequencies_step"].get<int64_t>(), a.tau,
-                           t.attrs["key_cluster_threshold"].get<int64_t>());
+                           list(r.key.frequencies), r.key.step, a.tau, r.key.cluster_threshold);
   std::cout << fmt::format("frequencies by ||P_k L||^2: {}\nchance loss ln(p) = {:.3f}\n\n",
-                           list(t.attrs["frequencies_by_logit_projection"].get<std::vector<int64_t>>()),
-                           t.attrs["chance_loss"].get<double>());
-  print_table(t, {"train_loss", "test_loss", "restricted_loss_test", "excluded_loss_train", "embed_gini", "W_L_gini",
-                  "fraction_clustered", "trig_fit_cosine", "mean_ipr"});
+                           list(r.key.by_logit_projection), r.chance_loss);
+  using F = grok::FourierCheckpoint;
+  std::vector<Column> cols{column("train_loss", r.at, &F::train_loss), column("test_loss", r.at, &F::test_loss)};
+  if (r.projections_apply()) {
+    cols.push_back(column("restricted_loss_test", r.at, &F::restricted_test));
+    cols.push_back(column("excluded_loss_train", r.at, &F::excluded_train));
+  }
+  for (Column c : {column("embed_gini", r.at, &F::embed_gini), column("W_L_gini", r.at, &F::wl_gini),
+                   column("fraction_clustered", r.at, &F::fraction_clustered)})
+    cols.push_back(std::move(c));
+  if (r.projections_apply()) cols.push_back(column("trig_fit_cosine", r.at, &F::fit_cosine));
+  cols.push_back(column("mean_ipr", r.at, &F::mean_ipr));
+  print_table(r.steps, cols);
   std::cout << "\nwritten: " << out << " (group /fourier)\n";
   return 0;
 }
 
 int run_norms(const Args& a, grok::RunCheckpoints& run, const std::string& out) {
-  grok::ProbeTable t = grok::analyse_norms(run.reader());
-  grok::write_probe_table(out, a.run, t);
+  const grok::NormsResult r = grok::analyse_norms(run.reader().metrics());
+  grok::write_probe_table(out, a.run, grok::norms_table(r));
   if (a.json) {
-    std::cout << grok::to_json(t).dump() << '\n';
+    std::cout << grok::to_json(grok::norms_table(r)).dump() << '\n';
     return 0;
   }
-  std::vector<std::string> cols{"total_norm", "dist_from_init"};
-  for (const auto& c : t.curves)
-    if (c.name.rfind("sq_norm/", 0) == 0) cols.push_back(c.name);
-  print_table(t, cols);
+  std::vector<Column> cols{{"total_norm", r.total_norm}, {"dist_from_init", r.dist_from_init}};
+  for (const grok::NamedTensor& n : r.per_tensor_sq_norm) {
+    at::Tensor v = n.value.contiguous();
+    cols.push_back({"sq_norm/" + n.name, {v.data_ptr<double>(), v.data_ptr<double>() + v.numel()}});
+  }
+  print_table(r.steps, cols);
   std::cout << "\nwritten: " << out << " (group /norms)\n";
   return 0;
 }
 
 int run_probes(const Args& a, grok::RunCheckpoints& run, const std::string& out) {
-  grok::ProbeOptions o;
+  grok::RepresentationOptions o;
   o.hook = a.hook;
   o.ridge_lambda = a.lambda;
   o.stride = a.stride > 0 ? a.stride : 1;
-  if (grok::fourier_not_applicable(run.config()).empty()) {
-    o.key_frequencies = grok::find_key_frequencies(run, fourier_options(a, run.checkpoint_steps().size(), false)).frequencies;
-  }
-  grok::ProbeTable t = grok::analyse_probes(run, o);
+  if (grok::fourier_not_applicable(run.config()).empty())
+    o.key_frequencies = grok::find_key_frequencies(run, fourier_options(a)).frequencies;
+  const grok::RepresentationResult r = grok::analyse_representations(run, o);
+  const grok::CurveTable t = grok::representation_table(r);
   grok::write_probe_table(out, a.run, t);
   if (a.json) {
     std::cout << grok::to_json(t).dump() << '\n';
     return 0;
   }
-  std::cout << fmt::format("probing {} for frequencies {}\n\n", t.attrs["hook"].get<std::string>(), list(o.key_frequencies));
-  print_table(t, {"r2_a", "r2_b", "r2_sum", "answer_probe_accuracy", "rqi", "rqi_mod", "gradient_symmetricity",
-                  "distance_irrelevance", "softmax_collapse", "efficiency"});
+  std::cout << fmt::format("probing {} for frequencies {}\n\n", r.options.hook, list(o.key_frequencies));
+  using R = grok::RepresentationCheckpoint;
+  std::vector<Column> cols;
+  if (!o.key_frequencies.empty()) {
+    for (int64_t operand : {0, 1, 2}) {
+      Column c{operand == 0 ? "r2_a" : operand == 1 ? "r2_b" : "r2_sum", {}};
+      for (const R& m : r.at) c.values.push_back(m.mean_r2(operand));
+      cols.push_back(std::move(c));
+    }
+  }
+  for (Column c : {column("answer_probe_accuracy", r.at, &R::answer_accuracy), column("rqi", r.at, &R::rqi_int),
+                   column("rqi_mod", r.at, &R::rqi_mod)})
+    cols.push_back(std::move(c));
+  if (r.clock_pizza) {
+    cols.push_back(column("gradient_symmetricity", r.at, &R::symmetricity));
+    cols.push_back(column("distance_irrelevance", r.at, &R::distance_irrelevance));
+  }
+  cols.push_back(column("softmax_collapse", r.at, &R::collapse_sum));
+  cols.push_back(column("efficiency", r.at, &R::efficiency));
+  print_table(r.steps, cols);
   std::cout << "\nwritten: " << out << " (group /probes)\n";
   return 0;
 }
@@ -234,7 +268,6 @@ int run_report(const Args& a, grok::RunCheckpoints& run) {
   std::filesystem::path p(a.run);
   const std::string out = a.out.empty() ? (p.parent_path() / (p.stem().string() + ".report.html")).string() : a.out;
   grok::ReportOptions o;
-  o.assets_dir = grok::default_report_assets();
   o.tau = a.tau;
   std::string html = grok::render_report(run, a.run, o);
   std::ofstream file(out, std::ios::binary);

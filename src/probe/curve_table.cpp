@@ -19,18 +19,18 @@ nlohmann::ordered_json tensor_to_json(const at::Tensor& t) {
 
 }  // namespace
 
-const Curve& ProbeTable::curve(const std::string& name) const {
+const Curve& CurveTable::curve(const std::string& name) const {
   for (const auto& c : curves)
     if (c.name == name) return c;
   throw std::out_of_range("no curve '" + name + "' in " + group);
 }
 
-std::vector<double> ProbeTable::scalar_curve(const std::string& name) const {
+std::vector<double> CurveTable::scalar_curve(const std::string& name) const {
   at::Tensor v = curve(name).values.to(at::kDouble).contiguous();
   return {v.data_ptr<double>(), v.data_ptr<double>() + v.numel()};
 }
 
-nlohmann::ordered_json to_json(const ProbeTable& table) {
+nlohmann::ordered_json to_json(const CurveTable& table) {
   nlohmann::ordered_json j;
   j["steps"] = table.steps;
   j["attrs"] = table.attrs;

@@ -18,6 +18,11 @@
 namespace grok {
 namespace {
 
+// Where every measure is defined, stored with the results.
+constexpr const char* kDefinitions =
+    "grokscope docs/probe-file.md; trig fit on logits centred per input; IPR on each neuron's input weights as a "
+    "function of a number (the model's neuron_input_map: W_neur)";
+
 std::vector<double> to_vector(const at::Tensor& t) {
   at::Tensor c = t.to(at::kDouble).contiguous();
   return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
@@ -45,13 +50,6 @@ std::string projections_not_applicable(const Config& c) {
   if (!why.empty()) return why;
   if (c.task == "sub") return "logit projections are defined on a + b; task 'sub' computes a - b";
   return "";
-}
-
-std::vector<size_t> strided_checkpoints(size_t n, int64_t stride) {
-  std::vector<size_t> out;
-  for (size_t i = 0; i < n; i += static_cast<size_t>(std::max<int64_t>(stride, 1))) out.push_back(i);
-  if (n > 0 && out.back() != n - 1) out.push_back(n - 1);
-  return out;
 }
 
 KeyFrequencies find_key_frequencies(RunCheckpoints& run, const FourierOptions& o) {
@@ -89,22 +87,6 @@ double mean_column_ipr(const at::Tensor& squared_norms) {
   return sum / static_cast<double>(M);
 }
 
-// Everything analyse_fourier measures at one checkpoint.
-struct FourierMeasures {
-  at::Tensor embed_norms, wl_norms;   // [n_freq]
-  double embed_gini = 0, wl_gini = 0;
-  at::Tensor cluster_sizes;           // [n_freq] int64
-  at::Tensor best, best_frac;         // [n_neurons]
-  double fraction_clustered = 0, mean_ipr = 0;
-  double train_loss = 0, test_loss = 0;
-  // Logit projections (when they apply):
-  double restricted_test = 0, restricted_train = 0, restricted_all = 0, excluded_train = 0;
-  at::Tensor excluded_per_key;        // [|K|]
-  at::Tensor trig_coefficient;        // [n_freq]
-  double fit_cosine = 0, fit_residual = 0;
-  at::Tensor projection_norms;        // [n_freq]
-};
-
 struct FourierInputs {
   int64_t p;
   std::vector<int64_t> K;
@@ -113,9 +95,9 @@ struct FourierInputs {
   at::Tensor labels, train, test, valid;
 };
 
-FourierMeasures measure_fourier(const Model& model, const FourierInputs& in) {
+FourierCheckpoint measure_fourier(const Model& model, const FourierInputs& in) {
   const int64_t p = in.p;
-  FourierMeasures m;
+  FourierCheckpoint m;
   ActivationCache cache;
   at::Tensor L = grid_logits(model, &cache);  // [p*p, p]
   m.embed_norms = fourier_norms(model.number_embedding());
@@ -154,32 +136,38 @@ FourierMeasures measure_fourier(const Model& model, const FourierInputs& in) {
 
 }  // namespace
 
-ProbeTable analyse_fourier(RunCheckpoints& run, const FourierOptions& o) {
+FourierResult analyse_fourier(RunCheckpoints& run, const FourierOptions& o) {
   // Key frequencies at one checkpoint, then held fixed.
-  const KeyFrequencies key = find_key_frequencies(run, o);
+  FourierResult r;
+  r.key = find_key_frequencies(run, o);
   const Config& c = run.config();
-  const FourierInputs in{c.p, key.frequencies, o.tau, projections_not_applicable(c).empty(),
+  r.tau = o.tau;
+  r.chance_loss = std::log(static_cast<double>(c.p));
+  r.projections_not_applicable = projections_not_applicable(c);
+  const FourierInputs in{c.p, r.key.frequencies, o.tau, r.projections_apply(),
                          run.labels(), run.train_rows(), run.test_rows(), run.valid_rows()};
-
-  ProbeTable t;
-  t.group = "fourier";
-  t.attrs["key_frequencies"] = in.K;
-  t.attrs["key_frequencies_step"] = key.step;
-  t.attrs["frequencies_by_logit_projection"] = key.by_logit_projection;
-  t.attrs["tau"] = o.tau;
-  t.attrs["key_cluster_threshold"] = key.cluster_threshold;
-  t.attrs["chance_loss"] = std::log(static_cast<double>(c.p));
-  t.attrs["projections_apply"] = in.projections;
-  if (!in.projections) t.attrs["projections_not_applicable"] = projections_not_applicable(c);
-  t.attrs["definitions"] = "shared/spec/metrics.md; trig fit on logits centred per input; IPR on each neuron's "
-                           "input weights as a function of a number (the model's neuron_input_map: W_neur)";
-
   const std::vector<size_t> indices = strided_checkpoints(run.checkpoint_steps().size(), o.stride);
-  for (size_t i : indices) t.steps.push_back(run.checkpoint_steps()[i]);
-  const std::vector<FourierMeasures> ms =
-      run.measure_checkpoints(indices, [&](Model& model) { return measure_fourier(model, in); });
+  for (size_t i : indices) r.steps.push_back(run.checkpoint_steps()[i]);
+  r.at = run.measure_checkpoints(indices, [&](Model& model) { return measure_fourier(model, in); });
+  return r;
+}
 
-  using M = const FourierMeasures&;
+CurveTable fourier_table(const FourierResult& r) {
+  CurveTable t;
+  t.group = "fourier";
+  t.steps = r.steps;
+  t.attrs["key_frequencies"] = r.key.frequencies;
+  t.attrs["key_frequencies_step"] = r.key.step;
+  t.attrs["frequencies_by_logit_projection"] = r.key.by_logit_projection;
+  t.attrs["tau"] = r.tau;
+  t.attrs["key_cluster_threshold"] = r.key.cluster_threshold;
+  t.attrs["chance_loss"] = r.chance_loss;
+  t.attrs["projections_apply"] = r.projections_apply();
+  if (!r.projections_apply()) t.attrs["projections_not_applicable"] = r.projections_not_applicable;
+  t.attrs["definitions"] = kDefinitions;
+
+  const std::vector<FourierCheckpoint>& ms = r.at;
+  using M = const FourierCheckpoint&;
   t.add("embed_fourier_norm", stacked_curve_of(ms, [](M m) { return m.embed_norms; }),
         "squared Fourier norm of W_E[:p] per frequency", {"frequency"});
   t.add("embed_gini", scalar_curve_of(ms, [](M m) { return m.embed_gini; }),
@@ -201,7 +189,7 @@ ProbeTable analyse_fourier(RunCheckpoints& run, const FourierOptions& o) {
         "cross-entropy on train pairs at the checkpoint (nats)");
   t.add("test_loss", scalar_curve_of(ms, [](M m) { return m.test_loss; }),
         "cross-entropy on test pairs at the checkpoint (nats)");
-  if (in.projections) {
+  if (r.projections_apply()) {
     t.add("restricted_loss_test", scalar_curve_of(ms, [](M m) { return m.restricted_test; }),
           "cross-entropy of the restricted logits on test pairs (nats)");
     t.add("restricted_loss_train", scalar_curve_of(ms, [](M m) { return m.restricted_train; }),
@@ -210,7 +198,7 @@ ProbeTable analyse_fourier(RunCheckpoints& run, const FourierOptions& o) {
           "cross-entropy of the restricted logits on all valid pairs (nats)");
     t.add("excluded_loss_train", scalar_curve_of(ms, [](M m) { return m.excluded_train; }),
           "cross-entropy of the excluded logits on train pairs (nats)");
-    if (!in.K.empty())
+    if (!r.key.frequencies.empty())
       t.add("excluded_loss_train_per_key", stacked_curve_of(ms, [](M m) { return m.excluded_per_key; }),
             "excluded loss (train) removing one key frequency", {"key_frequency"});
     t.add("trig_coefficient", stacked_curve_of(ms, [](M m) { return m.trig_coefficient; }),

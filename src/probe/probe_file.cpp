@@ -104,7 +104,7 @@ std::string default_probe_path(const std::string& run_path) {
   return (p.parent_path() / (p.stem().string() + ".probe.h5")).string();
 }
 
-void write_probe_table(const std::string& path, const std::string& run_path, const ProbeTable& table) {
+void write_probe_table(const std::string& path, const std::string& run_path, const CurveTable& table) {
   replace_group(path, run_path, table.group, [&](h5::Group& g) {
     for (const auto& [key, value] : table.attrs.items()) set_json_attr(g, key, value);
     g.set_attr("attrs_json", table.attrs.dump());

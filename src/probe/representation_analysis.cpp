@@ -1,4 +1,4 @@
-// representation_analysis.cpp — representation probes and norms over a run (see probe_analysis.h).
+// representation_analysis.cpp — representation measures over a run (see representation_analysis.h).
 #include "grok/probe/representation_analysis.h"
 
 #include <cmath>
@@ -18,27 +18,19 @@ at::Tensor column(const std::vector<double>& v) { return at::tensor(v, at::kDoub
 
 namespace {
 
-// Everything analyse_probes measures at one checkpoint.
-struct ProbeMeasures {
-  at::Tensor r2;  // [|K|, a|b|sum, cos|sin]
-  double answer_accuracy = 0, rqi_int = 0, rqi_mod = 0, symmetricity = 0, distance_irrelevance = 0;
-  double collapse_sum = 0, collapse_loss = 0, efficiency = 0;
-  at::Tensor explained_variance, dominant_frequency;  // [components]
-};
-
 struct ProbeInputs {
   int64_t p;
   std::string hook;
-  const ProbeOptions& o;
+  const RepresentationOptions& o;
   bool clock_pizza;
   at::Tensor targets;  // [p*p, 6|K|]
   at::Tensor labels, train, test, valid;
 };
 
-ProbeMeasures measure_probes(Model& model, const ProbeInputs& in) {
+RepresentationCheckpoint measure_probes(Model& model, const ProbeInputs& in) {
   const int64_t p = in.p;
-  const ProbeOptions& o = in.o;
-  ProbeMeasures m;
+  const RepresentationOptions& o = in.o;
+  RepresentationCheckpoint m;
   ActivationCache cache;
   at::Tensor L = grid_logits(model, &cache);
   at::Tensor X = cache.at(in.hook).reshape({p * p, -1}).to(at::kDouble);
@@ -65,38 +57,47 @@ ProbeMeasures measure_probes(Model& model, const ProbeInputs& in) {
 
 }  // namespace
 
-ProbeTable analyse_probes(RunCheckpoints& run, const ProbeOptions& o) {
+double RepresentationCheckpoint::mean_r2(int64_t operand) const { return r2.select(1, operand).mean().item<double>(); }
+
+RepresentationResult analyse_representations(RunCheckpoints& run, const RepresentationOptions& o) {
   const Config& c = run.config();
   const int64_t p = c.p;
   if (run.checkpoint_steps().empty()) throw InputError("the run has no checkpoints to probe");
-  const std::string hook = o.hook.empty() ? run.model().neuron_hook() : o.hook;
-  select_hooks(run.model(), hook);  // InputError for an unknown hook
+  RepresentationResult r;
+  r.options = o;
+  if (r.options.hook.empty()) r.options.hook = run.model().neuron_hook();
+  select_hooks(run.model(), r.options.hook);  // InputError for an unknown hook
+  r.clock_pizza = projections_not_applicable(c).empty() && p % 2 == 1;
   const std::vector<int64_t>& K = o.key_frequencies;
-  const ProbeInputs in{p, hook, o, projections_not_applicable(c).empty() && p % 2 == 1, fourier_targets(p, K),
+  const ProbeInputs in{p, r.options.hook, r.options, r.clock_pizza, fourier_targets(p, K),
                        run.labels(), run.train_rows(), run.test_rows(), run.valid_rows()};
+  const std::vector<size_t> indices = strided_checkpoints(run.checkpoint_steps().size(), o.stride);
+  for (size_t i : indices) r.steps.push_back(run.checkpoint_steps()[i]);
+  r.at = run.measure_checkpoints(indices, [&](Model& model) { return measure_probes(model, in); });
+  return r;
+}
 
-  ProbeTable t;
+CurveTable representation_table(const RepresentationResult& r) {
+  const RepresentationOptions& o = r.options;
+  const std::vector<int64_t>& K = o.key_frequencies;
+  CurveTable t;
   t.group = "probes";
-  t.attrs["hook"] = hook;
+  t.steps = r.steps;
+  t.attrs["hook"] = o.hook;
   t.attrs["key_frequencies"] = K;
   t.attrs["ridge_lambda"] = o.ridge_lambda;
   t.attrs["rqi_delta"] = o.rqi_delta;
   t.attrs["symmetricity_samples"] = o.symmetricity_samples;
-  t.attrs["definitions"] = "shared/spec/metrics.md; probes fitted on train pairs, scored on test pairs; RQI over "
+  t.attrs["definitions"] = "grokscope docs/probe-file.md; probes fitted on train pairs, scored on test pairs; RQI over "
                            "integer sums (rqi) and sums mod p (rqi_mod); efficiency on all valid pairs";
-
-  const std::vector<size_t> indices = strided_checkpoints(run.checkpoint_steps().size(), o.stride);
-  for (size_t i : indices) t.steps.push_back(run.checkpoint_steps()[i]);
-  const std::vector<ProbeMeasures> ms =
-      run.measure_checkpoints(indices, [&](Model& model) { return measure_probes(model, in); });
-
-  using M = const ProbeMeasures&;
+  const std::vector<RepresentationCheckpoint>& ms = r.at;
+  using M = const RepresentationCheckpoint&;
   if (!K.empty()) {
-    t.add("r2_a", scalar_curve_of(ms, [](M m) { return m.r2.select(1, 0).mean().item<double>(); }),
+    t.add("r2_a", scalar_curve_of(ms, [](M m) { return m.mean_r2(0); }),
           "mean test R^2 of probes for cos/sin(w_k a), k in K");
-    t.add("r2_b", scalar_curve_of(ms, [](M m) { return m.r2.select(1, 1).mean().item<double>(); }),
+    t.add("r2_b", scalar_curve_of(ms, [](M m) { return m.mean_r2(1); }),
           "mean test R^2 of probes for cos/sin(w_k b), k in K");
-    t.add("r2_sum", scalar_curve_of(ms, [](M m) { return m.r2.select(1, 2).mean().item<double>(); }),
+    t.add("r2_sum", scalar_curve_of(ms, [](M m) { return m.mean_r2(2); }),
           "mean test R^2 of probes for cos/sin(w_k (a+b)), k in K");
     t.add("r2_targets", stacked_curve_of(ms, [](M m) { return m.r2.reshape({-1}); }),
           "test R^2 per target: for each k in K, cos a, sin a, cos b, sin b, cos(a+b), sin(a+b)", {"target"});
@@ -109,7 +110,7 @@ ProbeTable analyse_probes(RunCheckpoints& run, const ProbeOptions& o) {
         "per component: frequency with the most Fourier norm (0 = const)", {"component"});
   t.add("rqi", scalar_curve_of(ms, [](M m) { return m.rqi_int; }), "RQI over quadruples with i + j = m + n");
   t.add("rqi_mod", scalar_curve_of(ms, [](M m) { return m.rqi_mod; }), "RQI over quadruples with i + j = m + n (mod p)");
-  if (in.clock_pizza) {
+  if (r.clock_pizza) {
     t.add("gradient_symmetricity", scalar_curve_of(ms, [](M m) { return m.symmetricity; }),
           "s_g: mean cos(d logit_c/d E_a, d logit_c/d E_b)");
     t.add("distance_irrelevance", scalar_curve_of(ms, [](M m) { return m.distance_irrelevance; }),
@@ -120,45 +121,6 @@ ProbeTable analyse_probes(RunCheckpoints& run, const ProbeOptions& o) {
   t.add("zero_loss_fraction", scalar_curve_of(ms, [](M m) { return m.collapse_loss; }),
         "fraction of train pairs with float32 loss == 0");
   t.add("efficiency", scalar_curve_of(ms, [](M m) { return m.efficiency; }), "mean correct-logit margin / ||theta||");
-  return t;
-}
-
-PhaseInputs phase_inputs(const RunReader& r, int64_t p, const ProbeTable* fourier, const std::string& note) {
-  PhaseInputs in;
-  in.p = p;
-  in.steps = r.metric_steps();
-  in.train_acc = r.metric("train_acc");
-  in.test_acc = r.metric("test_acc");
-  in.test_loss = r.metric("test_loss");
-  for (double s : r.metric("total_sq_norm")) in.total_norm.push_back(std::sqrt(s));
-  in.fourier_note = note;
-  if (fourier) {
-    in.checkpoint_steps = fourier->steps;
-    in.key_frequencies = fourier->attrs["key_frequencies"].get<std::vector<int64_t>>();
-    in.checkpoint_test_loss = fourier->scalar_curve("test_loss");
-    in.checkpoint_train_loss = fourier->scalar_curve("train_loss");
-    if (fourier->attrs["projections_apply"].get<bool>()) {
-      in.restricted_test = fourier->scalar_curve("restricted_loss_test");
-      in.excluded_train = fourier->scalar_curve("excluded_loss_train");
-    }
-  }
-  return in;
-}
-
-ProbeTable analyse_norms(const RunReader& reader) {
-  ProbeTable t;
-  t.group = "norms";
-  t.steps = reader.metric_steps();
-  t.attrs["source"] = "the run's /metrics, logged by grok-train at every evaluated step";
-  std::vector<double> total_sq = reader.metric("total_sq_norm");
-  std::vector<double> total;
-  for (double s : total_sq) total.push_back(std::sqrt(s));
-  t.add("total_norm", column(total), "||theta||: square root of the summed squared Frobenius norms");
-  t.add("total_sq_norm", column(total_sq), "sum over tensors of the squared Frobenius norm");
-  t.add("dist_from_init", column(reader.metric("dist_from_init")), "||theta - theta_0||");
-  h5::Group norms = reader.file().root().open_group("metrics/param_sq_norm");
-  for (const auto& name : norms.children())
-    t.add("sq_norm/" + name, column(norms.open_dataset(name).read<double>()), "squared Frobenius norm of " + name);
   return t;
 }
 

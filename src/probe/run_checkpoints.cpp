@@ -13,6 +13,18 @@
 
 namespace grok {
 
+std::vector<size_t> strided_checkpoints(size_t n, int64_t stride) {
+  std::vector<size_t> out;
+  for (size_t i = 0; i < n; i += static_cast<size_t>(std::max<int64_t>(stride, 1))) out.push_back(i);
+  if (n > 0 && out.back() != n - 1) out.push_back(n - 1);
+  return out;
+}
+
+int64_t stride_for_at_most(size_t n, int64_t max_count) {
+  const size_t m = static_cast<size_t>(std::max<int64_t>(max_count, 1));
+  return static_cast<int64_t>(std::max<size_t>(1, (n + m - 1) / m));
+}
+
 RunCheckpoints::RunCheckpoints(const std::string& run_path)
     : reader_(run_path), config_(reader_.config()), model_(make_model(config_)) {
   checkpoint_steps_ = reader_.checkpoint_steps();

@@ -1,6 +1,7 @@
 // run_file.cpp — writing and reading the HDF5 run file (schema v1, docs/run-file.md).
 #include "grok/runfile/run_file.h"
 
+#include <cmath>
 #include <fmt/chrono.h>
 #include <fmt/core.h>
 
@@ -428,6 +429,28 @@ std::vector<int64_t> RunReader::metric_steps() const {
 
 std::vector<double> RunReader::metric(const std::string& name) const {
   return file_.root().open_group("metrics").open_dataset(name).read<double>();
+}
+
+std::vector<double> RunMetrics::total_norm() const {
+  std::vector<double> out;
+  for (double s : total_sq_norm) out.push_back(std::sqrt(s));
+  return out;
+}
+
+RunMetrics RunReader::metrics() const {
+  RunMetrics m;
+  m.steps = metric_steps();
+  for (auto [name, field] : {std::pair{"train_loss", &m.train_loss}, {"test_loss", &m.test_loss},
+                             {"train_acc", &m.train_acc}, {"test_acc", &m.test_acc}, {"lr", &m.lr},
+                             {"total_sq_norm", &m.total_sq_norm}, {"dist_from_init", &m.dist_from_init},
+                             {"wall_time_s", &m.wall_time_s}})
+    *field = metric(name);
+  h5::Group norms = file_.root().open_group("metrics/param_sq_norm");
+  for (const auto& name : norms.children()) {
+    std::vector<double> v = norms.open_dataset(name).read<double>();
+    m.param_sq_norm.push_back({name, at::tensor(v, at::kDouble), {"step"}});
+  }
+  return m;
 }
 
 std::vector<int64_t> RunReader::checkpoint_steps() const {

@@ -1,6 +1,6 @@
 // curve_table.h — analysis results as named curves over checkpoints.
 //
-// Every grok-probe analysis produces one ProbeTable: the checkpoint steps it
+// Every grok-probe analysis produces one CurveTable: the checkpoint steps it
 // looked at, and named float64 curves whose axis 0 runs over those steps. The
 // same table is printed, serialised to JSON and written to the probe file.
 #pragma once
@@ -21,7 +21,7 @@ struct Curve {
   std::vector<std::string> axes;    // names of the axes after the step axis
 };
 
-struct ProbeTable {
+struct CurveTable {
   std::string group;                // "fourier", "norms", "probes"
   std::vector<int64_t> steps;       // the checkpoint steps: axis 0 of every curve
   std::vector<Curve> curves;
@@ -51,6 +51,6 @@ at::Tensor stacked_curve_of(const std::vector<Measures>& ms, Get get) {
 }
 
 // {"steps": [...], "attrs": {...}, "curves": {name: nested lists}}
-nlohmann::ordered_json to_json(const ProbeTable& table);
+nlohmann::ordered_json to_json(const CurveTable& table);
 
 }  // namespace grok

@@ -7,7 +7,10 @@
 // (train; all key frequencies at once and one at a time), the logit trig fit.
 #pragma once
 
+#include <ATen/ATen.h>
+
 #include <string>
+#include <vector>
 
 #include "grok/probe/curve_table.h"
 #include "grok/probe/run_checkpoints.h"
@@ -25,9 +28,6 @@ std::string fourier_not_applicable(const Config& config);
 // Empty when the logit projections (restricted/excluded loss, trig fit) apply.
 std::string projections_not_applicable(const Config& config);
 
-// Checkpoint indices analysed for a stride (first and last always included).
-std::vector<size_t> strided_checkpoints(size_t n, int64_t stride);
-
 // The key frequencies, from the checkpoint options.key_step (default the last).
 struct KeyFrequencies {
   std::vector<int64_t> frequencies;         // 1-based, ascending
@@ -37,6 +37,38 @@ struct KeyFrequencies {
 };
 KeyFrequencies find_key_frequencies(RunCheckpoints& run, const FourierOptions& options);
 
-ProbeTable analyse_fourier(RunCheckpoints& run, const FourierOptions& options);
+// Everything the Fourier analysis measures at one checkpoint. n_freq = floor(p/2),
+// M = d_mlp neurons; frequencies are 1-based (index k-1).
+struct FourierCheckpoint {
+  at::Tensor embed_norms, wl_norms;   // [n_freq] squared Fourier norms of W_E[:p] and of W_L along outputs
+  double embed_gini = 0, wl_gini = 0;
+  at::Tensor cluster_sizes;           // [n_freq] int64
+  at::Tensor best, best_frac;         // [M] int64 best frequency, [M] float64 its frac
+  double fraction_clustered = 0, mean_ipr = 0;
+  double train_loss = 0, test_loss = 0;
+  // Logit projections (zero / undefined when they do not apply):
+  double restricted_test = 0, restricted_train = 0, restricted_all = 0, excluded_train = 0;
+  at::Tensor excluded_per_key;        // [|K|] excluded train loss removing one key frequency
+  at::Tensor trig_coefficient;        // [n_freq] C_k
+  double fit_cosine = 0, fit_residual = 0;
+  at::Tensor projection_norms;        // [n_freq] ||P_k L||^2
+};
+
+// The Fourier analysis of a run: key frequencies, then one FourierCheckpoint per analysed step.
+struct FourierResult {
+  KeyFrequencies key;
+  double tau = 0;
+  double chance_loss = 0;                  // ln p
+  std::string projections_not_applicable;  // empty when the logit projections were measured
+  std::vector<int64_t> steps;              // the checkpoint steps analysed
+  std::vector<FourierCheckpoint> at;       // one per step
+
+  bool projections_apply() const { return projections_not_applicable.empty(); }
+};
+
+FourierResult analyse_fourier(RunCheckpoints& run, const FourierOptions& options);
+
+// The probe file's /fourier group and `grok-probe fourier --json` (docs/probe-file.md).
+CurveTable fourier_table(const FourierResult& result);
 
 }  // namespace grok

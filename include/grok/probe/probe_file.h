@@ -21,7 +21,7 @@ inline constexpr int64_t kProbeSchemaVersion = 1;
 std::string default_probe_path(const std::string& run_path);
 
 // Replaces group `table.group` in the probe file at `path` (created if missing).
-void write_probe_table(const std::string& path, const std::string& run_path, const ProbeTable& table);
+void write_probe_table(const std::string& path, const std::string& run_path, const CurveTable& table);
 
 // Replaces group `group` with attributes only (e.g. the phases and the story).
 void write_probe_attrs(const std::string& path, const std::string& run_path, const std::string& group,

@@ -1,17 +1,19 @@
-// representation_analysis.h — representation probes and weight norms over checkpoints.
+// representation_analysis.h — what the model's representations encode, over checkpoints:
+// linear probes, PCA of the embedding, RQI, clock/pizza measures, softmax collapse, efficiency.
 #pragma once
+
+#include <ATen/ATen.h>
 
 #include <string>
 #include <vector>
 
 #include "grok/probe/curve_table.h"
 #include "grok/probe/run_checkpoints.h"
-#include "grok/story/story.h"
 
 namespace grok {
 
-struct ProbeOptions {
-  std::string hook;                    // hook to probe; empty = the last MLP's hook_post
+struct RepresentationOptions {
+  std::string hook;                      // hook to probe; empty = the model's neuron_hook()
   std::vector<int64_t> key_frequencies;  // probe targets' frequencies (from the Fourier analysis)
   double ridge_lambda = 1e-2;
   int64_t pca_components = 6;
@@ -20,17 +22,29 @@ struct ProbeOptions {
   int64_t stride = 1;
 };
 
+// Everything measured at one checkpoint.
+struct RepresentationCheckpoint {
+  at::Tensor r2;  // [|K|, 3 (a | b | a+b), 2 (cos | sin)] test R^2; undefined without key frequencies
+  double answer_accuracy = 0, rqi_int = 0, rqi_mod = 0, symmetricity = 0, distance_irrelevance = 0;
+  double collapse_sum = 0, collapse_loss = 0, efficiency = 0;
+  at::Tensor explained_variance, dominant_frequency;  // [components] float64, int64
+
+  double mean_r2(int64_t operand) const;  // mean over K and cos/sin of r2[:, operand, :]
+};
+
+struct RepresentationResult {
+  RepresentationOptions options;  // as used (hook resolved)
+  bool clock_pizza = false;       // symmetricity and distance irrelevance measured
+  std::vector<int64_t> steps;
+  std::vector<RepresentationCheckpoint> at;  // one per step
+};
+
 // Linear-probe R^2 (test pairs) for cos/sin(w_k a), (w_k b), (w_k (a+b)) and
 // the answer's one-hot accuracy; PCA of the embedding; RQI; gradient
 // symmetricity and distance irrelevance; softmax collapse; efficiency.
-ProbeTable analyse_probes(RunCheckpoints& run, const ProbeOptions& options);
+RepresentationResult analyse_representations(RunCheckpoints& run, const RepresentationOptions& options);
 
-// The curves the phases are read from: the run's metrics, plus the Fourier
-// curves when the analysis applied (`fourier` may be null; `note` says why not).
-PhaseInputs phase_inputs(const RunReader& reader, int64_t p, const ProbeTable* fourier, const std::string& note);
-
-// Per-tensor and total weight norms and distance from initialisation, at every
-// evaluated step (read from the run's metrics, where training logged them).
-ProbeTable analyse_norms(const RunReader& reader);
+// The probe file's /probes group and `grok-probe probes --json` (docs/probe-file.md).
+CurveTable representation_table(const RepresentationResult& result);
 
 }  // namespace grok

@@ -16,6 +16,11 @@
 
 namespace grok {
 
+// Checkpoint indices 0, stride, 2*stride, ... of n, the last always included.
+std::vector<size_t> strided_checkpoints(size_t n, int64_t stride);
+// The smallest stride that analyses at most about `max_count` of n checkpoints.
+int64_t stride_for_at_most(size_t n, int64_t max_count);
+
 class RunCheckpoints {
  public:
   explicit RunCheckpoints(const std::string& run_path);

@@ -39,6 +39,15 @@ struct MetricsRow {
   std::vector<double> param_sq_norm;  // per parameter, in model order
 };
 
+// The /metrics curves, read back typed (one entry per evaluated step).
+struct RunMetrics {
+  std::vector<int64_t> steps;
+  std::vector<double> train_loss, test_loss, train_acc, test_acc, lr, total_sq_norm, dist_from_init, wall_time_s;
+  std::vector<NamedTensor> param_sq_norm;  // per parameter, [n_eval] float64 each, model order
+
+  std::vector<double> total_norm() const;  // sqrt(total_sq_norm): ||theta||
+};
+
 // The state needed to continue training exactly.
 struct ResumeState {
   int64_t step = -1;                  // updates applied so far
@@ -107,6 +116,7 @@ class RunReader {
   Split split() const;
   std::vector<int64_t> metric_steps() const;
   std::vector<double> metric(const std::string& name) const;  // a column of /metrics
+  RunMetrics metrics() const;                                  // all of /metrics
   std::vector<int64_t> checkpoint_steps() const;
   at::Tensor checkpoint_param(size_t index, const std::string& name) const;
   std::vector<int64_t> activation_steps() const;

@@ -1,0 +1,51 @@
+// summary.cpp — metrics + Fourier analysis -> phases -> story (see summary.h).
+#include "grok/probe/summary.h"
+
+namespace grok {
+namespace {
+
+// A per-checkpoint scalar of the Fourier analysis, as a curve over its steps.
+std::vector<double> series(const FourierResult& r, double FourierCheckpoint::*field) {
+  std::vector<double> out;
+  for (const FourierCheckpoint& c : r.at) out.push_back(c.*field);
+  return out;
+}
+
+}  // namespace
+
+PhaseInputs phase_inputs(const RunMetrics& m, int64_t p, const FourierResult* fourier, const std::string& note) {
+  PhaseInputs in;
+  in.p = p;
+  in.steps = m.steps;
+  in.train_acc = m.train_acc;
+  in.test_acc = m.test_acc;
+  in.test_loss = m.test_loss;
+  in.total_norm = m.total_norm();
+  in.fourier_note = note;
+  if (fourier) {
+    in.checkpoint_steps = fourier->steps;
+    in.key_frequencies = fourier->key.frequencies;
+    in.checkpoint_test_loss = series(*fourier, &FourierCheckpoint::test_loss);
+    in.checkpoint_train_loss = series(*fourier, &FourierCheckpoint::train_loss);
+    if (fourier->projections_apply()) {
+      in.restricted_test = series(*fourier, &FourierCheckpoint::restricted_test);
+      in.excluded_train = series(*fourier, &FourierCheckpoint::excluded_train);
+    }
+  }
+  return in;
+}
+
+RunSummary summarise(RunCheckpoints& run, FourierOptions options) {
+  RunSummary s;
+  s.metrics = run.reader().metrics();
+  s.fourier_note = fourier_not_applicable(run.config());
+  if (options.stride == 0) options.stride = stride_for_at_most(run.checkpoint_steps().size(), kSummaryCheckpoints);
+  if (s.fourier_note.empty()) s.fourier = analyse_fourier(run, options);
+  s.inputs = phase_inputs(s.metrics, run.p(), s.fourier ? &*s.fourier : nullptr, s.fourier_note);
+  s.phases = find_phases(s.inputs);
+  return s;
+}
+
+nlohmann::ordered_json summary_json(const RunSummary& s) { return phases_json(s.inputs, s.phases); }
+
+}  // namespace grok

@@ -1,0 +1,158 @@
+// charts.cpp — the report's charts (see charts.h).
+#include "grok/report/charts.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+
+#include "grok/model/grid.h"
+#include "grok/report/vega.h"
+
+namespace grok {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+// A per-checkpoint scalar of a typed result, as a curve.
+template <class Checkpoint>
+std::vector<double> series(const std::vector<Checkpoint>& at, double Checkpoint::*field) {
+  std::vector<double> out;
+  for (const Checkpoint& m : at) out.push_back(m.*field);
+  return out;
+}
+
+}  // namespace
+
+json phase_bands(const Phases& ph, int64_t last_step) {
+  json bands = json::array();
+  auto band = [&](const char* name, std::optional<int64_t> from, std::optional<int64_t> to) {
+    if (from && to) bands.push_back({{"phase", name}, {"from", std::max<int64_t>(*from, 1)}, {"to", *to}});
+  };
+  band("memorisation", 1, ph.acc.t_mem);
+  band("circuit formation", ph.acc.t_mem, ph.t_form);
+  band("cleanup", ph.t_form, ph.t_clean ? ph.t_clean : ph.t_form ? std::optional<int64_t>(last_step) : std::nullopt);
+  return {{"data", {{"values", bands}}},
+          {"mark", {{"type", "rect"}, {"opacity", 0.12}}},
+          {"encoding",
+           {{"x", {{"field", "from"}, {"type", "quantitative"}}},
+            {"x2", {{"field", "to"}}},
+            {"color", {{"field", "phase"}, {"type", "nominal"}, {"title", "phase"},
+                       {"scale", {{"domain", {"memorisation", "circuit formation", "cleanup"}},
+                                  {"range", {"#e45756", "#f58518", "#54a24b"}}}}}}}}};
+}
+
+Chart loss_chart(const RunMetrics& m, const json& bands) {
+  json rows = vega::long_rows(m.steps, {{"train loss", m.train_loss}, {"test loss", m.test_loss}}, true);
+  return {"loss", vega::line_chart("Loss", rows, "cross-entropy (nats, log scale)", true, &bands)};
+}
+
+Chart accuracy_chart(const RunMetrics& m, const json& bands) {
+  json rows = vega::long_rows(m.steps, {{"train accuracy", m.train_acc}, {"test accuracy", m.test_acc}}, false);
+  return {"accuracy", vega::line_chart("Accuracy", rows, "accuracy (fraction of pairs)", false, &bands)};
+}
+
+Chart norms_chart(const RunMetrics& m, const json& bands) {
+  json rows = vega::long_rows(
+      m.steps, {{"total weight norm ||θ||", m.total_norm()}, {"distance from init ||θ − θ₀||", m.dist_from_init}}, true);
+  return {"norms", vega::line_chart("Weight norm", rows, "L2 norm (all parameters)", false, &bands)};
+}
+
+Chart restricted_chart(const FourierResult& f, const json& bands) {
+  using F = FourierCheckpoint;
+  json rows = vega::long_rows(f.steps,
+                              {{"test loss", series(f.at, &F::test_loss)},
+                               {"restricted loss (test)", series(f.at, &F::restricted_test)},
+                               {"train loss", series(f.at, &F::train_loss)},
+                               {"excluded loss (train)", series(f.at, &F::excluded_train)}},
+                              true);
+  std::string title = "Restricted and excluded loss (key frequencies " + json(f.key.frequencies).dump() + ")";
+  return {"restricted", vega::line_chart(title, rows, "cross-entropy (nats, log scale)", true, &bands)};
+}
+
+Chart spectrum_chart(const FourierResult& f) {
+  json rows = json::array();
+  for (size_t i = 0; i < f.at.size(); ++i) {
+    at::Tensor norms = f.at[i].embed_norms;  // [n_freq]
+    at::Tensor share = norms / norms.sum().clamp_min(1e-300);
+    for (int64_t k = 0; k < share.size(0); ++k)
+      rows.push_back({{"step", f.steps[i]}, {"frequency", k + 1}, {"value", share[k].item<double>()}});
+  }
+  return {"spectrum", vega::heatmap("Embedding Fourier spectrum over training", rows, "step", "checkpoint step",
+                                    "frequency", "frequency k", "share of ||W_E||² at k")};
+}
+
+Chart clusters_chart(const FourierResult& f) {
+  json rows = json::array();
+  int64_t largest = 0;
+  for (size_t i = 0; i < f.at.size(); ++i) {
+    at::Tensor sizes = f.at[i].cluster_sizes;  // [n_freq] int64
+    for (int64_t k = 0; k < sizes.size(0); ++k) {
+      const int64_t n = sizes[k].item<int64_t>();
+      largest = std::max(largest, n);
+      rows.push_back({{"step", f.steps[i]}, {"frequency", k + 1}, {"value", n}});
+    }
+  }
+  json spec = vega::heatmap(fmt::format("Neuron clusters by frequency (frac_k ≥ {})", f.tau), rows, "step",
+                            "checkpoint step", "frequency", "frequency k", "neurons in cluster");
+  // Pin the colour scale at 0 and at least 1 neuron: a run with no clusters reads as empty, not as noise.
+  spec["encoding"]["color"]["scale"]["domain"] = {0, std::max<int64_t>(largest, 1)};
+  return {"clusters", spec};
+}
+
+Chart probes_chart(const RepresentationResult& r, const json& bands) {
+  std::vector<vega::Series> curves{{"cos/sin(w_k a)", {}}, {"cos/sin(w_k b)", {}}, {"cos/sin(w_k (a+b))", {}}};
+  for (const RepresentationCheckpoint& m : r.at)
+    for (int64_t operand = 0; operand < 3; ++operand) curves[static_cast<size_t>(operand)].second.push_back(m.mean_r2(operand));
+  return {"probes", vega::line_chart("Linear probes on " + r.options.hook + " (test R²)",
+                                     vega::long_rows(r.steps, curves, false), "R² on test pairs (1 = perfectly linear)",
+                                     false, &bands)};
+}
+
+std::optional<Chart> attention_chart(const Model& model, int64_t step) {
+  const std::optional<AttentionSite> site = model.attention_site();
+  if (!site) return std::nullopt;
+  const int64_t p = model.p(), keys = static_cast<int64_t>(site->key_names.size());
+  ActivationCache cache;
+  grid_logits(model, &cache);
+  at::Tensor pattern = cache.at(site->hook).view({p, p, site->heads, keys}).mean(1);  // [a, head, key], mean over b
+  json rows = json::array();
+  for (int64_t a = 0; a < p; ++a)
+    for (int64_t h = 0; h < site->heads; ++h)
+      for (int64_t k = 0; k < keys; ++k)
+        rows.push_back({{"a", a}, {"key", fmt::format("head {} → {}", h, site->key_names[static_cast<size_t>(k)])},
+                        {"value", pattern[a][h][k].item<double>()}});
+  return Chart{"attention", vega::heatmap(fmt::format("Attention from '=' at step {} (mean over b)", step), rows, "a",
+                                          "first operand a", "key", "head → key position", "attention weight")};
+}
+
+Chart pca_chart(const Model& model, int64_t step) {
+  // Fourier features trace circles in pairs of principal components.
+  at::Tensor E = model.number_embedding();  // [p, d]
+  E = E - E.mean(0, true);
+  auto [U, S, Vh] = at::linalg_svd(E, false);
+  const int64_t n = std::min<int64_t>(4, S.size(0));
+  at::Tensor pcs = U.slice(1, 0, n) * S.slice(0, 0, n);  // [p, n]
+  json rows = json::array();
+  for (int64_t t = 0; t < model.p(); ++t)
+    for (int pair = 0; pair < 2 && 2 * pair + 1 < pcs.size(1); ++pair)
+      rows.push_back({{"token", t}, {"pair", fmt::format("PC{} vs PC{}", 2 * pair + 1, 2 * pair + 2)},
+                      {"x", pcs[t][2 * pair].item<double>()}, {"y", pcs[t][2 * pair + 1].item<double>()}});
+  json spec = {{"$schema", vega::kSchema},
+               {"title", fmt::format("PCA of the number embedding at step {}", step)},
+               {"data", {{"values", rows}}},
+               {"facet", {{"field", "pair"}, {"type", "nominal"}, {"title", nullptr}}},
+               {"resolve", {{"scale", {{"x", "independent"}, {"y", "independent"}}}}},
+               {"spec",
+                {{"width", vega::kHeight},
+                 {"height", vega::kHeight},
+                 {"mark", {{"type", "point"}, {"filled", true}}},
+                 {"encoding",
+                  {{"x", {{"field", "x"}, {"type", "quantitative"}, {"title", "first component (embedding units)"}}},
+                   {"y", {{"field", "y"}, {"type", "quantitative"}, {"title", "second component (embedding units)"}}},
+                   {"color", {{"field", "token"}, {"type", "quantitative"}, {"title", "token"},
+                              {"scale", {{"scheme", "rainbow"}}}}},
+                   {"tooltip", json::array({{{"field", "token"}}})}}}}}};
+  return {"pca", spec};
+}
+
+}  // namespace grok
