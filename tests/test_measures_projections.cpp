@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <random>
 #include <set>
@@ -197,4 +198,24 @@ TEST_CASE("null baseline: memorisation alone beats chance but not the null; a pl
   grok::LogitTable tc = grok::logit_table(circuit + memorised, p);
   grok::RestrictedNull cnull = grok::restricted_loss_null(tc, K, labels, test, 20, 5);
   CHECK(grok::restricted_loss(tc, K, labels, test) < cnull.mean - 5 * cnull.sd - 1.0);
+}
+
+// Hidden (run by name): the cost of one null baseline at nanda2023's size, for
+// the analysis budget (~400 checkpoints). Prints, asserts nothing about time.
+TEST_CASE("null baseline timing at p = 113", "[.][null-timing]") {
+  const int64_t p = 113;
+  at::manual_seed(1);
+  at::Tensor L = at::randn({p * p, p}, at::kFloat).to(at::kDouble);
+  at::Tensor labels = sum_labels(p);
+  at::Tensor test = random_split(p, 0.3).second;  // ~8,940 rows
+  grok::LogitTable t = grok::logit_table(L, p);
+  const std::vector<int64_t> K{7, 11, 14, 42, 54};
+  const int reps = 50;
+  grok::restricted_loss_null(t, K, labels, test, 20, 0);  // warm-up
+  auto start = std::chrono::steady_clock::now();
+  double sink = 0;
+  for (int r = 0; r < reps; ++r) sink += grok::restricted_loss_null(t, K, labels, test, 20, 0).mean;
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() / reps;
+  WARN("restricted_loss_null, p = 113, |K| = 5, 20 draws, " << test.size(0) << " rows: " << ms << " ms per call");
+  CHECK(std::isfinite(sink));
 }
