@@ -10,8 +10,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <numeric>
+#include <random>
+#include <stdexcept>
 
+#include "grok/core/rng.h"
 #include "grok/measures/fourier.h"
 
 namespace grok {
@@ -57,7 +61,87 @@ double mean_nll(const at::Tensor& logits, const at::Tensor& labels) {
   return at::nll_loss(at::log_softmax(logits, -1), labels).item<double>();
 }
 
+// The frequencies a null draw may use: 1..floor(p/2) without K, ascending.
+// Checks K on the way (in range, no repeats, leaves |K| candidates).
+std::vector<int64_t> null_candidates(int64_t p, const std::vector<int64_t>& K) {
+  const int64_t F = n_frequencies(p);
+  std::vector<bool> in_K(static_cast<size_t>(F + 1), false);
+  for (int64_t k : K) {
+    if (k < 1 || k > F || in_K[static_cast<size_t>(k)])
+      throw std::invalid_argument("null baseline: key frequencies must be distinct and in 1..floor(p/2)");
+    in_K[static_cast<size_t>(k)] = true;
+  }
+  std::vector<int64_t> candidates;
+  for (int64_t k = 1; k <= F; ++k)
+    if (!in_K[static_cast<size_t>(k)]) candidates.push_back(k);
+  if (candidates.size() < K.size())
+    throw std::invalid_argument("null baseline: fewer non-key frequencies than key frequencies");
+  return candidates;
+}
+
+// C[s, y] = number of rows with (a + b) mod p = s and label y, [p, p] float64:
+// the restricted logits depend on a row only through s, so a loss over rows is
+// a weighted sum over this table.
+at::Tensor row_counts(const LogitTable& t, const at::Tensor& labels, const at::Tensor& rows) {
+  at::Tensor cell = t.s.index_select(0, rows) * t.p + labels.index_select(0, rows);  // [n]
+  return at::zeros({t.p * t.p}, at::kDouble).index_add_(0, cell, at::ones({rows.size(0)}, at::kDouble)).view({t.p, t.p});
+}
+
+// Restricted loss of every drawn set at once. `sets` is [D][m]; returns [D].
+at::Tensor restricted_losses_of_sets(const LogitTable& t, const std::vector<std::vector<int64_t>>& sets,
+                                     const at::Tensor& counts, double n_rows) {
+  const int64_t p = t.p, D = static_cast<int64_t>(sets.size()), m = static_cast<int64_t>(sets[0].size());
+  at::Tensor T = at::zeros({D, p, p}, at::kDouble);  // [draw, s, c]: sum over the set of P_k L, by s
+  if (m > 0) {
+    std::vector<int64_t> flat;
+    for (const auto& set : sets)
+      for (int64_t k : set) flat.push_back(k - 1);
+    at::Tensor index = at::tensor(flat, at::kLong);
+    at::Tensor U = sum_profiles(p);                                            // [F, 2, p(s)]
+    at::Tensor UH = at::matmul(U, t.H);                                        // [F, 2, p(c)]: u^T L, once per frequency
+    at::Tensor U_set = U.index_select(0, index).view({D, 2 * m, p});           // [D, 2m, s]
+    at::Tensor UH_set = UH.index_select(0, index).view({D, 2 * m, p});         // [D, 2m, c]
+    T = at::bmm(U_set.transpose(1, 2), UH_set);                                // [D, s, c]
+  }
+  // Bias correction as in restricted_loss: every s occurs p times on the grid.
+  at::Tensor logits = T + (t.column_mean - T.mean(1, true));                    // [D, s, c]
+  return -(at::log_softmax(logits, 2) * counts).sum(at::IntArrayRef{1, 2}) / n_rows;  // [D]
+}
+
 }  // namespace
+
+std::vector<std::vector<int64_t>> null_frequency_sets(int64_t p, const std::vector<int64_t>& K, int64_t draws,
+                                                      uint64_t seed) {
+  const std::vector<int64_t> candidates = null_candidates(p, K);
+  const size_t m = K.size(), n = candidates.size();
+  std::mt19937_64 rng(mix_seed(seed, kNullFrequencyStream));
+  std::vector<std::vector<int64_t>> sets;
+  for (int64_t d = 0; d < draws; ++d) {
+    std::vector<int64_t> pool = candidates;
+    // Partial Fisher-Yates: the first m slots end up a uniform m-subset.
+    for (size_t i = 0; i < m; ++i) std::swap(pool[i], pool[i + uniform_below(rng, n - i)]);
+    std::vector<int64_t> set(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(m));
+    std::sort(set.begin(), set.end());
+    sets.push_back(std::move(set));
+  }
+  return sets;
+}
+
+RestrictedNull restricted_loss_null(const LogitTable& t, const std::vector<int64_t>& K, const at::Tensor& labels,
+                                    const at::Tensor& rows, int64_t draws, uint64_t seed) {
+  RestrictedNull null;
+  null.sets = null_frequency_sets(t.p, K, draws, seed);
+  if (draws <= 0 || rows.size(0) == 0) return null;
+  at::Tensor losses = restricted_losses_of_sets(t, null.sets, row_counts(t, labels, rows),
+                                                static_cast<double>(rows.size(0)));
+  null.loss.assign(losses.data_ptr<double>(), losses.data_ptr<double>() + draws);
+  const double n = static_cast<double>(draws);
+  null.mean = std::accumulate(null.loss.begin(), null.loss.end(), 0.0) / n;
+  double sq = 0;
+  for (double l : null.loss) sq += (l - null.mean) * (l - null.mean);
+  null.sd = draws > 1 ? std::sqrt(sq / (n - 1)) : 0.0;
+  return null;
+}
 
 at::Tensor project_frequency(const at::Tensor& L, int64_t p, int64_t k) { return sum_of_projections(L, p, {k}); }
 

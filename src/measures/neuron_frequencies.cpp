@@ -49,7 +49,8 @@ NeuronFrequencies neuron_frequencies(const at::Tensor& N, int64_t p) {
   at::Tensor varies = total > 1e-10 * mean_sq;
   at::Tensor frac = at::where(varies, (kk + k0 + zk + row0_sq.select(0, 0)) / total.clamp_min(1e-300), 0.0);  // [F, m]
   auto [best_frac, best] = frac.max(0);
-  return {frac, best + 1, best_frac};
+  // All-zero fractions would make argmax pick k = 1 by tie-breaking: say "none" instead.
+  return {frac, at::where(best_frac > 0, best + 1, at::zeros_like(best)), best_frac};
 }
 
 std::vector<int64_t> cluster_sizes(const NeuronFrequencies& nf, double tau) {
@@ -57,8 +58,12 @@ std::vector<int64_t> cluster_sizes(const NeuronFrequencies& nf, double tau) {
   auto best = nf.best.accessor<int64_t, 1>();
   auto frac = nf.best_frac.accessor<double, 1>();
   for (int64_t n = 0; n < best.size(0); ++n)
-    if (frac[n] >= tau) ++sizes[static_cast<size_t>(best[n] - 1)];
+    if (best[n] >= 1 && frac[n] >= tau) ++sizes[static_cast<size_t>(best[n] - 1)];
   return sizes;
+}
+
+at::Tensor neuron_clusters(const NeuronFrequencies& nf, double tau) {
+  return at::where(nf.best.ge(1).logical_and(nf.best_frac.ge(tau)), nf.best, at::zeros_like(nf.best));
 }
 
 int64_t key_cluster_threshold(int64_t n_neurons) {

@@ -142,12 +142,55 @@ double gradient_symmetricity(Model& model, int64_t p, int64_t samples, uint64_t 
   return sum / static_cast<double>(samples);
 }
 
-SoftmaxCollapse softmax_collapse(const at::Tensor& logits, const at::Tensor& labels) {
-  at::Tensor l = logits.to(at::kFloat);
+namespace {
+
+// Both collapse fractions with every step in `dtype` (float or double).
+SoftmaxCollapse collapse_in(const at::Tensor& logits, const at::Tensor& labels, at::ScalarType dtype) {
+  at::Tensor l = logits.to(dtype);
   at::Tensor shifted = l - std::get<0>(l.max(1, true));
-  at::Tensor sums = shifted.exp().sum(1);
-  at::Tensor loss = at::nll_loss(at::log_softmax(l, 1), labels, {}, at::Reduction::None);
-  return {sums.eq(1.0f).to(at::kDouble).mean().item<double>(), loss.eq(0.0f).to(at::kDouble).mean().item<double>()};
+  at::Tensor sums = shifted.exp().sum(1);                                             // [n]
+  at::Tensor loss = at::nll_loss(at::log_softmax(l, 1), labels, {}, at::Reduction::None);  // [n]
+  return {sums.eq(1.0).to(at::kDouble).mean().item<double>(), loss.eq(0.0).to(at::kDouble).mean().item<double>()};
+}
+
+// The whole vector's cosine from its dot product and squared norms; 0 when either is zero.
+double cosine_of(double dot, double a_sq, double b_sq) {
+  return a_sq > 0 && b_sq > 0 ? dot / std::sqrt(a_sq * b_sq) : 0.0;
+}
+
+void zero_grads(Model& model) {
+  for (auto& param : model.parameters())
+    if (param.value.grad().defined()) param.value.mutable_grad().zero_();
+}
+
+}  // namespace
+
+SoftmaxCollapse softmax_collapse(const at::Tensor& logits, const at::Tensor& labels) {
+  return collapse_in(logits, labels, at::kFloat);
+}
+
+SoftmaxCollapseByPrecision softmax_collapse_by_precision(const at::Tensor& logits, const at::Tensor& labels) {
+  return {collapse_in(logits, labels, at::kFloat), collapse_in(logits, labels, at::kDouble)};
+}
+
+std::vector<double> gradient_weight_cosine(Model& model, const at::Tensor& pairs, const at::Tensor& labels) {
+  zero_grads(model);
+  at::Tensor loss = at::nll_loss(at::log_softmax(model.forward(pairs).to(at::kDouble), -1), labels);
+  loss.backward();
+  std::vector<double> cosines;
+  double dot = 0, g_sq = 0, w_sq = 0;  // over all parameters, in float64
+  for (auto& param : model.parameters()) {
+    at::Tensor w = param.value.detach().to(at::kDouble);
+    at::Tensor g = param.value.grad().defined() ? param.value.grad().to(at::kDouble) : at::zeros_like(w);
+    const double d = (g * w).sum().item<double>(), gg = g.pow(2).sum().item<double>(), ww = w.pow(2).sum().item<double>();
+    cosines.push_back(cosine_of(d, gg, ww));
+    dot += d;
+    g_sq += gg;
+    w_sq += ww;
+  }
+  cosines.push_back(cosine_of(dot, g_sq, w_sq));
+  zero_grads(model);
+  return cosines;
 }
 
 double efficiency(const at::Tensor& logits, const at::Tensor& labels, double param_norm) {

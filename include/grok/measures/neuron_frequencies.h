@@ -6,7 +6,7 @@
 // the fraction of the neuron's variance explained by frequency k (constant,
 // linear and quadratic terms). k runs over 1..floor(p/2) inclusive. A neuron
 // that is constant on the grid (dead, or float32 rounding noise around its mean)
-// has frac_k = 0 for every k.
+// has frac_k = 0 for every k, and so no best frequency: best = 0 ("none").
 #pragma once
 
 #include <ATen/ATen.h>
@@ -17,14 +17,15 @@ namespace grok {
 
 struct NeuronFrequencies {
   at::Tensor frac;       // [n_freq, n_neurons] float64: frac_k(n), row k-1
-  at::Tensor best;       // [n_neurons] int64: argmax_k frac_k(n) (1-based k)
-  at::Tensor best_frac;  // [n_neurons] float64: frac_best(n)
+  at::Tensor best;       // [n_neurons] int64: argmax_k frac_k(n) (1-based k); 0 = none (every frac_k is 0)
+  at::Tensor best_frac;  // [n_neurons] float64: frac_best(n); 0 when best = 0
 };
 
 // N: [p*p, n_neurons] activations on the full grid (row a*p + b).
 NeuronFrequencies neuron_frequencies(const at::Tensor& N, int64_t p);
 
 // Neurons in cluster k: best(n) = k and frac_k(n) >= tau. Returns [n_freq] counts.
+// Neurons with best = 0 join no cluster, whatever tau.
 std::vector<int64_t> cluster_sizes(const NeuronFrequencies& nf, double tau);
 
 // The smallest cluster that makes a frequency key: max(2, ceil(0.01 * n_neurons)).
@@ -32,5 +33,8 @@ int64_t key_cluster_threshold(int64_t n_neurons);
 
 // Frequencies (1-based, ascending) whose cluster holds at least key_cluster_threshold neurons.
 std::vector<int64_t> key_frequencies(const NeuronFrequencies& nf, double tau);
+
+// Each neuron's cluster: best(n) when best(n) >= 1 and frac_best(n) >= tau, else 0 (none). [n_neurons] int64.
+at::Tensor neuron_clusters(const NeuronFrequencies& nf, double tau);
 
 }  // namespace grok

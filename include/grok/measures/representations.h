@@ -60,6 +60,30 @@ struct SoftmaxCollapse {
 };
 SoftmaxCollapse softmax_collapse(const at::Tensor& logits, const at::Tensor& labels);
 
+// Softmax collapse in both precisions. Prieto et al.'s logger measures it in
+// the precision of the training loss (their --softmax_precision); our training
+// loss is float64, so `in_float64` ("collapses in the precision trained") is the
+// paper's measure for our runs and `in_float32` ("collapses in float32") is
+// what the same logits would do in a float32 loss. The logits are rounded to
+// each precision first, then shifted by their row max, exponentiated and
+// summed in that precision. logits [n, p] (any float type), labels [n] int64.
+struct SoftmaxCollapseByPrecision {
+  SoftmaxCollapse in_float32;
+  SoftmaxCollapse in_float64;
+};
+SoftmaxCollapseByPrecision softmax_collapse_by_precision(const at::Tensor& logits, const at::Tensor& labels);
+
+// Naive loss minimisation (Prieto et al. 2025): cos(grad_theta L, theta) per
+// parameter tensor, in model.parameters() order, then the same over all
+// parameters concatenated (last entry). L is the float64 mean cross-entropy
+// of model.forward(pairs) against labels, as training computes it. Sign: the
+// gradient itself, not the update, as in their released OrthoGrad (which
+// projects p.grad onto p); NLM (descent scales the weights up along
+// themselves, -grad ∝ theta) shows as values near -1. A tensor whose weights
+// or gradient are all zero gets 0. Gradients are zeroed before and after.
+// pairs [B, 2] int64, labels [B] int64; returns [n_params + 1].
+std::vector<double> gradient_weight_cosine(Model& model, const at::Tensor& pairs, const at::Tensor& labels);
+
 // Efficiency (Varma et al. 2023): mean over rows of (correct logit - largest
 // other logit), divided by the total parameter norm ||theta||.
 double efficiency(const at::Tensor& logits, const at::Tensor& labels, double param_norm);
