@@ -45,6 +45,35 @@ ranked = fourier["attrs"]["frequencies_by_logit_projection"][: len(keys)]
 assert len(set(keys) & set(ranked)) >= len(keys) - 1, (keys, ranked)
 assert fourier["curves"]["trig_fit_cosine"][-1] > 0.8
 
+# Restricted and excluded loss recomputed here, independently of grok-probe, from the logits
+# grok-train recorded at the final step (the definitions of docs/probe-file.md written out):
+# restricted = sum_k P_k L plus the per-answer mean of the rest, cross-entropy on TEST pairs;
+# excluded = L - sum_k P_k L, cross-entropy on TRAIN pairs. Swapping the pair sets fails here.
+with h5py.File(run, "r") as f:
+    assert f["activations/step"][-1] == steps[-1]
+    L = f["activations/logits"][-1].astype(np.float64).reshape(p * p, p)
+    labels = f["task/labels"][:].reshape(-1)
+    train, test = f["split/train"][:], f["split/test"][:]
+a, b = np.divmod(np.arange(p * p), p)
+proj = np.zeros_like(L)
+for k in keys:
+    for wave in (np.cos, np.sin):
+        u = wave(2 * np.pi * k * (a + b) / p)
+        u /= np.linalg.norm(u)
+        proj += np.outer(u, u @ L)
+restricted = proj + (L - proj).mean(axis=0, keepdims=True)
+excluded = L - proj
+
+
+def ce(logits, rows):
+    z = logits[rows] - logits[rows].max(axis=1, keepdims=True)
+    return float(np.mean(np.log(np.exp(z).sum(axis=1)) - z[np.arange(len(rows)), labels[rows]]))
+
+
+for name, mine in (("restricted_loss_test", ce(restricted, test)), ("excluded_loss_train", ce(excluded, train))):
+    theirs = fourier["curves"][name][-1]
+    assert math.isclose(mine, theirs, rel_tol=1e-4, abs_tol=1e-6), (name, mine, theirs)
+
 with h5py.File(out, "r") as f:
     assert f.attrs["format"] == "grokscope.probe"
     g = f["fourier"]

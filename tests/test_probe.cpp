@@ -223,18 +223,40 @@ TEST_CASE("distance irrelevance of planted clock and pizza logit tables", "[prob
   CHECK(grok::distance_irrelevance(only_sum, p) == Approx(1.0).epsilon(1e-9));
 }
 
-TEST_CASE("gradient symmetricity is 1 for an MLP that reads E[a] + E[b]", "[probes]") {
+TEST_CASE("gradient symmetricity: 1 when the operands are summed, below 1 when attention mixes them", "[probes]") {
   grok::Config c = grok::load_preset("demo");
-  c.model = "mlp";
   c.p = 11;
   c.d_model = 8;
+  c.d_head = 4;
   c.d_mlp = 16;
+  // An MLP reads act(in(a) + in(b)): its anatomy says so, and s_g is 1 by construction
+  // (which is why the analysis reports it as not applicable there).
+  c.model = "mlp";
   grok::Mlp m(c);
-  CHECK(grok::gradient_symmetricity(m, 11, 10, 0) == Approx(1.0));
+  CHECK(m.operands_enter_additively());
+  CHECK(grok::gradient_symmetricity(m, 11, 10, 0) == Approx(1.0).epsilon(1e-6));  // float32 gradients
+
   c.model = "transformer";
   grok::Transformer t(c);
-  double sg = grok::gradient_symmetricity(t, 11, 10, 0);
-  CHECK(sg < 0.999);  // positions 0 and 1 are treated differently at init
+  CHECK_FALSE(t.operands_enter_additively());
+  auto scale = [&](const std::string& name, double factor) {
+    at::NoGradGuard no_grad;
+    const_cast<at::Tensor&>(t.param(name)).mul_(factor);
+  };
+  // Planted pizza: W_Q = 0 makes attention uniform, so the MLP at '=' sees
+  // (v(a) + v(b) + v(=)) / 3 and d logit / d E_a = d logit / d E_b exactly.
+  scale("blocks.0.attn.W_Q", 0.0);
+  CHECK(grok::gradient_symmetricity(t, 11, 16, 0) == Approx(1.0).epsilon(1e-5));
+  // Planted clock-like attention: large random queries and keys make the
+  // weights on a and on b depend on the tokens themselves, a multiplicative
+  // interaction: the two gradients point in different directions.
+  at::manual_seed(3);
+  {
+    at::NoGradGuard no_grad;
+    const_cast<at::Tensor&>(t.param("blocks.0.attn.W_Q")).copy_(at::randn({4, 8, 4}) * 2.0);
+  }
+  scale("blocks.0.attn.W_K", 4.0);
+  CHECK(grok::gradient_symmetricity(t, 11, 16, 0) < 0.9);
 }
 
 TEST_CASE("PCA of a circle embedding: two components of equal variance at its frequency", "[probes]") {
@@ -367,7 +389,13 @@ TEST_CASE("the analyses run on MLP runs and say when Fourier analysis does not a
   grok::RepresentationResult pr = grok::analyse_representations(run, o);
   CHECK(pr.at[0].r2.sizes().vec() == std::vector<int64_t>{2, 3, 2});
   CHECK(grok::representation_table(pr).curve("r2_targets").values.sizes().vec() == std::vector<int64_t>{4, 12});
-  CHECK(pr.at[0].symmetricity == Approx(1.0));  // one-hot MLP reads a and b symmetrically
+  // A one-hot MLP reads W_in[a] + W_in[p + b]: s_g would be 1 by construction, so it is not measured.
+  CHECK(pr.clock_pizza);
+  CHECK_FALSE(pr.symmetricity);
+  CHECK_THAT(pr.symmetricity_note, Catch::Contains("additively"));
+  CHECK_THROWS(grok::representation_table(pr).curve("gradient_symmetricity"));
+  CHECK(grok::representation_table(pr).curve("distance_irrelevance").values.size(0) == 4);
+  REQUIRE(pr.at[0].gradient_weight_cosine.size(0) == static_cast<int64_t>(run.model().parameters().size()) + 1);
 
   c.task = "mul";
   grok::RunCheckpoints mul(train_temp_run(c, "mlp_probe_mul.h5"));

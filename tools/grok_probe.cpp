@@ -190,6 +190,7 @@ int run_fourier(const Args& a, grok::RunCheckpoints& run, const std::string& out
   std::vector<Column> cols{column("train_loss", r.at, &F::train_loss), column("test_loss", r.at, &F::test_loss)};
   if (r.projections_apply()) {
     cols.push_back(column("restricted_loss_test", r.at, &F::restricted_test));
+    if (r.null_draws > 0) cols.push_back(column("null_mean", r.at, &F::restricted_null_mean));
     cols.push_back(column("excluded_loss_train", r.at, &F::excluded_train));
   }
   for (Column c : {column("embed_gini", r.at, &F::embed_gini), column("W_L_gini", r.at, &F::wl_gini),

@@ -3,13 +3,16 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "grok/core/error.h"
 
 #include "grok/measures/fourier.h"
 #include "grok/measures/logit_projections.h"
+#include "grok/measures/logit_structure.h"
 #include "grok/measures/neuron_frequencies.h"
 #include "grok/measures/sparsity.h"
 #include "grok/core/task.h"
@@ -92,8 +95,27 @@ struct FourierInputs {
   std::vector<int64_t> K;
   double tau;
   bool projections;
+  int64_t null_draws;  // 0: no null baseline
+  uint64_t null_seed;
   at::Tensor labels, train, test, valid;
 };
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// |now ∩ K| / |K|.
+double overlap(const std::vector<int64_t>& now, const std::vector<int64_t>& K) {
+  if (K.empty()) return kNaN;
+  int64_t shared = 0;
+  for (int64_t k : K) shared += std::count(now.begin(), now.end(), k);
+  return static_cast<double>(shared) / static_cast<double>(K.size());
+}
+
+// [n_freq] int64 with 1 at the (1-based) frequencies in `keys`.
+at::Tensor key_mask(const std::vector<int64_t>& keys, int64_t n_freq) {
+  at::Tensor mask = at::zeros({n_freq}, at::kLong);
+  for (int64_t k : keys) mask[k - 1] = 1;
+  return mask;
+}
 
 FourierCheckpoint measure_fourier(const Model& model, const FourierInputs& in) {
   const int64_t p = in.p;
@@ -114,6 +136,10 @@ FourierCheckpoint measure_fourier(const Model& model, const FourierInputs& in) {
                          static_cast<double>(nf.best.size(0));
   at::Tensor per_neuron = fourier_norms_per_column(model.neuron_input_map());  // [n_freq, M]
   m.mean_ipr = mean_column_ipr(per_neuron);
+  const std::vector<int64_t> keys_now = key_frequencies(nf, in.tau);
+  m.key_now = key_mask(keys_now, n_frequencies(p));
+  m.key_overlap = overlap(keys_now, in.K);
+  m.logit_alignment = neuron_logit_alignment(model.neuron_logit_map(), neuron_clusters(nf, in.tau)).cluster_mean;
 
   LogitTable lt = logit_table(L, p);
   m.train_loss = cross_entropy(lt, in.labels, in.train);
@@ -123,6 +149,14 @@ FourierCheckpoint measure_fourier(const Model& model, const FourierInputs& in) {
   m.restricted_train = restricted_loss(lt, in.K, in.labels, in.train);
   m.restricted_all = restricted_loss(lt, in.K, in.labels, in.valid);
   m.excluded_train = excluded_loss(lt, in.K, in.labels, in.train);
+  m.restricted_null_mean = m.restricted_null_sd = kNaN;
+  if (in.null_draws > 0) {
+    RestrictedNull null = restricted_loss_null(lt, in.K, in.labels, in.test, in.null_draws, in.null_seed);
+    m.restricted_null_mean = null.mean;
+    m.restricted_null_sd = null.sd;
+  }
+  m.restricted_test_current = keys_now.empty() ? kNaN : restricted_loss(lt, keys_now, in.labels, in.test);
+  m.logit_family_fraction = logit_families(lt).fraction;
   std::vector<double> per_k;
   for (int64_t k : in.K) per_k.push_back(excluded_loss(lt, {k}, in.labels, in.train));
   m.excluded_per_key = column(per_k);
@@ -144,12 +178,29 @@ FourierResult analyse_fourier(RunCheckpoints& run, const FourierOptions& o) {
   r.tau = o.tau;
   r.chance_loss = std::log(static_cast<double>(c.p));
   r.projections_not_applicable = projections_not_applicable(c);
+  // The null needs |K| non-key frequencies to draw from.
+  const int64_t n_keys = static_cast<int64_t>(r.key.frequencies.size());
+  const bool null = r.projections_apply() && n_keys > 0 && 2 * n_keys <= n_frequencies(c.p) && o.null_draws > 0;
+  r.null_draws = null ? o.null_draws : 0;
+  r.null_seed = o.null_seed;
+  if (null) r.null_sets = null_frequency_sets(c.p, r.key.frequencies, o.null_draws, o.null_seed);
   const FourierInputs in{c.p, r.key.frequencies, o.tau, r.projections_apply(),
-                         run.labels(), run.train_rows(), run.test_rows(), run.valid_rows()};
+                         r.null_draws, o.null_seed, run.labels(), run.train_rows(), run.test_rows(), run.valid_rows()};
   const std::vector<size_t> indices = strided_checkpoints(run.checkpoint_steps().size(), o.stride);
   for (size_t i : indices) r.steps.push_back(run.checkpoint_steps()[i]);
   r.at = run.measure_checkpoints(indices, [&](Model& model) { return measure_fourier(model, in); });
   return r;
+}
+
+std::vector<int64_t> FourierResult::key_first_steps() const {
+  std::vector<int64_t> first;
+  for (int64_t k : key.frequencies) {
+    int64_t step = -1;
+    for (size_t i = 0; i < at.size() && step < 0; ++i)
+      if (at[i].key_now[k - 1].item<int64_t>() == 1) step = steps[i];
+    first.push_back(step);
+  }
+  return first;
 }
 
 CurveTable fourier_table(const FourierResult& r) {
@@ -162,7 +213,13 @@ CurveTable fourier_table(const FourierResult& r) {
   t.attrs["tau"] = r.tau;
   t.attrs["key_cluster_threshold"] = r.key.cluster_threshold;
   t.attrs["chance_loss"] = r.chance_loss;
+  t.attrs["key_frequencies_first_step"] = r.key_first_steps();
   t.attrs["projections_apply"] = r.projections_apply();
+  t.attrs["null_draws"] = r.null_draws;
+  t.attrs["null_seed"] = r.null_seed;
+  t.attrs["null_frequency_sets"] = r.null_sets;
+  t.attrs["logit_families"] = {"cos(w_k (a + b - c))", "sin(w_k (a + b - c))", "cos(w_k (a - b - c))",
+                               "sin(w_k (a - b - c))"};
   if (!r.projections_apply()) t.attrs["projections_not_applicable"] = r.projections_not_applicable;
   t.attrs["definitions"] = kDefinitions;
 
@@ -185,6 +242,12 @@ CurveTable fourier_table(const FourierResult& r) {
         "frac_best(n): variance explained by the best frequency", {"neuron"});
   t.add("mean_ipr", scalar_curve_of(ms, [](M m) { return m.mean_ipr; }),
         "mean over neurons of the IPR of their input weights' Fourier norms");
+  t.add("key_frequency_now", stacked_curve_of(ms, [](M m) { return m.key_now; }),
+        "1 where frequency k is key at this checkpoint (cluster of >= key_cluster_threshold neurons)", {"frequency"});
+  t.add("key_set_overlap", scalar_curve_of(ms, [](M m) { return m.key_overlap; }),
+        "fraction of the key frequencies that are key at this checkpoint");
+  t.add("neuron_logit_alignment", stacked_curve_of(ms, [](M m) { return m.logit_alignment; }),
+        "mean over cluster k's neurons of the share of their centred W_L row on cos/sin(w_k c)", {"frequency"});
   t.add("train_loss", scalar_curve_of(ms, [](M m) { return m.train_loss; }),
         "cross-entropy on train pairs at the checkpoint (nats)");
   t.add("test_loss", scalar_curve_of(ms, [](M m) { return m.test_loss; }),
@@ -198,6 +261,15 @@ CurveTable fourier_table(const FourierResult& r) {
           "cross-entropy of the restricted logits on all valid pairs (nats)");
     t.add("excluded_loss_train", scalar_curve_of(ms, [](M m) { return m.excluded_train; }),
           "cross-entropy of the excluded logits on train pairs (nats)");
+    t.add("restricted_loss_test_null_mean", scalar_curve_of(ms, [](M m) { return m.restricted_null_mean; }),
+          "restricted loss (test) on |K| random non-key frequencies: mean over null_draws sets (nats)");
+    t.add("restricted_loss_test_null_sd", scalar_curve_of(ms, [](M m) { return m.restricted_null_sd; }),
+          "restricted loss (test) on |K| random non-key frequencies: standard deviation over the sets");
+    t.add("restricted_loss_test_current_keys", scalar_curve_of(ms, [](M m) { return m.restricted_test_current; }),
+          "restricted loss (test) on the key frequencies of this checkpoint itself (NaN: none)");
+    t.add("logit_family_fraction", stacked_curve_of(ms, [](M m) { return m.logit_family_fraction; }),
+          "share of the row-centred logits' squared norm on each wave family (attrs logit_families)",
+          {"frequency", "family"});
     if (!r.key.frequencies.empty())
       t.add("excluded_loss_train_per_key", stacked_curve_of(ms, [](M m) { return m.excluded_per_key; }),
             "excluded loss (train) removing one key frequency", {"key_frequency"});

@@ -15,6 +15,9 @@
 
 namespace grok {
 
+// The default cluster threshold tau on frac_best (Nanda et al. 2023 use 0.85).
+inline constexpr double kClusterThreshold = 0.85;
+
 struct NeuronFrequencies {
   at::Tensor frac;       // [n_freq, n_neurons] float64: frac_k(n), row k-1
   at::Tensor best;       // [n_neurons] int64: argmax_k frac_k(n) (1-based k); 0 = none (every frac_k is 0)

@@ -12,15 +12,18 @@
 #include <string>
 #include <vector>
 
+#include "grok/measures/neuron_frequencies.h"
 #include "grok/probe/curve_table.h"
 #include "grok/probe/run_checkpoints.h"
 
 namespace grok {
 
 struct FourierOptions {
-  double tau = 0.85;          // neuron cluster threshold on frac_best
+  double tau = kClusterThreshold;  // neuron cluster threshold on frac_best
   int64_t key_step = -1;      // checkpoint step for the key frequencies; -1 = the last
   int64_t stride = 1;         // analyse every stride-th checkpoint (first and last always)
+  int64_t null_draws = 20;    // random frequency sets for the restricted-loss null baseline
+  uint64_t null_seed = 0;     // their seed (the same sets at every checkpoint)
 };
 
 // Empty when the Fourier analysis applies to this run, else the reason.
@@ -46,8 +49,15 @@ struct FourierCheckpoint {
   at::Tensor best, best_frac;         // [M] int64 best frequency, [M] float64 its frac
   double fraction_clustered = 0, mean_ipr = 0;
   double train_loss = 0, test_loss = 0;
+  at::Tensor key_now;                 // [n_freq] int64: 1 where k is a key frequency at this checkpoint
+  double key_overlap = 0;             // |K_now ∩ K| / |K| (NaN without key frequencies)
+  at::Tensor logit_alignment;         // [n_freq] mean W_L-row alignment of cluster k's neurons (NaN: empty)
   // Logit projections (zero / undefined when they do not apply):
   double restricted_test = 0, restricted_train = 0, restricted_all = 0, excluded_train = 0;
+  // Restricted test loss on |K| random non-key frequencies: mean and sd over the
+  // null draws (NaN without key frequencies), and on this checkpoint's own key set.
+  double restricted_null_mean = 0, restricted_null_sd = 0, restricted_test_current = 0;
+  at::Tensor logit_family_fraction;   // [n_freq, 4] share of ||L'||^2 per wave family (logit_structure.h)
   at::Tensor excluded_per_key;        // [|K|] excluded train loss removing one key frequency
   at::Tensor trig_coefficient;        // [n_freq] C_k
   double fit_cosine = 0, fit_residual = 0;
@@ -60,10 +70,15 @@ struct FourierResult {
   double tau = 0;
   double chance_loss = 0;                  // ln p
   std::string projections_not_applicable;  // empty when the logit projections were measured
+  int64_t null_draws = 0;                  // restricted-loss null baseline: draws and seed
+  uint64_t null_seed = 0;
+  std::vector<std::vector<int64_t>> null_sets;  // the frequency sets drawn (empty without a null)
   std::vector<int64_t> steps;              // the checkpoint steps analysed
   std::vector<FourierCheckpoint> at;       // one per step
 
   bool projections_apply() const { return projections_not_applicable.empty(); }
+  // For each key frequency: the first analysed step at which it was key (-1: never).
+  std::vector<int64_t> key_first_steps() const;
 };
 
 FourierResult analyse_fourier(RunCheckpoints& run, const FourierOptions& options);

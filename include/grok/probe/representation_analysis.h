@@ -26,7 +26,10 @@ struct RepresentationOptions {
 struct RepresentationCheckpoint {
   at::Tensor r2;  // [|K|, 3 (a | b | a+b), 2 (cos | sin)] test R^2; undefined without key frequencies
   double answer_accuracy = 0, rqi_int = 0, rqi_mod = 0, symmetricity = 0, distance_irrelevance = 0;
-  double collapse_sum = 0, collapse_loss = 0, efficiency = 0;
+  double collapse_sum = 0, collapse_loss = 0;                  // float32, as the spec's "softmax collapse"
+  double collapse_sum_trained = 0, collapse_loss_trained = 0;  // float64: the precision grok-train's loss uses
+  double efficiency = 0;
+  at::Tensor gradient_weight_cosine;  // [n_params + 1]: cos(grad L_train, theta) per tensor, then all together
   at::Tensor explained_variance, dominant_frequency;  // [components] float64, int64
 
   double mean_r2(int64_t operand) const;  // mean over K and cos/sin of r2[:, operand, :]
@@ -34,7 +37,10 @@ struct RepresentationCheckpoint {
 
 struct RepresentationResult {
   RepresentationOptions options;  // as used (hook resolved)
-  bool clock_pizza = false;       // symmetricity and distance irrelevance measured
+  bool clock_pizza = false;       // distance irrelevance measured (add or rand on odd prime p)
+  bool symmetricity = false;      // gradient symmetricity measured: clock_pizza and the operands interact
+  std::string symmetricity_note;  // why not, when clock_pizza holds but symmetricity does not
+  std::vector<std::string> tensor_names;  // gradient_weight_cosine's entries: parameters, then "all"
   std::vector<int64_t> steps;
   std::vector<RepresentationCheckpoint> at;  // one per step
 };
