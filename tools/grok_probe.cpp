@@ -25,6 +25,7 @@
 #include "grok/probe/representation_analysis.h"
 #include "grok/probe/probe_file.h"
 #include "grok/story/story.h"
+#include "grok/story/thresholds.h"
 #include "grok/runtime/threads.h"
 
 namespace po = boost::program_options;
@@ -42,7 +43,7 @@ const char* kUsage =
     "grok-probe — explain the moment a model groks, from a grok-train run file.\n\n"
     "Usage: grok-probe COMMAND RUN.h5 [options]\n\n"
     "Commands:\n"
-    "  summary   phases (t_mem, t_form, t_clean, t_grok) and the story in plain words — run this first\n"
+    "  summary   the three phases, the accuracy milestones and the story in plain words — run this first\n"
     "  fourier   key frequencies, Fourier norms, Gini, neuron clusters, IPR, restricted/excluded loss,\n"
     "            logit trig fit — at every checkpoint\n"
     "  norms     per-tensor and total weight norms and distance from init over steps\n"
@@ -157,11 +158,15 @@ int run_summary(const Args& a, grok::RunCheckpoints& run, const std::string& out
   const auto& c = run.config();
   std::cout << fmt::format("{}: {} mod {}, {} ({} steps, status {})\n\n", a.run, c.task, c.p, c.model,
                            in.steps.empty() ? 0 : in.steps.back(), run.reader().status());
-  std::cout << fmt::format("  t_mem    {:>8}   train accuracy >= 99%\n", show(j["t_mem"]));
-  std::cout << fmt::format("  t_form   {:>8}   test loss back below chance after its peak\n", show(j["t_form"]));
-  std::cout << fmt::format("  t_grok   {:>8}   test accuracy >= 99% (50%: {}, 95%: {})\n", show(j["t_grok"]),
-                           show(j["t_50"]), show(j["t_95"]));
-  std::cout << fmt::format("  t_clean  {:>8}   weight norm and restricted-test gap settled\n", show(j["t_clean"]));
+  std::cout << "  phase               from       to   (evidence: summary --json, key boundary_evidence)\n";
+  for (const char* phase : {"memorisation", "circuit_formation", "cleanup"})
+    std::cout << fmt::format("  {:<17} {:>8} {:>8}\n", phase, show(j[std::string(phase) + "_start"]),
+                             show(j[std::string(phase) + "_end"]));
+  std::cout << fmt::format("  restricted loss below its null band from {}, excluded loss rose from {}\n\n",
+                           show(j["t_restricted_separates"]), show(j["t_excluded_rise"]));
+  std::cout << fmt::format("  accuracy milestones: t_mem {} (train >= {}), t_50 {}, t_95 {}, t_grok {} (test >= {})\n",
+                           show(j["t_mem"]), grok::percent(grok::kMemorisedAccuracy), show(j["t_50"]),
+                           show(j["t_95"]), show(j["t_grok"]), grok::percent(grok::kGrokAccuracy));
   std::cout << fmt::format("  key frequencies: {}\n\n", note.empty() ? list(in.key_frequencies) : "n/a (" + note + ")");
   std::cout << j["story"].get<std::string>() << "\n\nwritten: " << out << " (group /phases)\n";
   return 0;

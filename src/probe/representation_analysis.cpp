@@ -123,6 +123,16 @@ ProbeTable analyse_probes(RunCheckpoints& run, const ProbeOptions& o) {
   return t;
 }
 
+namespace {
+// The null band of the restricted loss comes from a separate analysis; without it the
+// story compares restricted loss with chance only.
+std::vector<double> curve_if_present(const ProbeTable& t, const std::string& name) {
+  for (const Curve& c : t.curves)
+    if (c.name == name) return t.scalar_curve(name);
+  return {};
+}
+}  // namespace
+
 PhaseInputs phase_inputs(const RunReader& r, int64_t p, const ProbeTable* fourier, const std::string& note) {
   PhaseInputs in;
   in.p = p;
@@ -130,6 +140,7 @@ PhaseInputs phase_inputs(const RunReader& r, int64_t p, const ProbeTable* fourie
   in.train_acc = r.metric("train_acc");
   in.test_acc = r.metric("test_acc");
   in.test_loss = r.metric("test_loss");
+  in.train_loss = r.metric("train_loss");  // memorisation ends when it is near zero
   for (double s : r.metric("total_sq_norm")) in.total_norm.push_back(std::sqrt(s));
   in.fourier_note = note;
   if (fourier) {
@@ -140,6 +151,8 @@ PhaseInputs phase_inputs(const RunReader& r, int64_t p, const ProbeTable* fourie
     if (fourier->attrs["projections_apply"].get<bool>()) {
       in.restricted_test = fourier->scalar_curve("restricted_loss_test");
       in.excluded_train = fourier->scalar_curve("excluded_loss_train");
+      in.restricted_null_mean = curve_if_present(*fourier, "restricted_loss_test_null_mean");
+      in.restricted_null_std = curve_if_present(*fourier, "restricted_loss_test_null_std");
     }
   }
   return in;

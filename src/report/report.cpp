@@ -68,9 +68,11 @@ json phase_layers(const json& phases, int64_t last_step) {
     if (from.is_null() || to.is_null()) return;
     bands.push_back({{"phase", name}, {"from", std::max<int64_t>(from.get<int64_t>(), 1)}, {"to", to.get<int64_t>()}});
   };
-  band("memorisation", json(1), phases["t_mem"]);
-  band("circuit formation", phases["t_mem"], phases["t_form"]);
-  band("cleanup", phases["t_form"], phases["t_clean"].is_null() ? json(last_step) : phases["t_clean"]);
+  // A phase still under way when the run ended is drawn to the last step.
+  auto until = [&](const json& end) { return end.is_null() ? json(last_step) : end; };
+  band("memorisation", phases["memorisation_start"], phases["memorisation_end"]);
+  band("circuit formation", phases["circuit_formation_start"], until(phases["circuit_formation_end"]));
+  band("cleanup", phases["cleanup_start"], until(phases["cleanup_end"]));
   return {{"data", {{"values", bands}}},
           {"mark", {{"type", "rect"}, {"opacity", 0.12}}},
           {"encoding",
@@ -280,11 +282,17 @@ std::string render_report(RunCheckpoints& run, const std::string& run_path, cons
                                         c.d_mlp, last, r.status()))
     << (grokked ? " — <b>grokked</b>" : " — <b>did not grok</b>") << "</p>\n";
   h << "<p class=\"story\" id=\"story\">" << html_escape(phases["story"].get<std::string>()) << "</p>\n";
-  h << "<table id=\"phases\"><tr><th>phase boundary</th><th>step</th></tr>";
-  for (const char* key : {"t_mem", "t_form", "t_50", "t_95", "t_grok", "t_clean"})
-    h << "<tr><td>" << key << "</td><td>" << (phases[key].is_null() ? "—" : phases[key].dump()) << "</td></tr>";
-  h << "<tr><td>key frequencies</td><td>"
+  auto cell = [&](const char* key) { return phases[key].is_null() ? std::string("—") : phases[key].dump(); };
+  h << "<table id=\"phases\"><tr><th>phase</th><th>from</th><th>to</th></tr>";
+  for (const char* phase : {"memorisation", "circuit_formation", "cleanup"})
+    h << "<tr><td>" << phase << "</td><td>" << cell((std::string(phase) + "_start").c_str()) << "</td><td>"
+      << cell((std::string(phase) + "_end").c_str()) << "</td></tr>";
+  h << "<tr><td>key frequencies</td><td colspan=\"2\">"
     << html_escape(fourier ? json(po.key_frequencies).dump() : "n/a: " + fourier_note) << "</td></tr></table>\n";
+  h << "<table id=\"milestones\"><tr><th>accuracy milestone</th><th>step</th></tr>";
+  for (const char* key : {"t_mem", "t_50", "t_95", "t_grok"})
+    h << "<tr><td>" << key << "</td><td>" << cell(key) << "</td></tr>";
+  h << "</table>\n";
   h << "<div id=\"errors\"></div>\n<div class=\"charts\">\n";
   for (const auto& [id, spec] : charts) h << "<div class=\"chart\" id=\"chart-" << id << "\"></div>\n";
   h << "</div>\n<h2>How this was made</h2>\n<p>Definitions: grokscope docs/probe-file.md (phases, restricted and "
