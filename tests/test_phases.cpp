@@ -88,7 +88,9 @@ struct Planted {
     return t <= 13000 ? loglin(t, 9400, 1.0, 13000, 0.02) : 0.02;
   }
   // Excluded: tracks train loss until 3,000, then rises 12 nats above it by 9,400.
-  double excluded(double t) const { return train_loss(t) + (t <= 3000 ? 0 : t <= 9400 ? lin(t, 3000, 0, 9400, 12) : 12); }
+  double excluded(double t) const {
+    return train_loss(t) + (t <= 3000 ? 0 : t <= 9400 ? lin(t, 3000, 0, 9400, 12) : 12);
+  }
 
   grok::PhaseInputs inputs() const {
     grok::PhaseInputs in;
@@ -371,4 +373,22 @@ TEST_CASE("restricted loss inside its null band is no evidence of a circuit", "[
     CHECK(j["restricted_null_band"] == false);
     CHECK(j["t_restricted_separates"].is_null());
   }
+}
+
+TEST_CASE("Fourier curves without the metric losses: no claim about test loss", "[phases]") {
+  grok::PhaseInputs in = Planted{}.inputs();
+  in.test_loss.clear();
+  in.train_loss.clear();
+  in.total_norm.clear();
+  grok::Phases ph = grok::find_phases(in);
+  CHECK(ph.memorisation.end == 1000);  // t_mem stands in
+  CHECK(ph.t_restricted_separates == 2800);
+  CHECK(ph.circuit_formation.start == 1000);
+  CHECK_FALSE(ph.circuit_formation.end);  // no cleanup can be seen: still under way as far as we know
+  CHECK_FALSE(ph.cleanup.start);
+  const std::string story = grok::tell_story(in, ph);
+  CHECK_THAT(story, Catch::Contains("fell below its null band (random frequency sets: 4.20 ± 0.10)"));
+  CHECK_THAT(story, !Catch::Contains("while test loss stayed"));
+  CHECK_THAT(story, !Catch::Contains("still under way"));
+  CHECK_THAT(story, Catch::Contains("Cleanup cannot be seen without the test-loss curve"));
 }

@@ -266,7 +266,8 @@ void add_milestone_evidence(Phases& ph) {
 Phases find_phases(const PhaseInputs& in) {
   Phases ph;
   ph.acc = accuracy_milestones(in.steps, in.train_acc, in.test_acc);
-  const Smoothed s{curves::running_median(in.test_loss, kMedianRows), curves::running_median(in.total_norm, kMedianRows),
+  const Smoothed s{curves::running_median(in.test_loss, kMedianRows),
+                   curves::running_median(in.total_norm, kMedianRows),
                    curves::running_median(in.restricted_test, kMedianRows)};
   find_memorisation(in, ph);
   if (ph.memorisation.end && !s.test_loss.empty()) {

@@ -49,11 +49,14 @@ std::string restricted_clause(const PhaseInputs& in, const Phases& ph) {
   const std::string keys = join(in.key_frequencies);
   if (ph.null_band_available && ph.t_restricted_separates) {
     const int64_t t = *ph.t_restricted_separates;
-    return fmt::format("from step {} restricted loss on the key frequencies {} ({:.2f}) fell below its null band "
-                       "(random frequency sets: {:.2f} ± {:.2f}) while test loss stayed at {:.1f}",
-                       with_commas(t), keys, value_at(in.checkpoint_steps, in.restricted_test, t),
-                       value_at(in.checkpoint_steps, in.restricted_null_mean, t),
-                       value_at(in.checkpoint_steps, in.restricted_null_std, t), value_at(in.steps, in.test_loss, t));
+    std::string s = fmt::format("from step {} restricted loss on the key frequencies {} ({:.2f}) fell below its "
+                                "null band (random frequency sets: {:.2f} ± {:.2f})",
+                                with_commas(t), keys, value_at(in.checkpoint_steps, in.restricted_test, t),
+                                value_at(in.checkpoint_steps, in.restricted_null_mean, t),
+                                value_at(in.checkpoint_steps, in.restricted_null_std, t));
+    if (!in.test_loss.empty())
+      s += fmt::format(" while test loss stayed at {:.1f}", value_at(in.steps, in.test_loss, t));
+    return s;
   }
   if (ph.null_band_available)
     return fmt::format("restricted loss on the key frequencies {} stayed within its null band (random frequency "
@@ -94,9 +97,10 @@ std::string circuit_sentence(const PhaseInputs& in, const Phases& ph) {
   const auto& cf = ph.circuit_formation;
   if (!cf.start) return body.empty() ? "" : " No circuit formation was seen: " + body + ".";
   body += test_accuracy_clause(in, *cf.start, cf.end.value_or(in.steps.back()));
+  const std::string open_end = in.test_loss.empty() ? "its end cannot be seen without the test-loss curve"
+                                                     : "still under way when the run ended";
   const std::string span = cf.end ? fmt::format(" (steps {} to {})", with_commas(*cf.start), with_commas(*cf.end))
-                                  : fmt::format(" (from step {}, still under way when the run ended)",
-                                                with_commas(*cf.start));
+                                  : fmt::format(" (from step {}, {})", with_commas(*cf.start), open_end);
   return " Circuit formation" + span + ": " + body + ".";
 }
 
