@@ -2,7 +2,8 @@
 """check_probe.py GROK_PROBE RUN.h5 — grok-probe on a run that grokked tells the known story.
 
 Checks (shared/spec/known-results.md, at demo scale): the phases are ordered
-t_mem < t_form <= t_grok; restricted test loss falls below chance before the
+memorisation_end < cleanup_start <= t_grok (cleanup begins before test accuracy
+reaches 99%) and circuit formation lies between them; restricted test loss falls below chance before the
 test loss does; excluded train loss rises above the train loss; key
 frequencies exist and the logit projections agree with them; Debian's h5py
 reads the probe file with its dimension scales.
@@ -24,9 +25,14 @@ def grok_probe(*args):
 
 
 summary = grok_probe("summary")
-for key in ["t_mem", "t_form", "t_clean", "t_grok", "key_frequencies", "story"]:
+for key in ["t_mem", "t_grok", "accuracy_milestones", "memorisation_end", "circuit_formation_start",
+            "circuit_formation_end", "cleanup_start", "cleanup_end", "t_restricted_separates", "t_excluded_rise",
+            "key_frequencies", "story"]:
     assert key in summary, key
-assert summary["t_mem"] < summary["t_form"] <= summary["t_grok"], summary
+assert summary["memorisation_end"] < summary["cleanup_start"] <= summary["t_grok"], summary
+if summary["circuit_formation_start"] is not None:
+    assert summary["circuit_formation_start"] == summary["memorisation_end"], summary
+    assert summary["circuit_formation_end"] == summary["cleanup_start"], summary
 assert summary["key_frequencies"], "no key frequencies on a grokked run"
 assert "Generalised" in summary["story"]
 
@@ -82,5 +88,6 @@ with h5py.File(out, "r") as f:
     assert r.shape == (len(steps),) and r.dims[0][0].name.endswith("/step")
     assert g["embed_fourier_norm"].dims[1][0][0] == 1  # the frequency axis starts at k = 1
     assert "story" in f["phases"].attrs
-print(f"phases {summary['t_mem']} < {summary['t_form']} <= {summary['t_grok']}; key frequencies {keys}; "
+print(f"memorisation ends {summary['memorisation_end']}, cleanup {summary['cleanup_start']}-{summary['cleanup_end']}, "
+      f"t_grok {summary['t_grok']}; key frequencies {keys}; "
       f"restricted test loss below chance at {r_below}, test loss at {t_below}")

@@ -290,55 +290,6 @@ TEST_CASE("softmax collapse and efficiency on hand-made logits", "[probes]") {
   CHECK(grok::efficiency(logits, labels, 2.0) == Approx((200.0 + 1.0) / 2 / 2.0));
 }
 
-TEST_CASE("phases and story from planted curves", "[story]") {
-  grok::PhaseInputs in;
-  in.p = 31;  // chance ln 31 = 3.43
-  in.steps = {0, 100, 200, 300, 400, 500, 600};
-  in.train_acc = {0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0};
-  in.test_acc = {0.0, 0.02, 0.05, 0.6, 0.995, 1.0, 1.0};
-  in.test_loss = {3.4, 12.0, 9.0, 2.0, 0.1, 0.05, 0.05};
-  in.total_norm = {10, 12, 11, 9, 8, 7.5, 7.5};
-  in.checkpoint_steps = in.steps;
-  in.checkpoint_test_loss = in.test_loss;
-  in.checkpoint_train_loss = {3.4, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01};
-  in.restricted_test = {3.4, 4.0, 1.0, 0.5, 0.1, 0.05, 0.05};
-  in.excluded_train = {3.4, 0.5, 4.0, 8.0, 9.0, 9.0, 9.0};
-  in.key_frequencies = {4, 9};
-  grok::Phases ph = grok::find_phases(in);
-  CHECK(ph.acc.t_mem == 100);
-  CHECK(ph.t_test_peak == 100);
-  CHECK(ph.t_form == 300);
-  CHECK(ph.acc.t_grok == 400);
-  CHECK(ph.t_restricted_below_chance == 200);
-  CHECK(ph.t_excluded_rise == 200);
-  CHECK(ph.t_clean == 500);
-  CHECK(*ph.norm_drop_during_cleanup == Approx(1.5 / 9));
-  nlohmann::ordered_json j = grok::phases_json(in, ph);
-  CHECK(j["t_grok"] == 400);
-  CHECK(j["key_frequencies"] == std::vector<int64_t>{4, 9});
-  std::string story = j["story"];
-  CHECK_THAT(story, Catch::Contains("Memorised the training set by step 100"));
-  CHECK_THAT(story, Catch::Contains("fell below chance at step 200 while test loss was still 9.0"));
-  CHECK_THAT(story, Catch::Contains("Generalised (test accuracy >= 99%) at step 400 using frequencies {4, 9}"));
-  CHECK_THAT(story, Catch::Contains("weight norm fell 17%"));
-}
-
-TEST_CASE("a run that never generalises says so, with nulls in JSON", "[story]") {
-  grok::PhaseInputs in;
-  in.p = 31;
-  in.steps = {0, 100, 200};
-  in.train_acc = {0.0, 1.0, 1.0};
-  in.test_acc = {0.0, 0.03, 0.04};
-  in.test_loss = {3.4, 15.0, 16.0};
-  in.total_norm = {10, 12, 13};
-  grok::Phases ph = grok::find_phases(in);
-  nlohmann::ordered_json j = grok::phases_json(in, ph);
-  CHECK(j["t_grok"].is_null());
-  CHECK(j["t_form"].is_null());
-  CHECK(j["t_clean"].is_null());
-  CHECK_THAT(j["story"].get<std::string>(), Catch::Contains("did not generalise within 200 steps"));
-}
-
 #include <filesystem>
 
 #include "grok/probe/fourier_analysis.h"

@@ -27,6 +27,7 @@
 #include "grok/probe/summary.h"
 #include "grok/probe/probe_file.h"
 #include "grok/story/story.h"
+#include "grok/story/thresholds.h"
 #include "grok/runtime/threads.h"
 
 namespace po = boost::program_options;
@@ -36,7 +37,7 @@ namespace {
 struct Args {
   std::string command, run, out, hook;
   bool json = false;
-  double tau = 0.85, lambda = 1e-2;
+  double tau = grok::kClusterThreshold, lambda = 1e-2;
   int64_t key_step = -1, stride = 0, threads = 0;
 };
 
@@ -44,7 +45,7 @@ const char* kUsage =
     "grok-probe — explain the moment a model groks, from a grok-train run file.\n\n"
     "Usage: grok-probe COMMAND RUN.h5 [options]\n\n"
     "Commands:\n"
-    "  summary   phases (t_mem, t_form, t_clean, t_grok) and the story in plain words — run this first\n"
+    "  summary   the three phases, the accuracy milestones and the story in plain words — run this first\n"
     "  fourier   key frequencies, Fourier norms, Gini, neuron clusters, IPR, restricted/excluded loss,\n"
     "            logit trig fit — at every checkpoint\n"
     "  norms     per-tensor and total weight norms and distance from init over steps\n"
@@ -57,7 +58,7 @@ Args parse(int argc, char** argv) {
   po::options_description opts("Options", 100, 50);
   opts.add_options()("help,h", "print this help")("json", "print JSON instead of tables")(
       "out,o", po::value<std::string>()->value_name("FILE"), "probe file to write (default: RUN.probe.h5; report: RUN.report.html)")(
-      "tau", po::value<double>()->default_value(0.85), "neuron cluster threshold on frac_k")(
+      "tau", po::value<double>()->default_value(grok::kClusterThreshold), "neuron cluster threshold on frac_k")(
       "key-step", po::value<int64_t>()->default_value(-1), "checkpoint step for the key frequencies (-1 = last)")(
       "stride", po::value<int64_t>()->default_value(0),
       "analyse every N-th checkpoint (0 = all; summary: at most ~60 checkpoints)")(
@@ -157,15 +158,21 @@ int run_summary(const Args& a, grok::RunCheckpoints& run, const std::string& out
     std::cout << j.dump(2) << '\n';
     return 0;
   }
-  auto show = [](const nlohmann::ordered_json& v) { return v.is_null() ? std::string("—") : v.dump(); };
   const auto& c = run.config();
   std::cout << fmt::format("{}: {} mod {}, {} ({} steps, status {})\n\n", a.run, c.task, c.p, c.model,
                            s.metrics.steps.empty() ? 0 : s.metrics.steps.back(), run.reader().status());
-  std::cout << fmt::format("  t_mem    {:>8}   train accuracy >= 99%\n", show(j["t_mem"]));
-  std::cout << fmt::format("  t_form   {:>8}   test loss back below chance after its peak\n", show(j["t_form"]));
-  std::cout << fmt::format("  t_grok   {:>8}   test accuracy >= 99% (50%: {}, 95%: {})\n", show(j["t_grok"]),
-                           show(j["t_50"]), show(j["t_95"]));
-  std::cout << fmt::format("  t_clean  {:>8}   weight norm and restricted-test gap settled\n", show(j["t_clean"]));
+  auto step = [](const std::optional<int64_t>& v) { return v ? std::to_string(*v) : std::string("—"); };
+  const grok::Phases& ph = s.phases;
+  std::cout << "  phase               from       to   (evidence: summary --json, key boundary_evidence)\n";
+  for (const auto& [name, span] : {std::pair<const char*, const grok::PhaseSpan*>{"memorisation", &ph.memorisation},
+                                   {"circuit_formation", &ph.circuit_formation},
+                                   {"cleanup", &ph.cleanup}})
+    std::cout << fmt::format("  {:<17} {:>8} {:>8}\n", name, step(span->start), step(span->end));
+  std::cout << fmt::format("  restricted loss below its null band from {}, excluded loss rose from {}\n\n",
+                           step(ph.t_restricted_separates), step(ph.t_excluded_rise));
+  std::cout << fmt::format("  accuracy milestones: t_mem {} (train >= {}), t_50 {}, t_95 {}, t_grok {} (test >= {})\n",
+                           step(ph.acc.t_mem), grok::percent(grok::kMemorisedAccuracy), step(ph.acc.t_50),
+                           step(ph.acc.t_95), step(ph.acc.t_grok), grok::percent(grok::kGrokAccuracy));
   std::cout << fmt::format("  key frequencies: {}\n\n",
                            s.fourier ? list(s.fourier->key.frequencies) : "n/a (" + s.fourier_note + ")");
   std::cout << j["story"].get<std::string>() << "\n\nwritten: " << out << " (group /phases)\n";

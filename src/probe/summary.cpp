@@ -20,6 +20,7 @@ PhaseInputs phase_inputs(const RunMetrics& m, int64_t p, const FourierResult* fo
   in.train_acc = m.train_acc;
   in.test_acc = m.test_acc;
   in.test_loss = m.test_loss;
+  in.train_loss = m.train_loss;  // memorisation ends when it is near zero
   in.total_norm = m.total_norm();
   in.fourier_note = note;
   if (fourier) {
@@ -30,6 +31,10 @@ PhaseInputs phase_inputs(const RunMetrics& m, int64_t p, const FourierResult* fo
     if (fourier->projections_apply()) {
       in.restricted_test = series(*fourier, &FourierCheckpoint::restricted_test);
       in.excluded_train = series(*fourier, &FourierCheckpoint::excluded_train);
+      if (fourier->null_draws > 0) {
+        in.restricted_null_mean = series(*fourier, &FourierCheckpoint::restricted_null_mean);
+        in.restricted_null_std = series(*fourier, &FourierCheckpoint::restricted_null_sd);
+      }
     }
   }
   return in;

@@ -25,12 +25,14 @@ std::vector<double> series(const std::vector<Checkpoint>& at, double Checkpoint:
 
 json phase_bands(const Phases& ph, int64_t last_step) {
   json bands = json::array();
-  auto band = [&](const char* name, std::optional<int64_t> from, std::optional<int64_t> to) {
-    if (from && to) bands.push_back({{"phase", name}, {"from", std::max<int64_t>(*from, 1)}, {"to", *to}});
+  // A phase still under way when the run ended is drawn to the last step.
+  auto band = [&](const char* name, const PhaseSpan& span) {
+    if (span.start)
+      bands.push_back({{"phase", name}, {"from", std::max<int64_t>(*span.start, 1)}, {"to", span.end.value_or(last_step)}});
   };
-  band("memorisation", 1, ph.acc.t_mem);
-  band("circuit formation", ph.acc.t_mem, ph.t_form);
-  band("cleanup", ph.t_form, ph.t_clean ? ph.t_clean : ph.t_form ? std::optional<int64_t>(last_step) : std::nullopt);
+  band("memorisation", ph.memorisation);
+  band("circuit formation", ph.circuit_formation);
+  band("cleanup", ph.cleanup);
   return {{"data", {{"values", bands}}},
           {"mark", {{"type", "rect"}, {"opacity", 0.12}}},
           {"encoding",

@@ -35,9 +35,16 @@ std::string render_page(const PageContent& c) {
   h << "</head><body>\n<h1>grokscope report — " << html_escape(c.title) << "</h1>\n";
   h << "<p>" << html_escape(c.run_line) << (c.grokked ? " — <b>grokked</b>" : " — <b>did not grok</b>") << "</p>\n";
   h << "<p class=\"story" << (c.grokked ? " grokked" : "") << "\" id=\"story\">" << html_escape(c.story) << "</p>\n";
-  h << "<table id=\"phases\"><tr><th>phase boundary</th><th>step</th></tr>";
-  for (const auto& [name, step] : c.phase_rows) h << "<tr><td>" << name << "</td><td>" << step << "</td></tr>";
-  h << "<tr><td>key frequencies</td><td>" << html_escape(c.key_frequencies) << "</td></tr></table>\n";
+  h << "<table id=\"phases\"><tr><th>phase</th><th>from</th><th>to</th></tr>";
+  for (const auto& row : c.phase_rows) {
+    h << "<tr>";
+    for (const std::string& cell : row) h << "<td>" << html_escape(cell) << "</td>";
+    h << "</tr>";
+  }
+  h << "<tr><td>key frequencies</td><td colspan=\"2\">" << html_escape(c.key_frequencies) << "</td></tr></table>\n";
+  h << "<table id=\"milestones\"><tr><th>accuracy milestone</th><th>step</th></tr>";
+  for (const auto& [name, step] : c.milestone_rows) h << "<tr><td>" << name << "</td><td>" << step << "</td></tr>";
+  h << "</table>\n";
   h << "<div id=\"errors\"></div>\n<div class=\"charts\">\n";
   for (const Chart& chart : c.charts) h << "<div class=\"chart\" id=\"chart-" << chart.id << "\"></div>\n";
   h << "</div>\n<h2>How this was made</h2>\n<p>" << html_escape(c.method_note) << "</p>\n"

@@ -13,10 +13,18 @@ namespace {
 
 std::string step_or_dash(const std::optional<int64_t>& step) { return step ? std::to_string(*step) : "—"; }
 
-std::vector<std::pair<std::string, std::string>> phase_rows(const Phases& ph) {
-  return {{"t_mem", step_or_dash(ph.acc.t_mem)}, {"t_form", step_or_dash(ph.t_form)},
-          {"t_50", step_or_dash(ph.acc.t_50)},   {"t_95", step_or_dash(ph.acc.t_95)},
-          {"t_grok", step_or_dash(ph.acc.t_grok)}, {"t_clean", step_or_dash(ph.t_clean)}};
+std::vector<std::vector<std::string>> phase_rows(const Phases& ph) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& [name, span] : {std::pair<const char*, const PhaseSpan*>{"memorisation", &ph.memorisation},
+                                   {"circuit formation", &ph.circuit_formation},
+                                   {"cleanup", &ph.cleanup}})
+    rows.push_back({name, step_or_dash(span->start), step_or_dash(span->end)});
+  return rows;
+}
+
+std::vector<std::pair<std::string, std::string>> milestone_rows(const AccuracyMilestones& m) {
+  return {{"t_mem", step_or_dash(m.t_mem)}, {"t_50", step_or_dash(m.t_50)}, {"t_95", step_or_dash(m.t_95)},
+          {"t_grok", step_or_dash(m.t_grok)}};
 }
 
 }  // namespace
@@ -64,6 +72,7 @@ std::string render_report(RunCheckpoints& run, const std::string& run_path, cons
   page.grokked = summary.phases.acc.t_grok.has_value();
   page.story = phases["story"].get<std::string>();
   page.phase_rows = phase_rows(summary.phases);
+  page.milestone_rows = milestone_rows(summary.phases.acc);
   page.key_frequencies = fourier ? nlohmann::json(fourier->key.frequencies).dump() : "n/a: " + summary.fourier_note;
   page.charts = std::move(charts);
   page.method_note = fmt::format(

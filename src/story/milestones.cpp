@@ -3,6 +3,8 @@
 
 #include <fmt/core.h>
 
+#include "grok/story/thresholds.h"
+
 namespace grok {
 namespace {
 
@@ -21,12 +23,12 @@ AccuracyMilestones accuracy_milestones(const std::vector<int64_t>& steps, const 
     if (i) return steps[*i];
     return std::nullopt;
   };
-  auto mem = first_at_least(train_acc, 0.99);
+  auto mem = first_at_least(train_acc, kMemorisedAccuracy);
   m.t_mem = step_of(mem);
   if (mem) m.test_acc_at_mem = test_acc[*mem];
-  m.t_50 = step_of(first_at_least(test_acc, 0.50));
-  m.t_95 = step_of(first_at_least(test_acc, 0.95));
-  m.t_grok = step_of(first_at_least(test_acc, 0.99));
+  m.t_50 = step_of(first_at_least(test_acc, kTest50Accuracy));
+  m.t_95 = step_of(first_at_least(test_acc, kTest95Accuracy));
+  m.t_grok = step_of(first_at_least(test_acc, kGrokAccuracy));
   return m;
 }
 
@@ -40,15 +42,19 @@ std::string with_commas(int64_t n) {
   return (n < 0 ? "-" : "") + out;
 }
 
+std::string percent(double fraction) { return fmt::format("{:.0f}%", 100.0 * fraction); }
+
 std::string describe_milestones(const AccuracyMilestones& m) {
-  if (!m.t_mem) return "did not memorise the training set (train accuracy never reached 99%)";
-  std::string s = fmt::format("memorised by step {} (train accuracy >= 99%, test accuracy then {:.1f}%)",
-                              with_commas(*m.t_mem), 100.0 * m.test_acc_at_mem.value_or(0));
-  if (!m.t_grok) return s + "; did not generalise (test accuracy never reached 99%)";
-  s += fmt::format("; generalised by step {} (test accuracy >= 99%", with_commas(*m.t_grok));
-  if (m.t_50) s += fmt::format("; 50% at step {}", with_commas(*m.t_50));
+  const std::string mem = percent(kMemorisedAccuracy), grok = percent(kGrokAccuracy);
+  if (!m.t_mem) return fmt::format("did not memorise the training set (train accuracy never reached {})", mem);
+  std::string s = fmt::format("memorised by step {} (train accuracy >= {}, test accuracy then {:.1f}%)",
+                              with_commas(*m.t_mem), mem, 100.0 * m.test_acc_at_mem.value_or(0));
+  if (!m.t_grok) return s + fmt::format("; did not generalise (test accuracy never reached {})", grok);
+  s += fmt::format("; generalised by step {} (test accuracy >= {}", with_commas(*m.t_grok), grok);
+  if (m.t_50) s += fmt::format("; {} at step {}", percent(kTest50Accuracy), with_commas(*m.t_50));
   s += ")";
-  if (m.test_acc_at_mem.value_or(1.0) < 0.5 && *m.t_grok > *m.t_mem)
+  // Below half accuracy at t_mem: the model memorised first and generalised later.
+  if (m.test_acc_at_mem.value_or(1.0) < kTest50Accuracy && *m.t_grok > *m.t_mem)
     s += fmt::format(" — it grokked {} steps after memorising", with_commas(*m.t_grok - *m.t_mem));
   return s;
 }

@@ -1,4 +1,5 @@
-// story.cpp — phase boundaries from the curves, and the story told with their numbers.
+// story.cpp — the story of a run told from its phases, with their numbers, and the
+// phases as JSON. Claims only what the curves support.
 #include "grok/story/story.h"
 
 #include <fmt/core.h>
@@ -6,149 +7,186 @@
 #include <algorithm>
 #include <cmath>
 
+#include "curves.h"
+#include "grok/story/thresholds.h"
+
 namespace grok {
 namespace {
 
-// First index i from which on every value stays within `tol` of the last value.
-std::optional<size_t> settled_from(const std::vector<double>& v, double tol) {
-  if (v.empty()) return std::nullopt;
-  size_t i = v.size();
-  while (i > 0 && std::abs(v[i - 1] - v.back()) <= tol) --i;
-  return i;
-}
+using curves::join;
+using curves::value_at;
 
-std::string join(const std::vector<int64_t>& v) {
-  std::string s;
-  for (int64_t x : v) s += (s.empty() ? "" : ", ") + std::to_string(x);
-  return "{" + s + "}";
-}
+double chance_of(const PhaseInputs& in) { return std::log(static_cast<double>(in.p)); }
 
 nlohmann::ordered_json opt(const std::optional<int64_t>& v) {
   return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
 }
+nlohmann::ordered_json opt(const std::optional<double>& v) {
+  return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
+}
 
-// Value of a metric curve at the row whose step is the last one <= step.
-double at_step(const std::vector<int64_t>& steps, const std::vector<double>& v, int64_t step) {
-  size_t i = 0;
-  while (i + 1 < steps.size() && steps[i + 1] <= step) ++i;
-  return v[i];
+std::string memorisation_sentence(const PhaseInputs& in, const Phases& ph) {
+  const double chance = chance_of(in);
+  std::string s = fmt::format("Memorised by step {}", with_commas(*ph.memorisation.end));
+  if (!in.train_loss.empty())
+    s += fmt::format(" (train loss below {:.3f}, {} of chance", kMemorisedTrainLossFraction * chance,
+                     percent(kMemorisedTrainLossFraction));
+  else
+    s += " (train-accuracy milestone: no train-loss curve";
+  if (ph.acc.t_mem)
+    s += fmt::format("; train accuracy >= {} from step {}, test accuracy then {:.0f}%)", percent(kMemorisedAccuracy),
+                     with_commas(*ph.acc.t_mem), 100 * ph.acc.test_acc_at_mem.value_or(0));
+  else
+    s += ")";
+  if (ph.t_test_peak && ph.test_loss_peak > chance)
+    return s + fmt::format("; test loss peaked at {:.1f} at step {}, far above chance ({:.2f}).", ph.test_loss_peak,
+                           with_commas(*ph.t_test_peak), chance);
+  return s + ".";
+}
+
+// What the restricted loss shows, against its null band or (weaker) against chance only.
+std::string restricted_clause(const PhaseInputs& in, const Phases& ph) {
+  const std::string keys = join(in.key_frequencies);
+  if (ph.null_band_available && ph.t_restricted_separates) {
+    const int64_t t = *ph.t_restricted_separates;
+    std::string s = fmt::format("from step {} restricted loss on the key frequencies {} ({:.2f}) fell below its "
+                                "null band (random frequency sets: {:.2f} ± {:.2f})",
+                                with_commas(t), keys, value_at(in.checkpoint_steps, in.restricted_test, t),
+                                value_at(in.checkpoint_steps, in.restricted_null_mean, t),
+                                value_at(in.checkpoint_steps, in.restricted_null_std, t));
+    if (!in.test_loss.empty())
+      s += fmt::format(" while test loss stayed at {:.1f}", value_at(in.steps, in.test_loss, t));
+    return s;
+  }
+  if (ph.null_band_available)
+    return fmt::format("restricted loss on the key frequencies {} stayed within its null band (random frequency "
+                       "sets), so it shows no circuit",
+                       keys);
+  if (ph.t_restricted_below_chance)
+    return fmt::format("restricted loss on the key frequencies {} fell below chance at step {} (compared with chance "
+                       "only: no null band was computed, and memorisation alone pushes it below chance)",
+                       keys, with_commas(*ph.t_restricted_below_chance));
+  return "";
+}
+
+std::string excluded_clause(const PhaseInputs& in, const Phases& ph) {
+  if (in.excluded_train.empty()) return "";
+  if (!ph.t_excluded_rise) return "excluded loss never rose away from train loss";
+  return fmt::format("excluded loss rose above train loss from step {}", with_commas(*ph.t_excluded_rise));
+}
+
+// Test accuracy is flat during circuit formation: say how high it got.
+std::string test_accuracy_clause(const PhaseInputs& in, int64_t from, int64_t to) {
+  if (in.test_acc.empty()) return "";
+  double best = 0;
+  for (size_t i = curves::row_from(in.steps, from); i < in.steps.size() && in.steps[i] < to; ++i)
+    best = std::max(best, in.test_acc[i]);
+  return fmt::format("; test accuracy stayed at or below {:.0f}%", 100 * best);
+}
+
+std::string circuit_sentence(const PhaseInputs& in, const Phases& ph) {
+  if (in.restricted_test.empty() && in.excluded_train.empty()) {
+    std::string why = in.fourier_note.empty() ? "" : " (" + in.fourier_note + ")";
+    return fmt::format(" Circuit formation cannot be seen without the restricted and excluded losses{}.", why);
+  }
+  std::vector<std::string> parts;
+  for (std::string c : {restricted_clause(in, ph), excluded_clause(in, ph)})
+    if (!c.empty()) parts.push_back(c);
+  std::string body = parts.empty() ? "" : parts[0];
+  if (parts.size() > 1) body += "; " + parts[1];
+  const auto& cf = ph.circuit_formation;
+  if (!cf.start) return body.empty() ? "" : " No circuit formation was seen: " + body + ".";
+  body += test_accuracy_clause(in, *cf.start, cf.end.value_or(in.steps.back()));
+  const std::string open_end = in.test_loss.empty() ? "its end cannot be seen without the test-loss curve"
+                                                     : "still under way when the run ended";
+  const std::string span = cf.end ? fmt::format(" (steps {} to {})", with_commas(*cf.start), with_commas(*cf.end))
+                                  : fmt::format(" (from step {}, {})", with_commas(*cf.start), open_end);
+  return " Circuit formation" + span + ": " + body + ".";
+}
+
+std::string cleanup_sentence(const PhaseInputs& in, const Phases& ph) {
+  const auto& c = ph.cleanup;
+  if (in.test_loss.empty()) return " Cleanup cannot be seen without the test-loss curve.";
+  if (!c.start)
+    return fmt::format(" No cleanup: the test loss never fell below chance ({:.2f}) after memorising.", chance_of(in));
+  const int64_t until = c.end.value_or(in.steps.back());
+  std::string s = c.end ? fmt::format(" Cleanup from step {} to {}: ", with_commas(*c.start), with_commas(*c.end))
+                        : fmt::format(" Cleanup from step {}, not finished when the run ended at step {}: ",
+                                      with_commas(*c.start), with_commas(until));
+  s += fmt::format("test loss fell from {:.1f} to {:.3g}", value_at(in.steps, in.test_loss, *c.start),
+                   value_at(in.steps, in.test_loss, until));
+  if (!in.restricted_test.empty()) {
+    double r0 = value_at(in.checkpoint_steps, in.restricted_test, *c.start);
+    double r1 = value_at(in.checkpoint_steps, in.restricted_test, until);
+    if (r1 < r0) s += fmt::format(" and restricted loss with it, from {:.2f} to {:.3g}", r0, r1);
+  }
+  if (ph.norm_drop_during_cleanup)
+    s += fmt::format(", and the weight norm {} {:.0f}%", *ph.norm_drop_during_cleanup >= 0 ? "fell" : "rose",
+                     100 * std::abs(*ph.norm_drop_during_cleanup));
+  return s + ".";
+}
+
+std::string generalisation_sentence(const PhaseInputs& in, const Phases& ph) {
+  const auto& a = ph.acc;
+  if (a.t_grok) {
+    std::string s = fmt::format(" Generalised (test accuracy >= {}) at step {}", percent(kGrokAccuracy),
+                                with_commas(*a.t_grok));
+    if (!in.key_frequencies.empty()) s += fmt::format(" using frequencies {}", join(in.key_frequencies));
+    if (ph.memorisation.end)
+      s += fmt::format(", {} steps after memorising", with_commas(*a.t_grok - *ph.memorisation.end));
+    return s + ".";
+  }
+  double best = in.test_acc.empty() ? 0 : *std::max_element(in.test_acc.begin(), in.test_acc.end());
+  std::string s = fmt::format(" It did not generalise within {} steps (test accuracy peaked at {:.0f}%).",
+                              with_commas(in.steps.back()), 100 * best);
+  if (in.key_frequencies.empty() && in.fourier_note.empty()) s += " No key frequencies emerged.";
+  return s;
 }
 
 }  // namespace
 
-Phases find_phases(const PhaseInputs& in) {
-  Phases ph;
-  ph.acc = accuracy_milestones(in.steps, in.train_acc, in.test_acc);
-  const double chance = std::log(static_cast<double>(in.p));
-  if (ph.acc.t_mem) ph.evidence.push_back(fmt::format("t_mem: train accuracy reached 99% at step {}", *ph.acc.t_mem));
-  if (!in.test_loss.empty()) {
-    size_t peak = static_cast<size_t>(std::max_element(in.test_loss.begin(), in.test_loss.end()) - in.test_loss.begin());
-    ph.t_test_peak = in.steps[peak];
-    ph.test_loss_peak = in.test_loss[peak];
-    for (size_t i = peak + 1; i < in.steps.size(); ++i)
-      if (in.test_loss[i] < chance) {
-        ph.t_form = in.steps[i];
-        ph.evidence.push_back(fmt::format("t_form: test loss fell below chance ln({}) = {:.3f} at step {} "
-                                          "(after its peak of {:.2f} at step {})",
-                                          in.p, chance, in.steps[i], ph.test_loss_peak, *ph.t_test_peak));
-        break;
-      }
-  }
-  if (ph.acc.t_grok) ph.evidence.push_back(fmt::format("t_grok: test accuracy reached 99% at step {}", *ph.acc.t_grok));
-  // At initialisation every loss sits at chance; the event is the restricted
-  // loss dropping below it once the model has memorised.
-  const int64_t after = ph.acc.t_mem.value_or(0);
-  for (size_t i = 0; i < in.restricted_test.size(); ++i)
-    if (in.checkpoint_steps[i] >= after && in.restricted_test[i] < chance) {
-      ph.t_restricted_below_chance = in.checkpoint_steps[i];
-      break;
-    }
-  // Excluded loss "rises" once it exceeds chance while the model fits its train set.
-  for (size_t i = 0; i < in.excluded_train.size(); ++i)
-    if (in.excluded_train[i] > chance && in.checkpoint_train_loss[i] < 0.5 * chance) {
-      ph.t_excluded_rise = in.checkpoint_steps[i];
-      break;
-    }
-  // Cleanup ends when the weight norm and the restricted-minus-test gap stop moving.
-  if (ph.t_form && !in.total_norm.empty()) {
-    auto norm_from = settled_from(in.total_norm, 0.01 * std::abs(in.total_norm.back()));
-    int64_t t_norm = in.steps[std::min(*norm_from, in.steps.size() - 1)];
-    int64_t t_gap = 0;
-    if (!in.restricted_test.empty()) {
-      std::vector<double> gap;
-      for (size_t i = 0; i < in.restricted_test.size(); ++i) gap.push_back(in.restricted_test[i] - in.checkpoint_test_loss[i]);
-      auto [lo, hi] = std::minmax_element(gap.begin(), gap.end());
-      auto gap_from = settled_from(gap, 0.01 * (*hi - *lo));
-      t_gap = in.checkpoint_steps[std::min(*gap_from, gap.size() - 1)];
-    }
-    ph.t_clean = std::max({t_norm, t_gap, *ph.t_form});
-    ph.evidence.push_back(fmt::format("t_clean: from step {} on, ||theta|| stays within 1% of its final {:.2f} "
-                                      "(from step {}) and restricted-minus-test loss within 1% of its range "
-                                      "(from step {})",
-                                      *ph.t_clean, in.total_norm.back(), t_norm, t_gap));
-    double before = at_step(in.steps, in.total_norm, *ph.t_form), at_clean = at_step(in.steps, in.total_norm, *ph.t_clean);
-    if (before > 0) ph.norm_drop_during_cleanup = (before - at_clean) / before;
-  }
-  return ph;
-}
-
 std::string tell_story(const PhaseInputs& in, const Phases& ph) {
-  const double chance = std::log(static_cast<double>(in.p));
-  const auto& a = ph.acc;
   const std::string note = in.fourier_note.empty() ? "" : " (No Fourier analysis: " + in.fourier_note + ".)";
-  if (!a.t_mem) {
-    return fmt::format("The model did not memorise its training set in {} steps (train accuracy never reached 99%).",
-                       with_commas(in.steps.empty() ? 0 : in.steps.back())) +
+  if (in.steps.empty()) return "The run has no evaluated steps." + note;
+  if (!ph.memorisation.end)
+    return fmt::format("The model did not memorise its training set in {} steps (train accuracy never reached {}).",
+                       with_commas(in.steps.back()), percent(kMemorisedAccuracy)) +
            note;
-  }
-  std::string s = fmt::format("Memorised the training set by step {} (train accuracy >= 99%, test accuracy {:.0f}%)",
-                              with_commas(*a.t_mem), 100 * a.test_acc_at_mem.value_or(0));
-  if (ph.t_test_peak && ph.test_loss_peak > chance)
-    s += fmt::format("; test loss peaked at {:.1f} at step {}, far above chance ({:.2f}).", ph.test_loss_peak,
-                     with_commas(*ph.t_test_peak), chance);
-  else
-    s += ".";
-  if (!in.key_frequencies.empty() && ph.t_restricted_below_chance) {
-    double test_then = at_step(in.steps, in.test_loss, *ph.t_restricted_below_chance);
-    s += fmt::format(" Restricted loss on the key frequencies {} fell below chance at step {} while test loss was "
-                     "still {:.1f}",
-                     join(in.key_frequencies), with_commas(*ph.t_restricted_below_chance), test_then);
-    s += ph.t_excluded_rise ? fmt::format(", and excluded loss rose above chance at step {} while train loss stayed "
-                                          "low: the memorising solution was being replaced.",
-                                          with_commas(*ph.t_excluded_rise))
-                            : ".";
-  }
-  if (a.t_grok) {
-    s += fmt::format(" Generalised (test accuracy >= 99%) at step {}", with_commas(*a.t_grok));
-    if (!in.key_frequencies.empty()) s += fmt::format(" using frequencies {}", join(in.key_frequencies));
-    s += fmt::format(", {} steps after memorising.", with_commas(*a.t_grok - *a.t_mem));
-  } else {
-    double best = in.test_acc.empty() ? 0 : *std::max_element(in.test_acc.begin(), in.test_acc.end());
-    s += fmt::format(" It did not generalise within {} steps (test accuracy peaked at {:.0f}%).",
-                     with_commas(in.steps.back()), 100 * best);
-    if (in.key_frequencies.empty() && in.fourier_note.empty()) s += " No key frequencies emerged.";
-  }
-  if (ph.t_form && ph.t_clean && ph.norm_drop_during_cleanup)
-    s += fmt::format(" During cleanup (steps {} to {}) the total weight norm {} {:.0f}%.", with_commas(*ph.t_form),
-                     with_commas(*ph.t_clean), *ph.norm_drop_during_cleanup >= 0 ? "fell" : "rose",
-                     100 * std::abs(*ph.norm_drop_during_cleanup));
-  return s + note;
+  return memorisation_sentence(in, ph) + circuit_sentence(in, ph) + cleanup_sentence(in, ph) +
+         generalisation_sentence(in, ph) + note;
 }
 
 nlohmann::ordered_json phases_json(const PhaseInputs& in, const Phases& ph) {
   nlohmann::ordered_json j;
   j["t_mem"] = opt(ph.acc.t_mem);
-  j["t_form"] = opt(ph.t_form);
-  j["t_clean"] = opt(ph.t_clean);
-  j["t_grok"] = opt(ph.acc.t_grok);
   j["t_50"] = opt(ph.acc.t_50);
   j["t_95"] = opt(ph.acc.t_95);
+  j["t_grok"] = opt(ph.acc.t_grok);
+  j["accuracy_milestones"] = {{"t_mem", opt(ph.acc.t_mem)},
+                              {"t_50", opt(ph.acc.t_50)},
+                              {"t_95", opt(ph.acc.t_95)},
+                              {"t_grok", opt(ph.acc.t_grok)},
+                              {"test_acc_at_mem", opt(ph.acc.test_acc_at_mem)}};
+  nlohmann::ordered_json why = nlohmann::ordered_json::object();
+  auto span = [&](const std::string& name, const PhaseSpan& p) {
+    j[name + "_start"] = opt(p.start);
+    j[name + "_end"] = opt(p.end);
+    why[name + "_start"] = p.start_evidence;
+    why[name + "_end"] = p.end_evidence;
+  };
+  span("memorisation", ph.memorisation);
+  span("circuit_formation", ph.circuit_formation);
+  span("cleanup", ph.cleanup);
+  j["boundary_evidence"] = why;
   j["t_test_loss_peak"] = opt(ph.t_test_peak);
+  j["test_loss_peak"] = ph.t_test_peak ? nlohmann::ordered_json(ph.test_loss_peak) : nlohmann::ordered_json(nullptr);
+  j["t_test_below_chance"] = opt(ph.t_test_below_chance);
+  j["t_restricted_separates"] = opt(ph.t_restricted_separates);
+  j["restricted_null_band"] = ph.null_band_available;
   j["t_restricted_below_chance"] = opt(ph.t_restricted_below_chance);
   j["t_excluded_rise"] = opt(ph.t_excluded_rise);
+  j["norm_drop_during_cleanup"] = opt(ph.norm_drop_during_cleanup);
   j["key_frequencies"] = in.key_frequencies;
-  j["norm_drop_during_cleanup"] =
-      ph.norm_drop_during_cleanup ? nlohmann::ordered_json(*ph.norm_drop_during_cleanup) : nlohmann::ordered_json(nullptr);
   j["evidence"] = ph.evidence;
   j["story"] = tell_story(in, ph);
   return j;

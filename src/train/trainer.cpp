@@ -2,6 +2,7 @@
 #include "grok/model/grid.h"
 #include "grok/train/trainer.h"
 #include "grok/runtime/threads.h"
+#include "grok/story/thresholds.h"
 
 #include <ATen/Parallel.h>
 #include <fmt/core.h>
@@ -93,7 +94,7 @@ class Trainer {
     std::vector<int64_t> steps = reader.metric_steps();
     std::vector<double> test_acc = reader.metric("test_acc");
     for (size_t i = 0; i < steps.size() && !grok_step_; ++i)
-      if (test_acc[i] >= 0.99) grok_step_ = steps[i];
+      if (test_acc[i] >= kGrokAccuracy) grok_step_ = steps[i];
   }
 
   // The loop. Returns the final step; sets interrupted_ if stopped by a signal.
@@ -210,7 +211,7 @@ class Trainer {
     ev.steps_per_second = ev.elapsed_s > 0 ? static_cast<double>(step_ - start_step_) / ev.elapsed_s : 0;
     row.scalars = {ev.train_loss, ev.test_loss,           ev.train_acc, ev.test_acc, learning_rate(c_, step_),
                    total_sq,      std::sqrt(dist_sq),     ev.elapsed_s};
-    if (!grok_step_ && ev.test_acc >= 0.99) grok_step_ = step_;
+    if (!grok_step_ && ev.test_acc >= kGrokAccuracy) grok_step_ = step_;
     if (hooks_.on_eval) hooks_.on_eval(ev);
     return row;
   }

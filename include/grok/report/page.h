@@ -17,7 +17,8 @@ struct PageContent {
   std::string run_line;              // task, model, steps, status
   bool grokked = false;
   std::string story;
-  std::vector<std::pair<std::string, std::string>> phase_rows;  // boundary, step (or "—")
+  std::vector<std::vector<std::string>> phase_rows;      // phase, from, to ("—" where absent)
+  std::vector<std::pair<std::string, std::string>> milestone_rows;  // milestone, step
   std::string key_frequencies;       // "[7, 11, 54]" or "n/a: why"
   std::vector<Chart> charts;
   std::string method_note;           // how the numbers were made

@@ -11,7 +11,7 @@ namespace grok {
 struct ReportOptions {
   int64_t max_checkpoints = kSummaryCheckpoints;  // Fourier curves on at most this many checkpoints
   int64_t max_probe_checkpoints = 12;             // representation probes on at most this many
-  double tau = 0.85;
+  double tau = kClusterThreshold;
 };
 
 // Runs the analyses once (summary, representations) and returns the whole HTML page.

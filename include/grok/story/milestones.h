@@ -8,9 +8,12 @@
 
 namespace grok {
 
-// Operational definitions (shared/spec/metrics.md, "Phases of grokking"):
-//   t_mem  = first evaluated step with train accuracy >= 99%
-//   t_50 / t_95 / t_grok = first evaluated step with test accuracy >= 50/95/99%
+// Operational definitions (shared/spec/metrics.md, "Phases of grokking"; thresholds in
+// grok/story/thresholds.h):
+//   t_mem  = first evaluated step with train accuracy >= kMemorisedAccuracy (99%)
+//   t_50 / t_95 / t_grok = first evaluated step with test accuracy >= 50% / 95% / kGrokAccuracy (99%)
+// These are the accuracy milestones, kept as their own table; the paper's phases come
+// from the progress measures instead (grok/story/story.h).
 // std::nullopt where the threshold was never reached.
 struct AccuracyMilestones {
   std::optional<int64_t> t_mem;
@@ -26,6 +29,9 @@ AccuracyMilestones accuracy_milestones(const std::vector<int64_t>& steps, const 
 
 // "memorised by step 1,400; generalised (test acc >= 99%) by step 11,800" etc.
 std::string describe_milestones(const AccuracyMilestones& m);
+
+// 0.99 -> "99%".
+std::string percent(double fraction);
 
 // 12345 -> "12,345".
 std::string with_commas(int64_t n);

@@ -1,18 +1,18 @@
-// story.h — the phases of grokking and the plain-words account of a run.
+// story.h — the three phases of grokking, read from the progress measures, and the
+// plain-words account of a run.
 //
-// Operational definitions (shared/spec/metrics.md, "Phases of grokking"), with
-// the refinements we chose, documented in docs/probe-file.md:
-//   t_mem   first evaluated step with train accuracy >= 99%
-//   t_grok  first evaluated step with test accuracy >= 99% (t_50, t_95 likewise)
-//   t_form  first evaluated step after the test-loss peak with test loss < ln(p)
-//   t_clean first checkpoint step from which on both the total weight norm stays
-//           within 1% of its final value and the restricted-minus-test loss gap
-//           stays within 1% of its range (max - min) of its final value
-//           (1% of a gap that ends near 0 would be unattainable noise)
-//   t_restricted_below_chance  first checkpoint at or after t_mem with
-//           restricted test loss < ln(p) (at initialisation all losses sit at chance)
-//   t_excluded_rise  first checkpoint with excluded train loss > ln(p) while
-//           the train loss is below ln(p)/2
+// Nanda et al. 2023 §5 (shared/spec/metrics.md, "Phases of grokking"): memorisation
+// (train loss falls, test loss rises), circuit formation (excluded loss rises away from
+// train loss, restricted loss falls below its null baseline, test accuracy flat) and
+// cleanup (test and restricted loss fall sharply together, the weight norm drops, until
+// they level off). Every boundary is defined in docs/probe-file.md ("Phases") with its
+// thresholds, all in grok/story/thresholds.h. The accuracy milestones (t_mem, t_50,
+// t_95, t_grok) are a separate table (grok/story/milestones.h).
+//
+// Robustness, by construction: curves are read through a running median and threshold
+// crossings must persist over several rows, so one spiking row moves no boundary; every
+// boundary depends only on the curves up to a bounded window after it, never on the
+// run's last value, so training longer moves no boundary.
 #pragma once
 
 #include <optional>
@@ -25,30 +25,59 @@
 
 namespace grok {
 
-// The curves the phases are read from.
+// The curves the phases are read from. An empty vector means "not available" (the
+// Fourier analysis does not apply, the run file lacks the curve, ...): the phases that
+// need it are then absent and the story says so.
 struct PhaseInputs {
-  int64_t p = 0;
+  int64_t p = 0;  // chance loss is ln p
   // metrics rows (every evaluated step)
   std::vector<int64_t> steps;
-  std::vector<double> train_acc, test_acc, test_loss, total_norm;  // total_norm = ||theta||
+  std::vector<double> train_acc, test_acc, test_loss;
+  std::vector<double> total_norm;  // ||theta||
+  std::vector<double> train_loss;  // the run's /metrics train_loss; empty: memorisation ends at t_mem instead
   // checkpoint rows (from the Fourier analysis; empty when it does not apply)
   std::vector<int64_t> checkpoint_steps;
-  std::vector<double> restricted_test, excluded_train, checkpoint_test_loss, checkpoint_train_loss;
+  std::vector<double> restricted_test;  // test CE of the logits restricted to the key frequencies K
+  std::vector<double> excluded_train;   // train CE of the logits with K removed
+  std::vector<double> checkpoint_test_loss, checkpoint_train_loss;
+  // Null baseline of restricted_test: the same loss with |K| random non-key frequencies,
+  // mean and standard deviation over the draws (>= 20), per checkpoint. Empty: unknown,
+  // and restricted loss can only be compared with chance.
+  std::vector<double> restricted_null_mean, restricted_null_std;
   std::vector<int64_t> key_frequencies;
   std::string fourier_note;  // why the Fourier analysis did not apply, if it did not
 };
 
+// One phase: its first and last step, and for each boundary the line of evidence that
+// placed it (which curve did what, at which step, with numbers). Absent: std::nullopt
+// (end absent with start present: still under way when the run ended).
+struct PhaseSpan {
+  std::optional<int64_t> start, end;
+  std::string start_evidence, end_evidence;
+};
+
 struct Phases {
-  AccuracyMilestones acc;
-  std::optional<int64_t> t_form, t_clean, t_test_peak, t_restricted_below_chance, t_excluded_rise;
-  double test_loss_peak = 0;
-  std::optional<double> norm_drop_during_cleanup;  // fraction of ||theta|| lost between t_form and t_clean
-  std::vector<std::string> evidence;                // one line per boundary: which curve crossed what
+  AccuracyMilestones acc;  // the accuracy milestones, their own table
+  PhaseSpan memorisation, circuit_formation, cleanup;
+  // Events read from the curves (boundaries are built from them).
+  std::optional<int64_t> t_test_peak;             // largest running-median test loss before cleanup
+  double test_loss_peak = 0;                      // its value
+  std::optional<int64_t> t_test_below_chance;     // running-median test loss < ln p (persistent), after memorisation
+  std::optional<int64_t> t_restricted_separates;  // restricted test loss below its null band (persistent)
+  std::optional<int64_t> t_restricted_below_chance;  // restricted test loss < ln p (persistent) from memorisation on
+  std::optional<int64_t> t_excluded_rise;  // excluded train loss above train loss by kExcludedRiseFraction ln p
+  bool null_band_available = false;
+  std::optional<double> norm_drop_during_cleanup;  // fraction of ||theta|| lost from cleanup start to end
+  std::vector<std::string> evidence;               // every evidence line, in order
 };
 
 Phases find_phases(const PhaseInputs& in);
 std::string tell_story(const PhaseInputs& in, const Phases& ph);
-// {"t_mem", "t_form", "t_clean", "t_grok", "t_50", "t_95", "key_frequencies", "story", ...}; null where absent.
+// Keys (docs/probe-file.md): t_mem, t_50, t_95, t_grok, accuracy_milestones, memorisation_start,
+// memorisation_end, circuit_formation_start, circuit_formation_end, cleanup_start, cleanup_end,
+// boundary_evidence, t_test_loss_peak, test_loss_peak, t_test_below_chance, t_restricted_separates,
+// restricted_null_band, t_restricted_below_chance, t_excluded_rise, norm_drop_during_cleanup,
+// key_frequencies, evidence, story; null where absent.
 nlohmann::ordered_json phases_json(const PhaseInputs& in, const Phases& ph);
 
 }  // namespace grok
