@@ -4,9 +4,11 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "grok/model/grid.h"
 #include "grok/report/vega.h"
+#include "grok/story/thresholds.h"
 
 namespace grok {
 namespace {
@@ -64,11 +66,54 @@ Chart restricted_chart(const FourierResult& f, const json& bands) {
   json rows = vega::long_rows(f.steps,
                               {{"test loss", series(f.at, &F::test_loss)},
                                {"restricted loss (test)", series(f.at, &F::restricted_test)},
+                               {"restricted loss (test), each checkpoint's own keys", series(f.at, &F::restricted_test_current)},
                                {"train loss", series(f.at, &F::train_loss)},
                                {"excluded loss (train)", series(f.at, &F::excluded_train)}},
                               true);
   std::string title = "Restricted and excluded loss (key frequencies " + json(f.key.frequencies).dump() + ")";
-  return {"restricted", vega::line_chart(title, rows, "cross-entropy (nats, log scale)", true, &bands)};
+  json spec = vega::line_chart(title, rows, "cross-entropy (nats, log scale)", true, &bands);
+  if (f.null_draws > 0) {
+    // The null band: restricted loss on random non-key frequency sets, mean ± 3 sd.
+    json band_rows = json::array();
+    for (size_t i = 0; i < f.at.size(); ++i) {
+      const double mean = f.at[i].restricted_null_mean, sd = f.at[i].restricted_null_sd;
+      if (std::isfinite(mean) && mean - kNullBandSigmas * sd > 0)
+        band_rows.push_back({{"step", std::max<int64_t>(f.steps[i], 1)},
+                             {"low", mean - kNullBandSigmas * sd},
+                             {"high", mean + kNullBandSigmas * sd}});
+    }
+    const json area = {{"data", {{"values", band_rows}}},
+                       {"mark", {{"type", "area"}, {"opacity", 0.25}, {"color", "#9d755d"}}},
+                       {"encoding",
+                        {{"x", {{"field", "step"}, {"type", "quantitative"}, {"scale", {{"type", "log"}}}}},
+                         {"y", {{"field", "low"}, {"type", "quantitative"}, {"scale", {{"type", "log"}}}}},
+                         {"y2", {{"field", "high"}}},
+                         {"tooltip", json::array({{{"field", "step"}}, {{"field", "low"}}, {{"field", "high"}}})}}}};
+    spec["layer"].insert(spec["layer"].end() - 1, area);  // under the curves, over the phase bands
+    spec["title"] = title + fmt::format(", null band: {} random non-key sets, mean ± {} sd", f.null_draws,
+                                        kNullBandSigmas);
+  }
+  return {"restricted", spec};
+}
+
+Chart drift_chart(const FourierResult& f) {
+  // Only frequencies that are key at some checkpoint: the rest would be an empty sea.
+  std::vector<int64_t> ever;
+  for (int64_t k = 1; !f.at.empty() && k <= f.at[0].key_now.size(0); ++k)
+    for (const FourierCheckpoint& c : f.at)
+      if (c.key_now[k - 1].item<int64_t>() == 1) {
+        ever.push_back(k);
+        break;
+      }
+  json rows = json::array();
+  for (size_t i = 0; i < f.at.size(); ++i)
+    for (int64_t k : ever)
+      rows.push_back({{"step", f.steps[i]}, {"frequency", k}, {"value", f.at[i].key_now[k - 1].item<int64_t>()}});
+  json spec = vega::heatmap("Key-frequency drift: key at each checkpoint (final set " + json(f.key.frequencies).dump() +
+                                ")",
+                            rows, "step", "checkpoint step", "frequency", "frequency k", "key (1) or not (0)");
+  spec["encoding"]["color"]["scale"]["domain"] = {0, 1};
+  return {"drift", spec};
 }
 
 Chart spectrum_chart(const FourierResult& f) {

@@ -56,6 +56,7 @@ std::string render_report(RunCheckpoints& run, const std::string& run_path, cons
   if (fourier) {
     charts.push_back(spectrum_chart(*fourier));
     charts.push_back(clusters_chart(*fourier));
+    charts.push_back(drift_chart(*fourier));
   }
   run.load_checkpoint(n_ckpt - 1);
   const int64_t final_step = run.checkpoint_steps().back();

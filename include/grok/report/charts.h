@@ -33,6 +33,8 @@ Chart norms_chart(const RunMetrics& metrics, const nlohmann::ordered_json& bands
 Chart restricted_chart(const FourierResult& fourier, const nlohmann::ordered_json& bands);
 // Share of the embedding's squared Fourier norm at each frequency, over checkpoints.
 Chart spectrum_chart(const FourierResult& fourier);
+// Which frequencies are key at each checkpoint (the key set's drift).
+Chart drift_chart(const FourierResult& fourier);
 // Neurons per frequency cluster over checkpoints.
 Chart clusters_chart(const FourierResult& fourier);
 // Test R^2 of the linear probes (needs key frequencies).
