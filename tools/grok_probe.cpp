@@ -35,7 +35,7 @@ namespace po = boost::program_options;
 namespace {
 
 struct Args {
-  std::string command, run, out, hook;
+  std::string command, run, out, hook, keys;
   bool json = false;
   double tau = grok::kClusterThreshold, lambda = 1e-2;
   int64_t key_step = -1, stride = 0, threads = 0;
@@ -60,6 +60,8 @@ Args parse(int argc, char** argv) {
       "out,o", po::value<std::string>()->value_name("FILE"), "probe file to write (default: RUN.probe.h5; report: RUN.report.html)")(
       "tau", po::value<double>()->default_value(grok::kClusterThreshold), "neuron cluster threshold on frac_k")(
       "key-step", po::value<int64_t>()->default_value(-1), "checkpoint step for the key frequencies (-1 = last)")(
+      "keys", po::value<std::string>()->value_name("K,K,..."),
+      "use these key frequencies instead of finding them (e.g. 14,35,41,42,52)")(
       "stride", po::value<int64_t>()->default_value(0),
       "analyse every N-th checkpoint (0 = all; summary: at most ~60 checkpoints)")(
       "hook", po::value<std::string>()->value_name("NAME"), "probes: hook point to probe (default: last mlp.hook_post)")(
@@ -90,6 +92,7 @@ Args parse(int argc, char** argv) {
   if (!vm.count("run")) throw grok::InputError("missing RUN.h5 (grok-probe --help)");
   a.run = vm["run"].as<std::string>();
   if (vm.count("out")) a.out = vm["out"].as<std::string>();
+  if (vm.count("keys")) a.keys = vm["keys"].as<std::string>();
   if (vm.count("hook")) a.hook = vm["hook"].as<std::string>();
   a.json = vm.count("json") > 0;
   a.tau = vm["tau"].as<double>();
@@ -146,6 +149,7 @@ grok::FourierOptions fourier_options(const Args& a) {
   grok::FourierOptions o;
   o.tau = a.tau;
   o.key_step = a.key_step;
+  o.key_frequencies = grok::parse_int_list(a.keys, "frequency");
   o.stride = a.stride;  // 0: every checkpoint (fourier), at most kSummaryCheckpoints (summary)
   return o;
 }
@@ -189,8 +193,11 @@ int run_fourier(const Args& a, grok::RunCheckpoints& run, const std::string& out
     std::cout << grok::to_json(t).dump() << '\n';
     return 0;
   }
-  std::cout << fmt::format("key frequencies {} (from the checkpoint at step {}; tau {}, clusters of >= {} neurons)\n",
-                           list(r.key.frequencies), r.key.step, a.tau, r.key.cluster_threshold);
+  if (r.key.given)
+    std::cout << fmt::format("key frequencies {} (given with --keys)\n", list(r.key.frequencies));
+  else
+    std::cout << fmt::format("key frequencies {} (from the checkpoint at step {}; tau {}, clusters of >= {} neurons)\n",
+                             list(r.key.frequencies), r.key.step, a.tau, r.key.cluster_threshold);
   std::cout << fmt::format("frequencies by ||P_k L||^2: {}\nchance loss ln(p) = {:.3f}\n\n",
                            list(r.key.by_logit_projection), r.chance_loss);
   using F = grok::FourierCheckpoint;

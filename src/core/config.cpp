@@ -37,7 +37,9 @@ std::vector<std::string> split_list(const std::string& s) {
   return out;
 }
 
-std::vector<int64_t> parse_step_list(const std::string& s) {
+std::vector<int64_t> parse_step_list(const std::string& s) { return parse_int_list(s, "step"); }
+
+std::vector<int64_t> parse_int_list(const std::string& s, const std::string& what) {
   std::vector<int64_t> out;
   for (const auto& item : split_list(s)) {
     size_t used = 0;
@@ -47,7 +49,7 @@ std::vector<int64_t> parse_step_list(const std::string& s) {
     } catch (const std::exception&) {
       used = 0;
     }
-    if (used != item.size() || v < 0) throw InputError(fmt::format("bad step '{}' in list '{}'", item, s));
+    if (used != item.size() || v < 0) throw InputError(fmt::format("bad {} '{}' in list '{}'", what, item, s));
     out.push_back(v);
   }
   return out;

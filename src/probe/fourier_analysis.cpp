@@ -62,15 +62,20 @@ KeyFrequencies find_key_frequencies(RunCheckpoints& run, const FourierOptions& o
   if (all_steps.empty()) throw InputError("the run has no checkpoints");
   const int64_t p = c.p;
   const size_t key_index = o.key_step < 0 ? all_steps.size() - 1 : index_of_step(all_steps, o.key_step);
+  for (int64_t k : o.key_frequencies)
+    if (k < 1 || k > n_frequencies(p) ||
+        std::count(o.key_frequencies.begin(), o.key_frequencies.end(), k) > 1)
+      throw InputError(fmt::format("--keys: frequencies must be distinct and in 1..{}, got {}", n_frequencies(p), k));
   KeyFrequencies key;
   key.step = all_steps[key_index];
+  key.given = !o.key_frequencies.empty();
   // Through for_each_checkpoint, like every other measurement, so that the key
   // frequencies too are the same for any thread count.
   run.for_each_checkpoint({key_index}, [&](Model& model, size_t) {
     ActivationCache cache;
     at::Tensor logits = grid_logits(model, &cache);
     NeuronFrequencies nf = neuron_frequencies(cache.at(model.neuron_hook()).reshape({p * p, -1}), p);
-    key.frequencies = key_frequencies(nf, o.tau);
+    key.frequencies = o.key_frequencies.empty() ? key_frequencies(nf, o.tau) : o.key_frequencies;
     key.by_logit_projection = rank_by_logit_projection(logits, p);
     key.by_logit_projection.resize(std::min<size_t>(key.by_logit_projection.size(), 10));
     key.cluster_threshold = key_cluster_threshold(nf.frac.size(1));
@@ -209,6 +214,7 @@ CurveTable fourier_table(const FourierResult& r) {
   t.steps = r.steps;
   t.attrs["key_frequencies"] = r.key.frequencies;
   t.attrs["key_frequencies_step"] = r.key.step;
+  t.attrs["key_frequencies_given"] = r.key.given;
   t.attrs["frequencies_by_logit_projection"] = r.key.by_logit_projection;
   t.attrs["tau"] = r.tau;
   t.attrs["key_cluster_threshold"] = r.key.cluster_threshold;

@@ -21,6 +21,7 @@ namespace grok {
 struct FourierOptions {
   double tau = kClusterThreshold;  // neuron cluster threshold on frac_best
   int64_t key_step = -1;      // checkpoint step for the key frequencies; -1 = the last
+  std::vector<int64_t> key_frequencies;  // given key frequencies (1..floor(p/2)); empty = find them
   int64_t stride = 1;         // analyse every stride-th checkpoint (first and last always)
   int64_t null_draws = 20;    // random frequency sets for the restricted-loss null baseline
   uint64_t null_seed = 0;     // their seed (the same sets at every checkpoint)
@@ -35,6 +36,7 @@ std::string projections_not_applicable(const Config& config);
 struct KeyFrequencies {
   std::vector<int64_t> frequencies;         // 1-based, ascending
   int64_t step = 0;                         // the checkpoint they came from
+  bool given = false;                       // given by the user (FourierOptions::key_frequencies)
   std::vector<int64_t> by_logit_projection; // top 10 frequencies by ||P_k L||^2, for comparison
   int64_t cluster_threshold = 0;            // neurons a cluster needs to make its frequency key
 };
