@@ -15,13 +15,13 @@
 #include <cstdio>
 #include <string>
 
-#include "grok/runtime/allocator.h"
-#include "grok/model/grid.h"
-#include "grok/runtime/blas_info.h"
-#include "grok/model/model.h"
-#include "grok/train/optimizer.h"
 #include "grok/core/presets.h"
 #include "grok/core/task.h"
+#include "grok/model/grid.h"
+#include "grok/model/model.h"
+#include "grok/runtime/allocator.h"
+#include "grok/runtime/blas_info.h"
+#include "grok/train/optimizer.h"
 
 namespace {
 
@@ -56,7 +56,8 @@ double cpp_ms_per_step(int threads, int steps) {
 }
 
 double python_ms_per_step(const std::string& python, const std::string& script, int threads, int steps) {
-  std::string cmd = fmt::format("OMP_NUM_THREADS={0} {1} {2} --threads {0} --steps {3}", threads, python, script, steps);
+  std::string cmd =
+      fmt::format("OMP_NUM_THREADS={0} {1} {2} --threads {0} --steps {3}", threads, python, script, steps);
   FILE* pipe = popen(cmd.c_str(), "r");
   if (!pipe) return -1;
   double ms = -1;

@@ -54,8 +54,8 @@ TEST_CASE("every preset validates and has a description", "[config][preset]") {
 }
 
 TEST_CASE("flags override the preset, typed", "[config][cli]") {
-  grok::Config c = resolve({"--preset", "nanda2023", "--p", "97", "--frac-train", "0.5", "--task", "div",
-                            "--lr", "0.003", "--weight-decay", "0.5", "--checkpoint-every", "7", "--model", "mlp"});
+  grok::Config c = resolve({"--preset", "nanda2023", "--p", "97", "--frac-train", "0.5", "--task", "div", "--lr",
+                            "0.003", "--weight-decay", "0.5", "--checkpoint-every", "7", "--model", "mlp"});
   CHECK(c.p == 97);
   CHECK(c.frac_train == 0.5);
   CHECK(c.task == "div");

@@ -96,14 +96,19 @@ TEST_CASE("restricted and excluded loss equal the outer-product definition on ra
     grok::LogitTable t = grok::logit_table(L, p);
     const std::vector<int64_t> K{2, 9, p / 2};  // includes the cos-only k = p/2 for even p
     INFO("p = " << p);
-    CHECK(grok::restricted_loss(t, K, labels, test) == Approx(explicit_restricted_loss(L, p, K, labels, test)).epsilon(1e-10));
-    CHECK(grok::restricted_loss(t, K, labels, train) == Approx(explicit_restricted_loss(L, p, K, labels, train)).epsilon(1e-10));
-    CHECK(grok::excluded_loss(t, K, labels, train) == Approx(explicit_excluded_loss(L, p, K, labels, train)).epsilon(1e-10));
-    CHECK(grok::excluded_loss(t, {5}, labels, train) == Approx(explicit_excluded_loss(L, p, {5}, labels, train)).epsilon(1e-10));
+    CHECK(grok::restricted_loss(t, K, labels, test) ==
+          Approx(explicit_restricted_loss(L, p, K, labels, test)).epsilon(1e-10));
+    CHECK(grok::restricted_loss(t, K, labels, train) ==
+          Approx(explicit_restricted_loss(L, p, K, labels, train)).epsilon(1e-10));
+    CHECK(grok::excluded_loss(t, K, labels, train) ==
+          Approx(explicit_excluded_loss(L, p, K, labels, train)).epsilon(1e-10));
+    CHECK(grok::excluded_loss(t, {5}, labels, train) ==
+          Approx(explicit_excluded_loss(L, p, {5}, labels, train)).epsilon(1e-10));
   }
 }
 
-TEST_CASE("the restricted-loss null baseline equals the outer-product definition for its drawn sets", "[measures][null]") {
+TEST_CASE("the restricted-loss null baseline equals the outer-product definition for its drawn sets",
+          "[measures][null]") {
   for (int64_t p : {30, 31}) {
     at::manual_seed(17);
     at::Tensor L = at::randn({p * p, p}, at::kDouble) * 3.0 + at::randn({1, p}, at::kDouble);

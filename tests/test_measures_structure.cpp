@@ -52,7 +52,10 @@ TEST_CASE("planted logit families: amplitudes recovered, a - b models have nothi
   const int64_t p = 31;
   at::manual_seed(4);
   // Known amplitudes on (k, family), plus a per-row offset that softmax (and the measure) ignores.
-  struct Term { int64_t k, f; double alpha; };
+  struct Term {
+    int64_t k, f;
+    double alpha;
+  };
   const std::vector<Term> terms{{3, 0, 6.0}, {3, 1, -2.0}, {8, 2, 4.0}, {12, 3, 1.5}};
   at::Tensor L = at::randn({p * p, 1}, at::kDouble) * 10.0 + at::zeros({p * p, p}, at::kDouble);
   double sum_sq = 0;
@@ -105,13 +108,13 @@ TEST_CASE("neuron->logit alignment on a planted W_L", "[measures][alignment]") {
   }
   rows.push_back(-3.0 * wave(5, kPi / 2));  // cluster 5: a pure sin(w_5 c) row
   cluster.push_back(5);
-  rows.push_back(wave(2, 0.3));             // cluster 7 whose row is a k = 2 wave
+  rows.push_back(wave(2, 0.3));  // cluster 7 whose row is a k = 2 wave
   cluster.push_back(7);
-  rows.push_back(wave(3, 0.0));             // not clustered
+  rows.push_back(wave(3, 0.0));  // not clustered
   cluster.push_back(0);
   rows.push_back(at::full({p}, 4.0, at::kDouble));  // a constant row in cluster 4: no share anywhere
   cluster.push_back(4);
-  at::Tensor W_L = at::stack(rows);         // [8, p]
+  at::Tensor W_L = at::stack(rows);  // [8, p]
   grok::NeuronLogitAlignment al = grok::neuron_logit_alignment(W_L, at::tensor(cluster, at::kLong));
   // ||A cos(w c + phi)||^2 = A^2 p / 2 for 0 < k < p/2, and waves of different k are orthogonal.
   const double leak = 4.0 / (4.0 + 0.25);

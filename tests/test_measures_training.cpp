@@ -54,12 +54,13 @@ at::Tensor all_pairs(int64_t p) {
 TEST_CASE("softmax collapse in float32 and in float64 on hand-made logits", "[measures][collapse]") {
   // Row margins: 25 and 35 collapse in float32 (4 e^-25 << 2^-24) but not in
   // float64 (4 e^-35 > 2^-53); 800 collapses in both (e^-800 underflows to 0).
-  at::Tensor logits = at::tensor({25.0, 0.0, 0.0, 0.0, 0.0,     // label 0: collapses in float32 only
-                                  0.0, 800.0, 0.0, 0.0, 0.0,    // label 1: collapses in both
-                                  0.0, 0.0, 0.0, 0.0, 25.0,     // label 2: sum is 1 in float32, but the loss is 25
-                                  1.0, 2.0, 3.0, 4.0, 5.0,      // label 3: no collapse
-                                  35.0, 0.0, 0.0, 0.0, 0.0},    // label 0: collapses in float32 only
-                                 at::kDouble).view({5, 5});
+  at::Tensor logits = at::tensor({25.0, 0.0,   0.0, 0.0, 0.0,   // label 0: collapses in float32 only
+                                  0.0,  800.0, 0.0, 0.0, 0.0,   // label 1: collapses in both
+                                  0.0,  0.0,   0.0, 0.0, 25.0,  // label 2: sum is 1 in float32, but the loss is 25
+                                  1.0,  2.0,   3.0, 4.0, 5.0,   // label 3: no collapse
+                                  35.0, 0.0,   0.0, 0.0, 0.0},  // label 0: collapses in float32 only
+                                 at::kDouble)
+                          .view({5, 5});
   at::Tensor labels = at::tensor({0, 1, 2, 3, 0}, at::kLong);
   grok::SoftmaxCollapseByPrecision sc = grok::softmax_collapse_by_precision(logits, labels);
   CHECK(sc.in_float32.sum_exactly_one == Approx(0.8));

@@ -1,10 +1,10 @@
 // test_model.cpp — TransformerLens names and shapes, hooks, fast forward vs textbook forward.
 #include <catch2/catch.hpp>
 
-#include "grok/model/grid.h"
 #include "grok/core/error.h"
-#include "grok/model/mlp.h"
 #include "grok/core/presets.h"
+#include "grok/model/grid.h"
+#include "grok/model/mlp.h"
 #include "grok/model/transformer.h"
 
 namespace {
@@ -30,12 +30,14 @@ TEST_CASE("transformer parameters carry TransformerLens names and shapes", "[mod
   c.bias = true;
   grok::Transformer m(c);
   std::vector<std::pair<std::string, std::vector<int64_t>>> expected = {
-      {"embed.W_E", {12, 16}},          {"pos_embed.W_pos", {3, 16}},     {"blocks.0.attn.W_Q", {2, 16, 8}},
-      {"blocks.0.attn.W_K", {2, 16, 8}}, {"blocks.0.attn.W_V", {2, 16, 8}}, {"blocks.0.attn.W_O", {2, 8, 16}},
-      {"blocks.0.attn.b_Q", {2, 8}},     {"blocks.0.attn.b_K", {2, 8}},     {"blocks.0.attn.b_V", {2, 8}},
-      {"blocks.0.attn.b_O", {16}},       {"blocks.0.mlp.W_in", {16, 32}},   {"blocks.0.mlp.b_in", {32}},
-      {"blocks.0.mlp.W_out", {32, 16}},  {"blocks.0.mlp.b_out", {16}},      {"unembed.W_U", {16, 11}},
-      {"unembed.b_U", {11}}};
+      {"embed.W_E", {12, 16}},           {"pos_embed.W_pos", {3, 16}},
+      {"blocks.0.attn.W_Q", {2, 16, 8}}, {"blocks.0.attn.W_K", {2, 16, 8}},
+      {"blocks.0.attn.W_V", {2, 16, 8}}, {"blocks.0.attn.W_O", {2, 8, 16}},
+      {"blocks.0.attn.b_Q", {2, 8}},     {"blocks.0.attn.b_K", {2, 8}},
+      {"blocks.0.attn.b_V", {2, 8}},     {"blocks.0.attn.b_O", {16}},
+      {"blocks.0.mlp.W_in", {16, 32}},   {"blocks.0.mlp.b_in", {32}},
+      {"blocks.0.mlp.W_out", {32, 16}},  {"blocks.0.mlp.b_out", {16}},
+      {"unembed.W_U", {16, 11}},         {"unembed.b_U", {11}}};
   REQUIRE(m.parameters().size() == expected.size());
   for (size_t i = 0; i < expected.size(); ++i) {
     CHECK(m.parameters()[i].name == expected[i].first);

@@ -40,9 +40,7 @@ namespace {
 const double kChance = std::log(113.0);  // p = 113: chance 4.7274
 
 // Log-linear from a at step t0 to b at step t1 (straight on a log-loss plot).
-double loglin(double t, double t0, double a, double t1, double b) {
-  return a * std::pow(b / a, (t - t0) / (t1 - t0));
-}
+double loglin(double t, double t0, double a, double t1, double b) { return a * std::pow(b / a, (t - t0) / (t1 - t0)); }
 double lin(double t, double t0, double a, double t1, double b) { return a + (b - a) * (t - t0) / (t1 - t0); }
 
 // A nanda2023-like run, p = 113, with the paper's boundaries planted: memorisation to 1,400,

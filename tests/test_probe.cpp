@@ -3,16 +3,16 @@
 
 #include <cmath>
 
-#include "grok/model/grid.h"
+#include "grok/core/presets.h"
 #include "grok/measures/fourier.h"
 #include "grok/measures/logit_projections.h"
-#include "grok/model/mlp.h"
 #include "grok/measures/neuron_frequencies.h"
-#include "grok/core/presets.h"
 #include "grok/measures/representations.h"
 #include "grok/measures/sparsity.h"
-#include "grok/story/story.h"
+#include "grok/model/grid.h"
+#include "grok/model/mlp.h"
 #include "grok/model/transformer.h"
+#include "grok/story/story.h"
 
 namespace {
 
@@ -76,7 +76,8 @@ TEST_CASE("table-based logit measures match their [p^2, p] definitions on random
     // ||P_k L||^2, including k = p/2 for even p (a cos direction only).
     at::Tensor norms = grok::logit_projection_norms(lt);
     for (int64_t k : {int64_t{1}, int64_t{4}, p / 2})
-      CHECK(norms[k - 1].item<double>() == Approx(grok::project_frequency(L, p, k).pow(2).sum().item<double>()).epsilon(1e-10));
+      CHECK(norms[k - 1].item<double>() ==
+            Approx(grok::project_frequency(L, p, k).pow(2).sum().item<double>()).epsilon(1e-10));
     // C_k = <L', Chat_k>, with Chat_k = cos(w_k (a + b - c)) unit-normalised over [p^2, p].
     at::Tensor Lc = L - L.mean(1, true);
     at::Tensor r = (grok::grid_sums(p).unsqueeze(1) - at::arange(p, at::kLong).unsqueeze(0)).to(at::kDouble);
@@ -158,7 +159,7 @@ TEST_CASE("neuron frequency fractions match the definition, odd and even p", "[f
   for (int64_t p : {30, 31}) {
     at::manual_seed(11);
     at::Tensor N = at::relu(at::randn({p * p, 7}, at::kFloat)) + 0.5;  // a nonzero mean, as relu neurons have
-    N.select(1, 6).fill_(1.25);                                         // a constant (dead) neuron
+    N.select(1, 6).fill_(1.25);                                        // a constant (dead) neuron
     grok::NeuronFrequencies nf = grok::neuron_frequencies(N, p);
     at::Tensor centred = N.to(at::kDouble) - N.to(at::kDouble).mean(0, true);
     at::Tensor hat_sq = grok::fourier_transform_2d(centred.view({p, p, 7})).pow(2);  // [i, j, m]
@@ -285,7 +286,7 @@ TEST_CASE("softmax collapse and efficiency on hand-made logits", "[probes]") {
   at::Tensor logits = at::tensor({0.0, 200.0, 0.0, 1.0, 2.0, 3.0}, at::kDouble).view({2, 3});
   at::Tensor labels = at::tensor({1, 2}, at::kLong);
   grok::SoftmaxCollapse sc = grok::softmax_collapse(logits, labels);
-  CHECK(sc.sum_exactly_one == 0.5);    // row 0 collapsed in float32
+  CHECK(sc.sum_exactly_one == 0.5);  // row 0 collapsed in float32
   CHECK(sc.loss_exactly_zero == 0.5);
   CHECK(grok::efficiency(logits, labels, 2.0) == Approx((200.0 + 1.0) / 2 / 2.0));
 }

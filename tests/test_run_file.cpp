@@ -5,12 +5,12 @@
 #include <filesystem>
 #include <fstream>
 
-#include "grok/model/grid.h"
 #include "grok/core/error.h"
 #include "grok/core/presets.h"
+#include "grok/model/grid.h"
+#include "grok/model/transformer.h"
 #include "grok/runfile/run_file.h"
 #include "grok/train/trainer.h"
-#include "grok/model/transformer.h"
 
 namespace fs = std::filesystem;
 

@@ -52,8 +52,8 @@ TEST_CASE("every task's label table equals brute force", "[task]") {
 TEST_CASE("division is true modular division, not multiplication", "[task]") {
   grok::Task t = make_task("div", 97, 0);
   CHECK(t.label(6, 3) == 2);
-  CHECK(t.label(1, 2) == 49);           // 2 * 49 = 98 = 1 (mod 97)
-  CHECK(t.label(5, 0) == -1);           // undefined
+  CHECK(t.label(1, 2) == 49);  // 2 * 49 = 98 = 1 (mod 97)
+  CHECK(t.label(5, 0) == -1);  // undefined
   CHECK(t.valid_pairs().size() == 97 * 96);
   for (int64_t a = 0; a < 97; ++a)
     for (int64_t b = 1; b < 97; ++b) REQUIRE((t.label(a, b) * b) % 97 == a);

@@ -8,8 +8,8 @@
 //   grok-probe report  RUN.h5 [-o FILE]    one offline HTML page with the story and interactive plots
 //
 // Results also go to RUN.probe.h5 (docs/probe-file.md). Exit 0 ok, 2 bad input, 1 runtime error.
-#include <boost/program_options.hpp>
 #include <fmt/core.h>
+#include <boost/program_options.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -17,18 +17,18 @@
 #include <fstream>
 #include <iostream>
 
-#include "grok/runtime/allocator.h"
 #include "grok/core/error.h"
 #include "grok/probe/fourier_analysis.h"
-#include "grok/runfile/inspect.h"
-#include "grok/report/report.h"
 #include "grok/probe/norms.h"
+#include "grok/probe/probe_file.h"
 #include "grok/probe/representation_analysis.h"
 #include "grok/probe/summary.h"
-#include "grok/probe/probe_file.h"
+#include "grok/report/report.h"
+#include "grok/runfile/inspect.h"
+#include "grok/runtime/allocator.h"
+#include "grok/runtime/threads.h"
 #include "grok/story/story.h"
 #include "grok/story/thresholds.h"
-#include "grok/runtime/threads.h"
 
 namespace po = boost::program_options;
 
@@ -57,15 +57,17 @@ const char* kUsage =
 Args parse(int argc, char** argv) {
   po::options_description opts("Options", 100, 50);
   opts.add_options()("help,h", "print this help")("json", "print JSON instead of tables")(
-      "out,o", po::value<std::string>()->value_name("FILE"), "probe file to write (default: RUN.probe.h5; report: RUN.report.html)")(
+      "out,o", po::value<std::string>()->value_name("FILE"),
+      "probe file to write (default: RUN.probe.h5; report: RUN.report.html)")(
       "tau", po::value<double>()->default_value(grok::kClusterThreshold), "neuron cluster threshold on frac_k")(
       "key-step", po::value<int64_t>()->default_value(-1), "checkpoint step for the key frequencies (-1 = last)")(
       "keys", po::value<std::string>()->value_name("K,K,..."),
       "use these key frequencies instead of finding them (e.g. 14,35,41,42,52)")(
       "stride", po::value<int64_t>()->default_value(0),
       "analyse every N-th checkpoint (0 = all; summary: at most ~60 checkpoints)")(
-      "hook", po::value<std::string>()->value_name("NAME"), "probes: hook point to probe (default: last mlp.hook_post)")(
-      "lambda", po::value<double>()->default_value(1e-2), "probes: ridge penalty")(
+      "hook", po::value<std::string>()->value_name("NAME"),
+      "probes: hook point to probe (default: last mlp.hook_post)")("lambda", po::value<double>()->default_value(1e-2),
+                                                                   "probes: ridge penalty")(
       "threads", po::value<int64_t>()->default_value(0),
       "threads (0 = all cores); checkpoints are measured in parallel, one per thread, with identical results");
   po::options_description hidden;

@@ -10,15 +10,15 @@
 #include <filesystem>
 #include <iostream>
 
+#include "grok/core/error.h"
+#include "grok/core/options.h"
+#include "grok/core/presets.h"
+#include "grok/h5/h5.h"
+#include "grok/model/model.h"
 #include "grok/runtime/allocator.h"
 #include "grok/runtime/blas_info.h"
-#include "grok/core/error.h"
-#include "grok/h5/h5.h"
-#include "grok/core/options.h"
-#include "grok/story/milestones.h"
-#include "grok/core/presets.h"
-#include "grok/model/model.h"
 #include "grok/runtime/threads.h"
+#include "grok/story/milestones.h"
 #include "grok/train/trainer.h"
 
 namespace fs = std::filesystem;
@@ -54,8 +54,8 @@ class ProgressPrinter {
     printed_ = true;
     double eta = e.steps_per_second > 0 ? static_cast<double>(e.total_steps - e.step) / e.steps_per_second : -1;
     std::string line = fmt::format(
-        "step {:>7}/{}  train loss {:.4f} acc {:5.1f}%  test loss {:.4f} acc {:5.1f}%  {:.1f} steps/s  ETA {}",
-        e.step, e.total_steps, e.train_loss, 100 * e.train_acc, e.test_loss, 100 * e.test_acc, e.steps_per_second,
+        "step {:>7}/{}  train loss {:.4f} acc {:5.1f}%  test loss {:.4f} acc {:5.1f}%  {:.1f} steps/s  ETA {}", e.step,
+        e.total_steps, e.train_loss, 100 * e.train_acc, e.test_loss, 100 * e.test_acc, e.steps_per_second,
         format_duration(eta));
     if (tty_)
       std::cerr << '\r' << line << "\033[K" << std::flush;
@@ -113,7 +113,8 @@ int run(int argc, const char* const argv[]) {
       if (args.verbose) std::cerr << grok::describe(grok::blas_info()) << '\n';
       if (!args.quiet)
         std::cerr << fmt::format("training preset {} ({} parameters, {} thread{}) -> {}\n", preset, n_params,
-                                 grok::resolved_threads(config.threads), grok::resolved_threads(config.threads) == 1 ? "" : "s", path);
+                                 grok::resolved_threads(config.threads),
+                                 grok::resolved_threads(config.threads) == 1 ? "" : "s", path);
     };
     result = grok::train_new(config, out, args.command_line, hooks, args.force);
   }
@@ -123,9 +124,10 @@ int run(int argc, const char* const argv[]) {
                            result.seconds);
   std::cout << grok::describe_milestones(result.milestones) << '\n';
   if (result.interrupted) {
-    std::cerr << fmt::format("interrupted at step {}: final checkpoint written; continue with "
-                             "grok-train --resume {}\n",
-                             result.final_step, result.path);
+    std::cerr << fmt::format(
+        "interrupted at step {}: final checkpoint written; continue with "
+        "grok-train --resume {}\n",
+        result.final_step, result.path);
     return 130;
   }
   return 0;

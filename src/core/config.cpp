@@ -64,7 +64,8 @@ void validate(const Config& c) {
   require_one_of("mlp_input", c.mlp_input, {"embed", "onehot"});
   require_one_of("optimizer", c.optimizer, {"adamw", "adam", "sgd"});
   require(c.n_layers >= 1 && c.n_layers <= 64, fmt::format("n_layers must be in 1..64, got {}", c.n_layers));
-  for (auto [name, v] : {std::pair{"d_model", c.d_model}, {"n_heads", c.n_heads}, {"d_head", c.d_head}, {"d_mlp", c.d_mlp}})
+  for (auto [name, v] :
+       {std::pair{"d_model", c.d_model}, {"n_heads", c.n_heads}, {"d_head", c.d_head}, {"d_mlp", c.d_mlp}})
     require(v >= 1 && v <= 65536, fmt::format("{} must be in 1..65536, got {}", name, v));
   require(c.lr > 0.0, fmt::format("lr must be positive, got {}", c.lr));
   require(c.weight_decay >= 0.0, fmt::format("weight_decay must be >= 0, got {}", c.weight_decay));
@@ -78,8 +79,10 @@ void validate(const Config& c) {
   require(c.threads >= 0 && c.threads <= 1024, "threads must be in 0..1024 (0 = all cores)");
   require(c.stop_after_grok >= -1, "stop_after_grok must be >= -1");
   require(c.eval_every >= 1, fmt::format("eval_every must be >= 1, got {}", c.eval_every));
-  for (auto [name, v] : {std::pair{"checkpoint_every", c.checkpoint_every}, {"checkpoint_log", c.checkpoint_log},
-                         {"activation_every", c.activation_every}, {"activation_log", c.activation_log}})
+  for (auto [name, v] : {std::pair{"checkpoint_every", c.checkpoint_every},
+                         {"checkpoint_log", c.checkpoint_log},
+                         {"activation_every", c.activation_every},
+                         {"activation_log", c.activation_log}})
     require(v >= 0, fmt::format("{} must be >= 0, got {}", name, v));
   parse_step_list(c.checkpoint_steps);
   parse_step_list(c.activation_steps);

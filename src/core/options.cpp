@@ -1,8 +1,8 @@
 // options.cpp — command line and INI parsing for grok-train, generated from visit_fields().
 #include "grok/core/options.h"
 
-#include <boost/program_options.hpp>
 #include <fmt/core.h>
+#include <boost/program_options.hpp>
 
 #include <algorithm>
 #include <fstream>
@@ -41,18 +41,16 @@ std::vector<po::options_description> config_sections() {
 
 po::options_description general_options() {
   po::options_description general("General", 100, 50);
-  general.add_options()
-      ("help,h", "print this help and exit")
-      ("list-presets", "list the built-in presets and exit")
-      ("preset", po::value<std::string>()->value_name("NAME"),
-       (std::string("start from this preset (default: ") + kDefaultPreset + ")").c_str())
-      ("out,o", po::value<std::string>()->value_name("FILE.h5"), "run file to write (default: runs/PRESET.h5)")
-      ("config", po::value<std::string>()->value_name("FILE.ini"), "read options from an INI file (key = value)")
-      ("resume", po::value<std::string>()->value_name("FILE.h5"),
-       "continue this run file from its last checkpoint (--steps may raise the target)")
-      ("force", "overwrite an existing output file")
-      ("verbose,v", "print BLAS, threads and the resolved config at start-up")
-      ("quiet,q", "print only errors and the final summary");
+  general.add_options()("help,h", "print this help and exit")("list-presets", "list the built-in presets and exit")(
+      "preset", po::value<std::string>()->value_name("NAME"),
+      (std::string("start from this preset (default: ") + kDefaultPreset + ")").c_str())(
+      "out,o", po::value<std::string>()->value_name("FILE.h5"), "run file to write (default: runs/PRESET.h5)")(
+      "config", po::value<std::string>()->value_name("FILE.ini"), "read options from an INI file (key = value)")(
+      "resume", po::value<std::string>()->value_name("FILE.h5"),
+      "continue this run file from its last checkpoint (--steps may raise the target)")(
+      "force", "overwrite an existing output file")("verbose,v",
+                                                    "print BLAS, threads and the resolved config at start-up")(
+      "quiet,q", "print only errors and the final summary");
   return general;
 }
 
@@ -117,10 +115,12 @@ TrainArgs parse_train_args(int argc, const char* const argv[]) {
   TrainArgs args;
   for (int i = 0; i < argc; ++i) args.command_line += (i ? " " : "") + std::string(argv[i]);
   po::variables_map vm;
-  translate_errors([&] {
-    po::store(po::command_line_parser(argc, argv).options(all_options()).run(), vm);
-    return 0;
-  }, "");
+  translate_errors(
+      [&] {
+        po::store(po::command_line_parser(argc, argv).options(all_options()).run(), vm);
+        return 0;
+      },
+      "");
   if (vm.count("help")) args.action = TrainArgs::Action::Help;
   if (vm.count("list-presets")) args.action = TrainArgs::Action::ListPresets;
   if (vm.count("preset")) args.preset = vm["preset"].as<std::string>();

@@ -105,8 +105,8 @@ Split make_split(const Task& task, double frac_train, uint64_t data_seed) {
   std::vector<int64_t> pairs = task.valid_pairs();
   const auto n_train = static_cast<size_t>(std::llround(frac_train * static_cast<double>(pairs.size())));
   if (n_train == 0 || n_train >= pairs.size())
-    throw InputError(fmt::format("frac_train = {} leaves an empty train or test set ({} valid pairs)", frac_train,
-                                 pairs.size()));
+    throw InputError(
+        fmt::format("frac_train = {} leaves an empty train or test set ({} valid pairs)", frac_train, pairs.size()));
   std::mt19937_64 rng(mix_seed(data_seed, kSplitStream));
   shuffle_in_place(pairs, rng);
   Split split{{pairs.begin(), pairs.begin() + static_cast<std::ptrdiff_t>(n_train)},

@@ -46,9 +46,9 @@ std::string object_name(hid_t id) {
 }
 
 Handle open_attr(hid_t obj, const std::string& name) {
-  return Handle(check(H5Aopen(obj, name.c_str(), H5P_DEFAULT),
-                      "missing attribute '" + name + "' on " + object_name(obj)),
-                H5Aclose);
+  return Handle(
+      check(H5Aopen(obj, name.c_str(), H5P_DEFAULT), "missing attribute '" + name + "' on " + object_name(obj)),
+      H5Aclose);
 }
 
 // Replaces attribute `name` with a new one of the given type and space.
@@ -63,7 +63,7 @@ template <class T>
 void write_numeric_attr(hid_t obj, const std::string& name, const T* values, hsize_t n, bool scalar) {
   // An empty list gets a null dataspace (h5py reads it as h5py.Empty): a
   // simple dataspace cannot have zero elements in an attribute.
-  Handle space = scalar ? Handle(H5Screate(H5S_SCALAR), H5Sclose)
+  Handle space = scalar   ? Handle(H5Screate(H5S_SCALAR), H5Sclose)
                  : n == 0 ? Handle(H5Screate(H5S_NULL), H5Sclose)
                           : dataspace({n});
   Handle attr = fresh_attr(obj, name, native_type<T>(), space.id());
@@ -73,11 +73,26 @@ void write_numeric_attr(hid_t obj, const std::string& name, const T* values, hsi
 
 }  // namespace
 
-template <> hid_t native_type<double>() { return H5T_NATIVE_DOUBLE; }
-template <> hid_t native_type<float>() { return H5T_NATIVE_FLOAT; }
-template <> hid_t native_type<int64_t>() { return H5T_NATIVE_INT64; }
-template <> hid_t native_type<int32_t>() { return H5T_NATIVE_INT32; }
-template <> hid_t native_type<uint8_t>() { return H5T_NATIVE_UINT8; }
+template <>
+hid_t native_type<double>() {
+  return H5T_NATIVE_DOUBLE;
+}
+template <>
+hid_t native_type<float>() {
+  return H5T_NATIVE_FLOAT;
+}
+template <>
+hid_t native_type<int64_t>() {
+  return H5T_NATIVE_INT64;
+}
+template <>
+hid_t native_type<int32_t>() {
+  return H5T_NATIVE_INT32;
+}
+template <>
+hid_t native_type<uint8_t>() {
+  return H5T_NATIVE_UINT8;
+}
 
 Handle& Handle::operator=(Handle&& o) noexcept {
   if (this != &o) {
@@ -284,9 +299,9 @@ bool Group::exists(const std::string& path) const {
 Group Group::create_group(const std::string& name) {
   Handle lcpl = plist(H5P_LINK_CREATE);
   H5Pset_create_intermediate_group(lcpl.id(), 1);
-  return Group(Handle(check(H5Gcreate2(id(), name.c_str(), lcpl.id(), H5P_DEFAULT, H5P_DEFAULT),
-                            "cannot create group '" + name + "'"),
-                      H5Gclose));
+  return Group(Handle(
+      check(H5Gcreate2(id(), name.c_str(), lcpl.id(), H5P_DEFAULT, H5P_DEFAULT), "cannot create group '" + name + "'"),
+      H5Gclose));
 }
 
 Group Group::open_group(const std::string& name) const {

@@ -54,10 +54,10 @@ at::Tensor fourier_transform_2d(const at::Tensor& T) {
   const int64_t p = T.size(0);
   at::Tensor B = fourier_basis(p);
   std::vector<int64_t> shape = T.sizes().vec();
-  at::Tensor t = T.to(at::kDouble).reshape({p, p, -1});                        // [a, b, r]
-  at::Tensor over_a = at::matmul(B, t.reshape({p, -1})).reshape({p, p, -1});   // [i, b, r]
+  at::Tensor t = T.to(at::kDouble).reshape({p, p, -1});                       // [a, b, r]
+  at::Tensor over_a = at::matmul(B, t.reshape({p, -1})).reshape({p, p, -1});  // [i, b, r]
   at::Tensor over_b = at::matmul(B, over_a.transpose(0, 1).reshape({p, -1})).reshape({p, p, -1}).transpose(0, 1);
-  return over_b.contiguous().reshape(shape);                                  // [i, j, ...]
+  return over_b.contiguous().reshape(shape);  // [i, j, ...]
 }
 
 }  // namespace grok

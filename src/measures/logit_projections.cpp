@@ -5,8 +5,8 @@
 // pairs with the same s (H[s, c], a [p, p] table) and work with that: the
 // same numbers, p times less work. The restricted logits depend on the pair
 // only through s as well, so their softmax is taken over p rows, not p^2.
-#include "grok/model/grid.h"
 #include "grok/measures/logit_projections.h"
+#include "grok/model/grid.h"
 
 #include <algorithm>
 #include <cmath>
@@ -25,10 +25,10 @@ namespace {
 // scaled so that the grid vector u(a, b) = profile[s(a, b)] has unit norm
 // (p pairs share each s). The sin profile of k = p/2 (even p) is zero.
 at::Tensor sum_profiles(int64_t p) {
-  at::Tensor k = at::arange(1, n_frequencies(p) + 1, at::kDouble).unsqueeze(1);          // [F, 1]
+  at::Tensor k = at::arange(1, n_frequencies(p) + 1, at::kDouble).unsqueeze(1);                            // [F, 1]
   at::Tensor angle = k * at::arange(p, at::kDouble).unsqueeze(0) * (2.0 * M_PI / static_cast<double>(p));  // [F, p]
-  at::Tensor u = at::stack({at::cos(angle), at::sin(angle)}, 1);                          // [F, 2, p]
-  at::Tensor grid_norm = u.norm(2, {2}, true) * std::sqrt(static_cast<double>(p));       // [F, 2, 1]
+  at::Tensor u = at::stack({at::cos(angle), at::sin(angle)}, 1);                                           // [F, 2, p]
+  at::Tensor grid_norm = u.norm(2, {2}, true) * std::sqrt(static_cast<double>(p));                         // [F, 2, 1]
   at::Tensor nonzero = grid_norm > 1e-9 * static_cast<double>(p);
   return at::where(nonzero, u / grid_norm.clamp_min(1e-300), at::zeros_like(u));
 }
@@ -84,7 +84,9 @@ std::vector<int64_t> null_candidates(int64_t p, const std::vector<int64_t>& K) {
 // a weighted sum over this table.
 at::Tensor row_counts(const LogitTable& t, const at::Tensor& labels, const at::Tensor& rows) {
   at::Tensor cell = t.s.index_select(0, rows) * t.p + labels.index_select(0, rows);  // [n]
-  return at::zeros({t.p * t.p}, at::kDouble).index_add_(0, cell, at::ones({rows.size(0)}, at::kDouble)).view({t.p, t.p});
+  return at::zeros({t.p * t.p}, at::kDouble)
+      .index_add_(0, cell, at::ones({rows.size(0)}, at::kDouble))
+      .view({t.p, t.p});
 }
 
 // Restricted loss of every drawn set at once. `sets` is [D][m]; returns [D].
@@ -97,14 +99,14 @@ at::Tensor restricted_losses_of_sets(const LogitTable& t, const std::vector<std:
     for (const auto& set : sets)
       for (int64_t k : set) flat.push_back(k - 1);
     at::Tensor index = at::tensor(flat, at::kLong);
-    at::Tensor U = sum_profiles(p);                                            // [F, 2, p(s)]
-    at::Tensor UH = at::matmul(U, t.H);                                        // [F, 2, p(c)]: u^T L, once per frequency
-    at::Tensor U_set = U.index_select(0, index).view({D, 2 * m, p});           // [D, 2m, s]
-    at::Tensor UH_set = UH.index_select(0, index).view({D, 2 * m, p});         // [D, 2m, c]
-    T = at::bmm(U_set.transpose(1, 2), UH_set);                                // [D, s, c]
+    at::Tensor U = sum_profiles(p);                                     // [F, 2, p(s)]
+    at::Tensor UH = at::matmul(U, t.H);                                 // [F, 2, p(c)]: u^T L, once per frequency
+    at::Tensor U_set = U.index_select(0, index).view({D, 2 * m, p});    // [D, 2m, s]
+    at::Tensor UH_set = UH.index_select(0, index).view({D, 2 * m, p});  // [D, 2m, c]
+    T = at::bmm(U_set.transpose(1, 2), UH_set);                         // [D, s, c]
   }
   // Bias correction as in restricted_loss: every s occurs p times on the grid.
-  at::Tensor logits = T + (t.column_mean - T.mean(1, true));                    // [D, s, c]
+  at::Tensor logits = T + (t.column_mean - T.mean(1, true));                          // [D, s, c]
   return -(at::log_softmax(logits, 2) * counts).sum(at::IntArrayRef{1, 2}) / n_rows;  // [D]
 }
 
@@ -132,8 +134,8 @@ RestrictedNull restricted_loss_null(const LogitTable& t, const std::vector<int64
   RestrictedNull null;
   null.sets = null_frequency_sets(t.p, K, draws, seed);
   if (draws <= 0 || rows.size(0) == 0) return null;
-  at::Tensor losses = restricted_losses_of_sets(t, null.sets, row_counts(t, labels, rows),
-                                                static_cast<double>(rows.size(0)));
+  at::Tensor losses =
+      restricted_losses_of_sets(t, null.sets, row_counts(t, labels, rows), static_cast<double>(rows.size(0)));
   null.loss.assign(losses.data_ptr<double>(), losses.data_ptr<double>() + draws);
   const double n = static_cast<double>(draws);
   null.mean = std::accumulate(null.loss.begin(), null.loss.end(), 0.0) / n;
@@ -202,9 +204,8 @@ std::vector<int64_t> rank_by_logit_projection(const at::Tensor& L, int64_t p) {
   at::Tensor norms = logit_projection_norms(L, p);
   std::vector<int64_t> order(static_cast<size_t>(n_frequencies(p)));
   std::iota(order.begin(), order.end(), 1);
-  std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) {
-    return norms[x - 1].item<double>() > norms[y - 1].item<double>();
-  });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t x, int64_t y) { return norms[x - 1].item<double>() > norms[y - 1].item<double>(); });
   return order;
 }
 
@@ -212,7 +213,7 @@ TrigFit trig_fit(const LogitTable& t, const std::vector<int64_t>& K) {
   const int64_t p = t.p;
   // L' = L centred per row. Summed over the pairs with the same s, that is H
   // centred per row; and ||L'||^2 = ||L||^2 - p * sum of the squared row means.
-  at::Tensor Hc = t.H - t.H.mean(1, true);                                              // [s, c]
+  at::Tensor Hc = t.H - t.H.mean(1, true);  // [s, c]
   const double row_means_sq = t.L.mean(1).pow(2).sum().item<double>();
   const double norm_sq = t.L.pow(2).sum().item<double>() - static_cast<double>(p) * row_means_sq;
   const double norm = std::max(std::sqrt(std::max(norm_sq, 0.0)), 1e-300);
@@ -222,8 +223,8 @@ TrigFit trig_fit(const LogitTable& t, const std::vector<int64_t>& K) {
   at::Tensor G = at::zeros({p}, at::kDouble).index_add_(0, r.reshape({-1}), Hc.reshape({-1}));
   // Chat_k = cos(w_k r) / (p ||cos_k||) (each residue r occurs p^2 times), and the
   // cos profile over s is cos(w_k r) / (sqrt(p) ||cos_k||): C_k = profile . G / sqrt(p).
-  at::Tensor cos_profiles = sum_profiles(p).select(1, 0);                                  // [F, r]
-  at::Tensor C = at::matmul(cos_profiles, G) / std::sqrt(static_cast<double>(p));       // [F]
+  at::Tensor cos_profiles = sum_profiles(p).select(1, 0);                          // [F, r]
+  at::Tensor C = at::matmul(cos_profiles, G) / std::sqrt(static_cast<double>(p));  // [F]
   TrigFit fit;
   fit.coefficient.assign(C.data_ptr<double>(), C.data_ptr<double>() + C.numel());
   double kept_sq = 0;
@@ -238,6 +239,8 @@ TrigFit trig_fit(const LogitTable& t, const std::vector<int64_t>& K) {
   return fit;
 }
 
-TrigFit trig_fit(const at::Tensor& L, int64_t p, const std::vector<int64_t>& K) { return trig_fit(logit_table(L, p), K); }
+TrigFit trig_fit(const at::Tensor& L, int64_t p, const std::vector<int64_t>& K) {
+  return trig_fit(logit_table(L, p), K);
+}
 
 }  // namespace grok

@@ -20,7 +20,7 @@ namespace {
 at::Tensor unit_waves(int64_t p) {
   at::Tensor B = at::cat({fourier_basis(p), at::zeros({1, p}, at::kDouble)});  // [p+1, p]; row p = 0
   at::Tensor k = at::arange(1, n_frequencies(p) + 1, at::kLong);
-  at::Tensor rows = at::stack({2 * k - 1, 2 * k}, 1).reshape({-1});           // [2F]
+  at::Tensor rows = at::stack({2 * k - 1, 2 * k}, 1).reshape({-1});  // [2F]
   return B.index_select(0, rows).view({-1, 2, p});
 }
 
@@ -43,15 +43,16 @@ LogitFamilies logit_families(const LogitTable& t) {
   const int64_t p = t.p;
   // Sums of L over pairs with the same a - b (D[d, c]), as H holds them for a + b.
   at::Tensor ab = grid_pairs(p);
-  at::Tensor d = (ab.select(1, 0) - ab.select(1, 1)).remainder(p);                           // [p*p]
-  at::Tensor D = at::zeros({p, p}, at::kDouble).index_add_(0, d, t.L);                       // [d, c]
-  at::Tensor G = at::stack({residue_sums(t.H, p), residue_sums(D, p)});                    // [2 (sum, diff), r]
+  at::Tensor d = (ab.select(1, 0) - ab.select(1, 1)).remainder(p);       // [p*p]
+  at::Tensor D = at::zeros({p, p}, at::kDouble).index_add_(0, d, t.L);   // [d, c]
+  at::Tensor G = at::stack({residue_sums(t.H, p), residue_sums(D, p)});  // [2 (sum, diff), r]
   // Each residue occurs p^2 times on the [p^2, p] grid, so a family member's
   // norm is p times its wave's norm over r: <L, F> = wave . G / p.
-  at::Tensor waves = unit_waves(p);                                                         // [F, 2 (cos, sin), r]
-  at::Tensor coef = at::matmul(waves.unsqueeze(1), G.unsqueeze(0).unsqueeze(-1)).squeeze(-1) / static_cast<double>(p);  // [F, 2 (sum, diff), 2 (cos, sin)]
+  at::Tensor waves = unit_waves(p);  // [F, 2 (cos, sin), r]
+  at::Tensor coef = at::matmul(waves.unsqueeze(1), G.unsqueeze(0).unsqueeze(-1)).squeeze(-1) /
+                    static_cast<double>(p);  // [F, 2 (sum, diff), 2 (cos, sin)]
   LogitFamilies out;
-  out.coefficient = coef.reshape({-1, kLogitFamilies});                                     // [F, 4]: cos+, sin+, cos-, sin-
+  out.coefficient = coef.reshape({-1, kLogitFamilies});  // [F, 4]: cos+, sin+, cos-, sin-
   const double norm_sq = std::max(centred_norm_sq(t.L, p), 1e-300);
   out.fraction = out.coefficient.pow(2) / norm_sq;
   at::Tensor per_family = out.fraction.sum(0);
@@ -65,11 +66,11 @@ LogitFamilies logit_families(const at::Tensor& L, int64_t p) { return logit_fami
 NeuronLogitAlignment neuron_logit_alignment(const at::Tensor& W_L, const at::Tensor& cluster) {
   const int64_t p = W_L.size(1), F = n_frequencies(p);
   at::Tensor R = W_L.to(at::kDouble);
-  R = R - R.mean(1, true);                                                        // [n, c], centred over c
+  R = R - R.mean(1, true);  // [n, c], centred over c
   at::Tensor on_k = at::matmul(R, unit_waves(p).view({2 * F, p}).t()).pow(2).view({-1, F, 2}).sum(2);  // [n, F]
-  at::Tensor total = R.pow(2).sum(1);                                             // [n]
+  at::Tensor total = R.pow(2).sum(1);                                                                  // [n]
   at::Tensor k = cluster.to(at::kLong);
-  at::Tensor mine = on_k.gather(1, (k - 1).clamp_min(0).unsqueeze(1)).squeeze(1); // [n]: share on the own cluster's k
+  at::Tensor mine = on_k.gather(1, (k - 1).clamp_min(0).unsqueeze(1)).squeeze(1);  // [n]: share on the own cluster's k
   const double nan = std::numeric_limits<double>::quiet_NaN();
   at::Tensor fraction = at::where(total > 0, mine / total.clamp_min(1e-300), at::zeros_like(total));
   fraction = at::where(k.ge(1), fraction, at::full_like(fraction, nan));

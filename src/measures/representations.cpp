@@ -1,13 +1,13 @@
 // representations.cpp — linear probes, PCA, RQI, clock/pizza measures, softmax collapse, efficiency.
-#include "grok/model/grid.h"
 #include "grok/measures/representations.h"
+#include "grok/model/grid.h"
 
 #include <cmath>
 #include <map>
 #include <random>
 
-#include "grok/measures/fourier.h"
 #include "grok/core/rng.h"
+#include "grok/measures/fourier.h"
 
 namespace grok {
 namespace {
@@ -37,8 +37,8 @@ int64_t grid_row_of_sum_diff(int64_t s, int64_t d, int64_t p) {
 
 }  // namespace
 
-at::Tensor ridge_r2(const at::Tensor& X, const at::Tensor& Y, const at::Tensor& train_rows,
-                    const at::Tensor& test_rows, double lambda) {
+at::Tensor ridge_r2(const at::Tensor& X, const at::Tensor& Y, const at::Tensor& train_rows, const at::Tensor& test_rows,
+                    double lambda) {
   at::Tensor pred = ridge_predict(X, Y, train_rows, test_rows, lambda);
   at::Tensor truth = Y.to(at::kDouble).index_select(0, test_rows);
   at::Tensor ss_res = (truth - pred).pow(2).sum(0);
@@ -100,7 +100,8 @@ double rqi(const at::Tensor& E, double delta, bool modular) {
       first.push_back(i);
       second.push_back(j);
     }
-    at::Tensor sums = X.index_select(0, at::tensor(first, at::kLong)) + X.index_select(0, at::tensor(second, at::kLong));
+    at::Tensor sums =
+        X.index_select(0, at::tensor(first, at::kLong)) + X.index_select(0, at::tensor(second, at::kLong));
     at::Tensor d = at::cdist(sums, sums).pow(2) / static_cast<double>(X.size(1));  // mean over dims
     const int64_t n = d.size(0);
     at::Tensor upper = at::ones({n, n}, at::kBool).triu(1);
@@ -148,7 +149,7 @@ namespace {
 SoftmaxCollapse collapse_in(const at::Tensor& logits, const at::Tensor& labels, at::ScalarType dtype) {
   at::Tensor l = logits.to(dtype);
   at::Tensor shifted = l - std::get<0>(l.max(1, true));
-  at::Tensor sums = shifted.exp().sum(1);                                             // [n]
+  at::Tensor sums = shifted.exp().sum(1);                                                  // [n]
   at::Tensor loss = at::nll_loss(at::log_softmax(l, 1), labels, {}, at::Reduction::None);  // [n]
   return {sums.eq(1.0).to(at::kDouble).mean().item<double>(), loss.eq(0.0).to(at::kDouble).mean().item<double>()};
 }
@@ -182,7 +183,8 @@ std::vector<double> gradient_weight_cosine(Model& model, const at::Tensor& pairs
   for (auto& param : model.parameters()) {
     at::Tensor w = param.value.detach().to(at::kDouble);
     at::Tensor g = param.value.grad().defined() ? param.value.grad().to(at::kDouble) : at::zeros_like(w);
-    const double d = (g * w).sum().item<double>(), gg = g.pow(2).sum().item<double>(), ww = w.pow(2).sum().item<double>();
+    const double d = (g * w).sum().item<double>(), gg = g.pow(2).sum().item<double>(),
+                 ww = w.pow(2).sum().item<double>();
     cosines.push_back(cosine_of(d, gg, ww));
     dot += d;
     g_sq += gg;

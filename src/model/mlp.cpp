@@ -10,16 +10,20 @@ Mlp::Mlp(const Config& c) : Model(c) {
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(c.seed));
   const bool embed = c.mlp_input == "embed";
   const int64_t fan_in = embed ? c.d_model : 2 * c.p;
-  if (embed) W_E = add_param("embed.W_E", {c.p, c.d_model}, {"d_vocab", "d_model"}, 1.0 / std::sqrt(static_cast<double>(c.d_model)), gen);
-  W_in = add_param("mlp.W_in", {fan_in, c.d_mlp}, {embed ? "d_model" : "input", "d_mlp"}, 1.0 / std::sqrt(static_cast<double>(fan_in)), gen);
+  if (embed)
+    W_E = add_param("embed.W_E", {c.p, c.d_model}, {"d_vocab", "d_model"},
+                    1.0 / std::sqrt(static_cast<double>(c.d_model)), gen);
+  W_in = add_param("mlp.W_in", {fan_in, c.d_mlp}, {embed ? "d_model" : "input", "d_mlp"},
+                   1.0 / std::sqrt(static_cast<double>(fan_in)), gen);
   if (c.bias) b_in = add_param("mlp.b_in", {c.d_mlp}, {"d_mlp"}, 0.0, gen);
-  W_U = add_param("unembed.W_U", {c.d_mlp, c.p}, {"d_mlp", "d_vocab_out"}, 1.0 / std::sqrt(static_cast<double>(c.d_mlp)), gen);
+  W_U = add_param("unembed.W_U", {c.d_mlp, c.p}, {"d_mlp", "d_vocab_out"},
+                  1.0 / std::sqrt(static_cast<double>(c.d_mlp)), gen);
   if (c.bias) b_U = add_param("unembed.b_U", {c.p}, {"d_vocab_out"}, 0.0, gen);
 }
 
 at::Tensor Mlp::forward(const at::Tensor& pairs, ActivationCache* cache) const {
   const at::Tensor a = pairs.select(1, 0), b = pairs.select(1, 1);  // [B]
-  at::Tensor pre;                                                      // [B, M]
+  at::Tensor pre;                                                   // [B, M]
   if (W_E.defined()) {
     at::Tensor embed = W_E.index_select(0, a) + W_E.index_select(0, b);  // [B, D]
     if (cache) (*cache)["hook_embed"] = embed;
@@ -66,8 +70,8 @@ at::Tensor Mlp::number_embedding() const {
 
 at::Tensor Mlp::neuron_input_map() const {
   at::NoGradGuard no_grad;
-  if (!W_E.defined()) return W_in.slice(0, 0, config_.p).to(at::kDouble);   // [p, M]
-  return at::matmul(number_embedding(), W_in.to(at::kDouble));              // [p, M]
+  if (!W_E.defined()) return W_in.slice(0, 0, config_.p).to(at::kDouble);  // [p, M]
+  return at::matmul(number_embedding(), W_in.to(at::kDouble));             // [p, M]
 }
 
 at::Tensor Mlp::neuron_logit_map() const {

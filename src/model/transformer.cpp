@@ -14,7 +14,9 @@ void hook(ActivationCache* cache, const std::string& name, const at::Tensor& val
   if (cache) (*cache)[name] = value;
 }
 
-std::string block_name(int64_t layer, const std::string& rest) { return "blocks." + std::to_string(layer) + "." + rest; }
+std::string block_name(int64_t layer, const std::string& rest) {
+  return "blocks." + std::to_string(layer) + "." + rest;
+}
 
 }  // namespace
 
@@ -26,10 +28,14 @@ Transformer::Transformer(const Config& c) : Model(c), p_(c.p), d_vocab_(c.p + 1)
   W_pos = add_param("pos_embed.W_pos", {n_ctx_, c.d_model}, {"n_ctx", "d_model"}, s, gen);
   for (int64_t l = 0; l < c.n_layers; ++l) {
     Block b;
-    b.W_Q = add_param(block_name(l, "attn.W_Q"), {c.n_heads, c.d_model, c.d_head}, {"head", "d_model", "d_head"}, s, gen);
-    b.W_K = add_param(block_name(l, "attn.W_K"), {c.n_heads, c.d_model, c.d_head}, {"head", "d_model", "d_head"}, s, gen);
-    b.W_V = add_param(block_name(l, "attn.W_V"), {c.n_heads, c.d_model, c.d_head}, {"head", "d_model", "d_head"}, s, gen);
-    b.W_O = add_param(block_name(l, "attn.W_O"), {c.n_heads, c.d_head, c.d_model}, {"head", "d_head", "d_model"}, s, gen);
+    b.W_Q =
+        add_param(block_name(l, "attn.W_Q"), {c.n_heads, c.d_model, c.d_head}, {"head", "d_model", "d_head"}, s, gen);
+    b.W_K =
+        add_param(block_name(l, "attn.W_K"), {c.n_heads, c.d_model, c.d_head}, {"head", "d_model", "d_head"}, s, gen);
+    b.W_V =
+        add_param(block_name(l, "attn.W_V"), {c.n_heads, c.d_model, c.d_head}, {"head", "d_model", "d_head"}, s, gen);
+    b.W_O =
+        add_param(block_name(l, "attn.W_O"), {c.n_heads, c.d_head, c.d_model}, {"head", "d_head", "d_model"}, s, gen);
     if (c.bias) {
       b.b_Q = add_param(block_name(l, "attn.b_Q"), {c.n_heads, c.d_head}, {"head", "d_head"}, bias_scale, gen);
       b.b_K = add_param(block_name(l, "attn.b_K"), {c.n_heads, c.d_head}, {"head", "d_head"}, bias_scale, gen);
@@ -42,7 +48,8 @@ Transformer::Transformer(const Config& c) : Model(c), p_(c.p), d_vocab_(c.p + 1)
     if (c.bias) b.b_out = add_param(block_name(l, "mlp.b_out"), {c.d_model}, {"d_model"}, bias_scale, gen);
     blocks_.push_back(b);
   }
-  W_U = add_param("unembed.W_U", {c.d_model, p_}, {"d_model", "d_vocab_out"}, 1.0 / std::sqrt(static_cast<double>(p_)), gen);
+  W_U = add_param("unembed.W_U", {c.d_model, p_}, {"d_model", "d_vocab_out"}, 1.0 / std::sqrt(static_cast<double>(p_)),
+                  gen);
   if (c.bias) b_U = add_param("unembed.b_U", {p_}, {"d_vocab_out"}, bias_scale, gen);
 }
 
@@ -98,14 +105,14 @@ Transformer::LastQueryAttention Transformer::attend_by_table(const Block& blk, c
   const EmbeddingProjection key = project_embeddings(blk.W_K, blk.b_K), value = project_embeddings(blk.W_V, blk.b_V);
   std::vector<at::Tensor> scores, values;  // per key position: [B, H], [B, H, d]
   for (int64_t pos = 0; pos < n; ++pos) {
-    at::Tensor token = tok.select(1, pos);                                           // [B]
-    at::Tensor score_table = ((key.by_token + key.by_pos[pos]) * q).sum(-1) * scale;     // [V, H]
+    at::Tensor token = tok.select(1, pos);                                            // [B]
+    at::Tensor score_table = ((key.by_token + key.by_pos[pos]) * q).sum(-1) * scale;  // [V, H]
     scores.push_back(score_table.index_select(0, token));
     values.push_back((value.by_token + value.by_pos[pos]).index_select(0, token));  // [B, H, d]
   }
-  att.scores = at::stack(scores, 2);                                                 // [B, H, n]
+  att.scores = at::stack(scores, 2);  // [B, H, n]
   att.pattern = at::softmax(att.scores, -1);
-  att.z = att.pattern.select(2, 0).unsqueeze(-1) * values[0];                        // [B, H, d]
+  att.z = att.pattern.select(2, 0).unsqueeze(-1) * values[0];  // [B, H, d]
   for (int64_t pos = 1; pos < n; ++pos)
     att.z = att.z + att.pattern.select(2, pos).unsqueeze(-1) * values[static_cast<size_t>(pos)];
   att.q = q.expand({B, H, -1});
@@ -121,7 +128,7 @@ at::Tensor Transformer::forward(const at::Tensor& pairs, ActivationCache* cache)
   const double scale = 1.0 / std::sqrt(static_cast<double>(config_.d_head));
   const at::Tensor flat_tok = tok.reshape({-1});
   // The last position always holds '=': its embedding is one row.
-  const at::Tensor last_embed = W_E.select(0, p_).expand({B, -1});                  // [B, D]
+  const at::Tensor last_embed = W_E.select(0, p_).expand({B, -1});  // [B, D]
   hook(cache, "hook_embed", last_embed);
   hook(cache, "hook_pos_embed", W_pos.select(0, -1).expand({B, -1}));
   // The residual stream at every position, needed only if a layer follows layer 0.
@@ -136,7 +143,7 @@ at::Tensor Transformer::forward(const at::Tensor& pairs, ActivationCache* cache)
     if (l == 0 && last_layer) {
       LastQueryAttention att = attend_by_table(blk, tok);
       q = att.q, k = att.k, v = att.v, scores = att.scores, pattern = att.pattern, z = att.z;  // [B, H, d|n]
-      a_out = attn_out(blk, z);                                                // [B, D]
+      a_out = attn_out(blk, z);                                                                // [B, D]
       x = x_last + a_out;
     } else {
       // Keys/values at every position: for layer 0 the residual stream is
@@ -152,19 +159,20 @@ at::Tensor Transformer::forward(const at::Tensor& pairs, ActivationCache* cache)
       if (last_layer) {
         // Only the last query position matters: attention over n keys is a
         // weighted sum, done with broadcasting instead of tiny matmuls.
-        q = project(x_last, blk.W_Q, blk.b_Q);                                   // [B, H, d]
-        scores = (q.unsqueeze(2) * k_all).sum(-1) * scale;                       // [B, H, n]
-        pattern = at::softmax(scores, -1);                                       // [B, H, n]
-        z = (pattern.unsqueeze(-1) * v_all).sum(2);                              // [B, H, d]
-        a_out = attn_out(blk, z);                                                // [B, D]
+        q = project(x_last, blk.W_Q, blk.b_Q);              // [B, H, d]
+        scores = (q.unsqueeze(2) * k_all).sum(-1) * scale;  // [B, H, n]
+        pattern = at::softmax(scores, -1);                  // [B, H, n]
+        z = (pattern.unsqueeze(-1) * v_all).sum(2);         // [B, H, d]
+        a_out = attn_out(blk, z);                           // [B, D]
         x = x_last + a_out;
       } else {
-        at::Tensor q_all = qkv(blk.W_Q, blk.b_Q).transpose(1, 2);                // [B, H, n, d]
+        at::Tensor q_all = qkv(blk.W_Q, blk.b_Q).transpose(1, 2);  // [B, H, n, d]
         at::Tensor mask = at::ones({n, n}, at::kBool).triu(1);
-        at::Tensor scores_all = at::matmul(q_all, k_all.transpose(-1, -2)).mul(scale).masked_fill(mask, -INFINITY);  // [B, H, n, n]
+        at::Tensor scores_all =
+            at::matmul(q_all, k_all.transpose(-1, -2)).mul(scale).masked_fill(mask, -INFINITY);  // [B, H, n, n]
         at::Tensor pattern_all = at::softmax(scores_all, -1);
-        at::Tensor z_all = at::matmul(pattern_all, v_all).transpose(1, 2);       // [B, n, H, d]
-        at::Tensor out_all = attn_out(blk, z_all);                                // [B, n, D]
+        at::Tensor z_all = at::matmul(pattern_all, v_all).transpose(1, 2);  // [B, n, H, d]
+        at::Tensor out_all = attn_out(blk, z_all);                          // [B, n, D]
         x = x + out_all;
         a_out = out_all.select(1, -1);
         q = q_all.select(2, -1);
@@ -264,7 +272,7 @@ at::Tensor Transformer::neuron_input_map() const {
   // one layer exactly theirs, deeper: the direct path through block 0's OV).
   at::NoGradGuard no_grad;
   const Block& first = blocks_.front();
-  at::Tensor ov = at::matmul(first.W_V.to(at::kDouble), first.W_O.to(at::kDouble)).sum(0);  // [D, D]
+  at::Tensor ov = at::matmul(first.W_V.to(at::kDouble), first.W_O.to(at::kDouble)).sum(0);     // [D, D]
   return at::matmul(at::matmul(number_embedding(), ov), blocks_.back().W_in.to(at::kDouble));  // [p, M]
 }
 

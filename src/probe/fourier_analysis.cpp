@@ -10,12 +10,12 @@
 
 #include "grok/core/error.h"
 
+#include "grok/core/task.h"
 #include "grok/measures/fourier.h"
 #include "grok/measures/logit_projections.h"
 #include "grok/measures/logit_structure.h"
 #include "grok/measures/neuron_frequencies.h"
 #include "grok/measures/sparsity.h"
-#include "grok/core/task.h"
 #include "grok/model/grid.h"
 
 namespace grok {
@@ -63,8 +63,7 @@ KeyFrequencies find_key_frequencies(RunCheckpoints& run, const FourierOptions& o
   const int64_t p = c.p;
   const size_t key_index = o.key_step < 0 ? all_steps.size() - 1 : index_of_step(all_steps, o.key_step);
   for (int64_t k : o.key_frequencies)
-    if (k < 1 || k > n_frequencies(p) ||
-        std::count(o.key_frequencies.begin(), o.key_frequencies.end(), k) > 1)
+    if (k < 1 || k > n_frequencies(p) || std::count(o.key_frequencies.begin(), o.key_frequencies.end(), k) > 1)
       throw InputError(fmt::format("--keys: frequencies must be distinct and in 1..{}, got {}", n_frequencies(p), k));
   KeyFrequencies key;
   key.step = all_steps[key_index];
@@ -137,8 +136,8 @@ FourierCheckpoint measure_fourier(const Model& model, const FourierInputs& in) {
   m.cluster_sizes = at::tensor(cs, at::kLong);
   m.best = nf.best;
   m.best_frac = nf.best_frac;
-  m.fraction_clustered = static_cast<double>(std::accumulate(cs.begin(), cs.end(), int64_t{0})) /
-                         static_cast<double>(nf.best.size(0));
+  m.fraction_clustered =
+      static_cast<double>(std::accumulate(cs.begin(), cs.end(), int64_t{0})) / static_cast<double>(nf.best.size(0));
   at::Tensor per_neuron = fourier_norms_per_column(model.neuron_input_map());  // [n_freq, M]
   m.mean_ipr = mean_column_ipr(per_neuron);
   const std::vector<int64_t> keys_now = key_frequencies(nf, in.tau);
@@ -189,8 +188,9 @@ FourierResult analyse_fourier(RunCheckpoints& run, const FourierOptions& o) {
   r.null_draws = null ? o.null_draws : 0;
   r.null_seed = o.null_seed;
   if (null) r.null_sets = null_frequency_sets(c.p, r.key.frequencies, o.null_draws, o.null_seed);
-  const FourierInputs in{c.p, r.key.frequencies, o.tau, r.projections_apply(),
-                         r.null_draws, o.null_seed, run.labels(), run.train_rows(), run.test_rows(), run.valid_rows()};
+  const FourierInputs in{
+      c.p,          r.key.frequencies, o.tau,           r.projections_apply(), r.null_draws, o.null_seed,
+      run.labels(), run.train_rows(),  run.test_rows(), run.valid_rows()};
   const std::vector<size_t> indices = strided_checkpoints(run.checkpoint_steps().size(), o.stride);
   for (size_t i : indices) r.steps.push_back(run.checkpoint_steps()[i]);
   r.at = run.measure_checkpoints(indices, [&](Model& model) { return measure_fourier(model, in); });
@@ -242,8 +242,8 @@ CurveTable fourier_table(const FourierResult& r) {
         "neurons with best frequency k and frac_k >= tau", {"frequency"});
   t.add("fraction_clustered", scalar_curve_of(ms, [](M m) { return m.fraction_clustered; }),
         "fraction of neurons in some frequency cluster");
-  t.add("neuron_best_frequency", stacked_curve_of(ms, [](M m) { return m.best; }),
-        "argmax_k frac_k(n), 1-based", {"neuron"});
+  t.add("neuron_best_frequency", stacked_curve_of(ms, [](M m) { return m.best; }), "argmax_k frac_k(n), 1-based",
+        {"neuron"});
   t.add("neuron_best_fraction", stacked_curve_of(ms, [](M m) { return m.best_frac; }),
         "frac_best(n): variance explained by the best frequency", {"neuron"});
   t.add("mean_ipr", scalar_curve_of(ms, [](M m) { return m.mean_ipr; }),

@@ -46,8 +46,8 @@ h5::Dataset axis_scale(h5::Group& g, const std::string& name, int64_t n) {
 void write_curve(h5::Group& g, h5::Dataset& steps, const Curve& c) {
   at::Tensor v = c.values.contiguous();
   h5::Shape shape(v.sizes().begin(), v.sizes().end());
-  h5::Dataset d = v.scalar_type() == at::kLong ? g.create_dataset<int64_t>(c.name, shape)
-                                               : g.create_dataset<double>(c.name, shape);
+  h5::Dataset d =
+      v.scalar_type() == at::kLong ? g.create_dataset<int64_t>(c.name, shape) : g.create_dataset<double>(c.name, shape);
   if (v.scalar_type() == at::kLong) {
     d.write(v.data_ptr<int64_t>(), static_cast<size_t>(v.numel()));
   } else {

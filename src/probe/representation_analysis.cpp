@@ -4,10 +4,10 @@
 #include <cmath>
 
 #include "grok/core/error.h"
-#include "grok/probe/fourier_analysis.h"
-#include "grok/measures/representations.h"
 #include "grok/core/task.h"
+#include "grok/measures/representations.h"
 #include "grok/model/grid.h"
+#include "grok/probe/fourier_analysis.h"
 
 namespace grok {
 namespace {
@@ -34,8 +34,7 @@ RepresentationCheckpoint measure_probes(Model& model, const ProbeInputs& in) {
   ActivationCache cache;
   at::Tensor L = grid_logits(model, &cache);
   at::Tensor X = cache.at(in.hook).reshape({p * p, -1}).to(at::kDouble);
-  if (!o.key_frequencies.empty())
-    m.r2 = ridge_r2(X, in.targets, in.train, in.test, o.ridge_lambda).view({-1, 3, 2});
+  if (!o.key_frequencies.empty()) m.r2 = ridge_r2(X, in.targets, in.train, in.test, o.ridge_lambda).view({-1, 3, 2});
   m.answer_accuracy = ridge_onehot_accuracy(X, in.labels, p, in.train, in.test, o.ridge_lambda);
   at::Tensor E = model.number_embedding();
   Pca pca = embedding_pca(E, o.pca_components);
@@ -78,8 +77,16 @@ RepresentationResult analyse_representations(RunCheckpoints& run, const Represen
   for (const NamedTensor& param : run.model().parameters()) r.tensor_names.push_back(param.name);
   r.tensor_names.push_back("all");
   const std::vector<int64_t>& K = o.key_frequencies;
-  const ProbeInputs in{p, r.options.hook, r.options, r.clock_pizza, r.symmetricity, fourier_targets(p, K),
-                       run.labels(), run.train_rows(), run.test_rows(), run.valid_rows()};
+  const ProbeInputs in{p,
+                       r.options.hook,
+                       r.options,
+                       r.clock_pizza,
+                       r.symmetricity,
+                       fourier_targets(p, K),
+                       run.labels(),
+                       run.train_rows(),
+                       run.test_rows(),
+                       run.valid_rows()};
   const std::vector<size_t> indices = strided_checkpoints(run.checkpoint_steps().size(), o.stride);
   for (size_t i : indices) r.steps.push_back(run.checkpoint_steps()[i]);
   r.at = run.measure_checkpoints(indices, [&](Model& model) { return measure_probes(model, in); });
@@ -100,8 +107,9 @@ CurveTable representation_table(const RepresentationResult& r) {
   if (!r.symmetricity_note.empty()) t.attrs["gradient_symmetricity_not_applicable"] = r.symmetricity_note;
   t.attrs["gradient_weight_cosine_tensors"] = r.tensor_names;
   t.attrs["training_loss_precision"] = "float64";
-  t.attrs["definitions"] = "grokscope docs/probe-file.md; probes fitted on train pairs, scored on test pairs; RQI over "
-                           "integer sums (rqi) and sums mod p (rqi_mod); efficiency on all valid pairs";
+  t.attrs["definitions"] =
+      "grokscope docs/probe-file.md; probes fitted on train pairs, scored on test pairs; RQI over "
+      "integer sums (rqi) and sums mod p (rqi_mod); efficiency on all valid pairs";
   const std::vector<RepresentationCheckpoint>& ms = r.at;
   using M = const RepresentationCheckpoint&;
   if (!K.empty()) {
@@ -121,7 +129,8 @@ CurveTable representation_table(const RepresentationResult& r) {
   t.add("pca_dominant_frequency", stacked_curve_of(ms, [](M m) { return m.dominant_frequency; }),
         "per component: frequency with the most Fourier norm (0 = const)", {"component"});
   t.add("rqi", scalar_curve_of(ms, [](M m) { return m.rqi_int; }), "RQI over quadruples with i + j = m + n");
-  t.add("rqi_mod", scalar_curve_of(ms, [](M m) { return m.rqi_mod; }), "RQI over quadruples with i + j = m + n (mod p)");
+  t.add("rqi_mod", scalar_curve_of(ms, [](M m) { return m.rqi_mod; }),
+        "RQI over quadruples with i + j = m + n (mod p)");
   if (r.symmetricity)
     t.add("gradient_symmetricity", scalar_curve_of(ms, [](M m) { return m.symmetricity; }),
           "s_g: mean cos(d logit_c/d E_a, d logit_c/d E_b)");

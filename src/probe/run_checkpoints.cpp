@@ -44,7 +44,7 @@ void RunCheckpoints::load_into(Model& model, size_t index) {
 void RunCheckpoints::load_checkpoint(size_t index) { load_into(*model_, index); }
 
 void RunCheckpoints::for_each_checkpoint(const std::vector<size_t>& indices,
-                                   const std::function<void(Model&, size_t)>& measure) {
+                                         const std::function<void(Model&, size_t)>& measure) {
   const int64_t workers = std::min<int64_t>(at::get_num_threads(), static_cast<int64_t>(indices.size()));
   if (at::get_num_threads() <= 1 || workers < 1) {
     for (size_t i : indices) {

@@ -14,9 +14,7 @@ GROK_EMBEDDED(grok_asset_render_charts)
 namespace grok {
 namespace {
 
-std::string_view view(const char* begin, const char* end) {
-  return {begin, static_cast<size_t>(end - begin)};
-}
+std::string_view view(const char* begin, const char* end) { return {begin, static_cast<size_t>(end - begin)}; }
 
 }  // namespace
 

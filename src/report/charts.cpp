@@ -30,7 +30,8 @@ json phase_bands(const Phases& ph, int64_t last_step) {
   // A phase still under way when the run ended is drawn to the last step.
   auto band = [&](const char* name, const PhaseSpan& span) {
     if (span.start)
-      bands.push_back({{"phase", name}, {"from", std::max<int64_t>(*span.start, 1)}, {"to", span.end.value_or(last_step)}});
+      bands.push_back(
+          {{"phase", name}, {"from", std::max<int64_t>(*span.start, 1)}, {"to", span.end.value_or(last_step)}});
   };
   band("memorisation", ph.memorisation);
   band("circuit formation", ph.circuit_formation);
@@ -40,9 +41,13 @@ json phase_bands(const Phases& ph, int64_t last_step) {
           {"encoding",
            {{"x", {{"field", "from"}, {"type", "quantitative"}}},
             {"x2", {{"field", "to"}}},
-            {"color", {{"field", "phase"}, {"type", "nominal"}, {"title", "phase"},
-                       {"scale", {{"domain", {"memorisation", "circuit formation", "cleanup"}},
-                                  {"range", {"#e45756", "#f58518", "#54a24b"}}}}}}}}};
+            {"color",
+             {{"field", "phase"},
+              {"type", "nominal"},
+              {"title", "phase"},
+              {"scale",
+               {{"domain", {"memorisation", "circuit formation", "cleanup"}},
+                {"range", {"#e45756", "#f58518", "#54a24b"}}}}}}}}};
 }
 
 Chart loss_chart(const RunMetrics& m, const json& bands) {
@@ -57,19 +62,21 @@ Chart accuracy_chart(const RunMetrics& m, const json& bands) {
 
 Chart norms_chart(const RunMetrics& m, const json& bands) {
   json rows = vega::long_rows(
-      m.steps, {{"total weight norm ||θ||", m.total_norm()}, {"distance from init ||θ − θ₀||", m.dist_from_init}}, true);
+      m.steps, {{"total weight norm ||θ||", m.total_norm()}, {"distance from init ||θ − θ₀||", m.dist_from_init}},
+      true);
   return {"norms", vega::line_chart("Weight norm", rows, "L2 norm (all parameters)", false, &bands)};
 }
 
 Chart restricted_chart(const FourierResult& f, const json& bands) {
   using F = FourierCheckpoint;
-  json rows = vega::long_rows(f.steps,
-                              {{"test loss", series(f.at, &F::test_loss)},
-                               {"restricted loss (test)", series(f.at, &F::restricted_test)},
-                               {"restricted loss (test), each checkpoint's own keys", series(f.at, &F::restricted_test_current)},
-                               {"train loss", series(f.at, &F::train_loss)},
-                               {"excluded loss (train)", series(f.at, &F::excluded_train)}},
-                              true);
+  json rows = vega::long_rows(
+      f.steps,
+      {{"test loss", series(f.at, &F::test_loss)},
+       {"restricted loss (test)", series(f.at, &F::restricted_test)},
+       {"restricted loss (test), each checkpoint's own keys", series(f.at, &F::restricted_test_current)},
+       {"train loss", series(f.at, &F::train_loss)},
+       {"excluded loss (train)", series(f.at, &F::excluded_train)}},
+      true);
   std::string title = "Restricted and excluded loss (key frequencies " + json(f.key.frequencies).dump() + ")";
   json spec = vega::line_chart(title, rows, "cross-entropy (nats, log scale)", true, &bands);
   if (f.null_draws > 0) {
@@ -90,8 +97,8 @@ Chart restricted_chart(const FourierResult& f, const json& bands) {
                          {"y2", {{"field", "high"}}},
                          {"tooltip", json::array({{{"field", "step"}}, {{"field", "low"}}, {{"field", "high"}}})}}}};
     spec["layer"].insert(spec["layer"].end() - 1, area);  // under the curves, over the phase bands
-    spec["title"] = title + fmt::format(", null band: {} random non-key sets, mean ± {} sd", f.null_draws,
-                                        kNullBandSigmas);
+    spec["title"] =
+        title + fmt::format(", null band: {} random non-key sets, mean ± {} sd", f.null_draws, kNullBandSigmas);
   }
   return {"restricted", spec};
 }
@@ -109,9 +116,9 @@ Chart drift_chart(const FourierResult& f) {
   for (size_t i = 0; i < f.at.size(); ++i)
     for (int64_t k : ever)
       rows.push_back({{"step", f.steps[i]}, {"frequency", k}, {"value", f.at[i].key_now[k - 1].item<int64_t>()}});
-  json spec = vega::heatmap("Key-frequency drift: key at each checkpoint (final set " + json(f.key.frequencies).dump() +
-                                ")",
-                            rows, "step", "checkpoint step", "frequency", "frequency k", "key (1) or not (0)");
+  json spec =
+      vega::heatmap("Key-frequency drift: key at each checkpoint (final set " + json(f.key.frequencies).dump() + ")",
+                    rows, "step", "checkpoint step", "frequency", "frequency k", "key (1) or not (0)");
   spec["encoding"]["color"]["scale"]["domain"] = {0, 1};
   return {"drift", spec};
 }
@@ -149,10 +156,11 @@ Chart clusters_chart(const FourierResult& f) {
 Chart probes_chart(const RepresentationResult& r, const json& bands) {
   std::vector<vega::Series> curves{{"cos/sin(w_k a)", {}}, {"cos/sin(w_k b)", {}}, {"cos/sin(w_k (a+b))", {}}};
   for (const RepresentationCheckpoint& m : r.at)
-    for (int64_t operand = 0; operand < 3; ++operand) curves[static_cast<size_t>(operand)].second.push_back(m.mean_r2(operand));
-  return {"probes", vega::line_chart("Linear probes on " + r.options.hook + " (test R²)",
-                                     vega::long_rows(r.steps, curves, false), "R² on test pairs (1 = perfectly linear)",
-                                     false, &bands)};
+    for (int64_t operand = 0; operand < 3; ++operand)
+      curves[static_cast<size_t>(operand)].second.push_back(m.mean_r2(operand));
+  return {"probes",
+          vega::line_chart("Linear probes on " + r.options.hook + " (test R²)", vega::long_rows(r.steps, curves, false),
+                           "R² on test pairs (1 = perfectly linear)", false, &bands)};
 }
 
 std::optional<Chart> attention_chart(const Model& model, int64_t step) {
@@ -166,7 +174,8 @@ std::optional<Chart> attention_chart(const Model& model, int64_t step) {
   for (int64_t a = 0; a < p; ++a)
     for (int64_t h = 0; h < site->heads; ++h)
       for (int64_t k = 0; k < keys; ++k)
-        rows.push_back({{"a", a}, {"key", fmt::format("head {} → {}", h, site->key_names[static_cast<size_t>(k)])},
+        rows.push_back({{"a", a},
+                        {"key", fmt::format("head {} → {}", h, site->key_names[static_cast<size_t>(k)])},
                         {"value", pattern[a][h][k].item<double>()}});
   return Chart{"attention", vega::heatmap(fmt::format("Attention from '=' at step {} (mean over b)", step), rows, "a",
                                           "first operand a", "key", "head → key position", "attention weight")};
@@ -182,23 +191,26 @@ Chart pca_chart(const Model& model, int64_t step) {
   json rows = json::array();
   for (int64_t t = 0; t < model.p(); ++t)
     for (int pair = 0; pair < 2 && 2 * pair + 1 < pcs.size(1); ++pair)
-      rows.push_back({{"token", t}, {"pair", fmt::format("PC{} vs PC{}", 2 * pair + 1, 2 * pair + 2)},
-                      {"x", pcs[t][2 * pair].item<double>()}, {"y", pcs[t][2 * pair + 1].item<double>()}});
-  json spec = {{"$schema", vega::kSchema},
-               {"title", fmt::format("PCA of the number embedding at step {}", step)},
-               {"data", {{"values", rows}}},
-               {"facet", {{"field", "pair"}, {"type", "nominal"}, {"title", nullptr}}},
-               {"resolve", {{"scale", {{"x", "independent"}, {"y", "independent"}}}}},
-               {"spec",
-                {{"width", vega::kHeight},
-                 {"height", vega::kHeight},
-                 {"mark", {{"type", "point"}, {"filled", true}}},
-                 {"encoding",
-                  {{"x", {{"field", "x"}, {"type", "quantitative"}, {"title", "first component (embedding units)"}}},
-                   {"y", {{"field", "y"}, {"type", "quantitative"}, {"title", "second component (embedding units)"}}},
-                   {"color", {{"field", "token"}, {"type", "quantitative"}, {"title", "token"},
-                              {"scale", {{"scheme", "rainbow"}}}}},
-                   {"tooltip", json::array({{{"field", "token"}}})}}}}}};
+      rows.push_back({{"token", t},
+                      {"pair", fmt::format("PC{} vs PC{}", 2 * pair + 1, 2 * pair + 2)},
+                      {"x", pcs[t][2 * pair].item<double>()},
+                      {"y", pcs[t][2 * pair + 1].item<double>()}});
+  json spec = {
+      {"$schema", vega::kSchema},
+      {"title", fmt::format("PCA of the number embedding at step {}", step)},
+      {"data", {{"values", rows}}},
+      {"facet", {{"field", "pair"}, {"type", "nominal"}, {"title", nullptr}}},
+      {"resolve", {{"scale", {{"x", "independent"}, {"y", "independent"}}}}},
+      {"spec",
+       {{"width", vega::kHeight},
+        {"height", vega::kHeight},
+        {"mark", {{"type", "point"}, {"filled", true}}},
+        {"encoding",
+         {{"x", {{"field", "x"}, {"type", "quantitative"}, {"title", "first component (embedding units)"}}},
+          {"y", {{"field", "y"}, {"type", "quantitative"}, {"title", "second component (embedding units)"}}},
+          {"color",
+           {{"field", "token"}, {"type", "quantitative"}, {"title", "token"}, {"scale", {{"scheme", "rainbow"}}}}},
+          {"tooltip", json::array({{{"field", "token"}}})}}}}}};
   return {"pca", spec};
 }
 

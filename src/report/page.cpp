@@ -15,10 +15,14 @@ std::string script_safe(std::string s) {
 std::string html_escape(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else out += c;
+    if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else if (c == '&')
+      out += "&amp;";
+    else
+      out += c;
   }
   return out;
 }
@@ -28,7 +32,8 @@ std::string render_page(const PageContent& c) {
   std::ostringstream h;
   h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
     << "<title>grokscope report: " << html_escape(c.title) << "</title>\n"
-    << "<style>\n" << assets.css << "</style>\n";
+    << "<style>\n"
+    << assets.css << "</style>\n";
   h << "<script>" << script_safe(std::string(assets.capture_errors)) << "</script>\n";
   for (std::string_view lib : {assets.vega, assets.vega_lite, assets.vega_embed})
     h << "<script>" << script_safe(std::string(lib)) << "</script>\n";

@@ -23,7 +23,9 @@ std::vector<std::vector<std::string>> phase_rows(const Phases& ph) {
 }
 
 std::vector<std::pair<std::string, std::string>> milestone_rows(const AccuracyMilestones& m) {
-  return {{"t_mem", step_or_dash(m.t_mem)}, {"t_50", step_or_dash(m.t_50)}, {"t_95", step_or_dash(m.t_95)},
+  return {{"t_mem", step_or_dash(m.t_mem)},
+          {"t_50", step_or_dash(m.t_50)},
+          {"t_95", step_or_dash(m.t_95)},
           {"t_grok", step_or_dash(m.t_grok)}};
 }
 
@@ -67,9 +69,9 @@ std::string render_report(RunCheckpoints& run, const std::string& run_path, cons
   // The page.
   PageContent page;
   page.title = run_path;
-  page.run_line = fmt::format("{} mod {}, {} ({} layer{}, d_model {}, d_mlp {}), {} steps, status {}", c.task, c.p,
-                              c.model, c.n_layers, c.n_layers == 1 ? "" : "s", c.d_model, c.d_mlp, last,
-                              run.reader().status());
+  page.run_line =
+      fmt::format("{} mod {}, {} ({} layer{}, d_model {}, d_mlp {}), {} steps, status {}", c.task, c.p, c.model,
+                  c.n_layers, c.n_layers == 1 ? "" : "s", c.d_model, c.d_mlp, last, run.reader().status());
   page.grokked = summary.phases.acc.t_grok.has_value();
   page.story = phases["story"].get<std::string>();
   page.phase_rows = phase_rows(summary.phases);

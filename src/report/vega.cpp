@@ -16,16 +16,22 @@ json long_rows(const std::vector<int64_t>& steps, const std::vector<Series>& ser
   return rows;
 }
 
-json line_chart(const std::string& title, const json& rows, const std::string& y_title, bool log_y,
-                const json* under, bool log_x) {
+json line_chart(const std::string& title, const json& rows, const std::string& y_title, bool log_y, const json* under,
+                bool log_x) {
   const char* x_title = log_x ? "step (optimizer updates, log scale)" : "step (optimizer updates)";
   json line = {{"data", {{"values", rows}}},
                {"mark", {{"type", "line"}, {"point", false}}},
                {"encoding",
-                {{"x", {{"field", "step"}, {"type", "quantitative"}, {"title", x_title},
-                        {"scale", {{"type", log_x ? "log" : "linear"}}}}},
-                 {"y", {{"field", "value"}, {"type", "quantitative"}, {"title", y_title},
-                        {"scale", {{"type", log_y ? "log" : "linear"}}}}},
+                {{"x",
+                  {{"field", "step"},
+                   {"type", "quantitative"},
+                   {"title", x_title},
+                   {"scale", {{"type", log_x ? "log" : "linear"}}}}},
+                 {"y",
+                  {{"field", "value"},
+                   {"type", "quantitative"},
+                   {"title", y_title},
+                   {"scale", {{"type", log_y ? "log" : "linear"}}}}},
                  {"strokeDash", {{"field", "series"}, {"type", "nominal"}, {"title", "curve"}}},
                  {"stroke", {{"field", "series"}, {"type", "nominal"}, {"title", "curve"}}},
                  {"tooltip", json::array({{{"field", "series"}}, {{"field", "step"}}, {{"field", "value"}}})}}}};
@@ -42,19 +48,24 @@ json line_chart(const std::string& title, const json& rows, const std::string& y
 
 json heatmap(const std::string& title, const json& rows, const std::string& x, const std::string& x_title,
              const std::string& y, const std::string& y_title, const std::string& color_title) {
-  return {{"$schema", kSchema},
-          {"title", title},
-          {"width", kWidth},
-          {"height", kHeight},
-          {"data", {{"values", rows}}},
-          {"mark", "rect"},
-          {"encoding",
-           {{"x", {{"field", x}, {"type", "ordinal"}, {"title", x_title}, {"axis", {{"labelOverlap", true}}}}},
-            {"y", {{"field", y}, {"type", "ordinal"}, {"title", y_title}, {"axis", {{"labelOverlap", true}}},
-                   {"sort", "descending"}}},
-            {"color", {{"field", "value"}, {"type", "quantitative"}, {"title", color_title},
-                       {"scale", {{"scheme", "viridis"}}}}},
-            {"tooltip", json::array({{{"field", x}}, {{"field", y}}, {{"field", "value"}}})}}}};
+  return {
+      {"$schema", kSchema},
+      {"title", title},
+      {"width", kWidth},
+      {"height", kHeight},
+      {"data", {{"values", rows}}},
+      {"mark", "rect"},
+      {"encoding",
+       {{"x", {{"field", x}, {"type", "ordinal"}, {"title", x_title}, {"axis", {{"labelOverlap", true}}}}},
+        {"y",
+         {{"field", y},
+          {"type", "ordinal"},
+          {"title", y_title},
+          {"axis", {{"labelOverlap", true}}},
+          {"sort", "descending"}}},
+        {"color",
+         {{"field", "value"}, {"type", "quantitative"}, {"title", color_title}, {"scale", {{"scheme", "viridis"}}}}},
+        {"tooltip", json::array({{{"field", x}}, {{"field", y}}, {{"field", "value"}}})}}}};
 }
 
 }  // namespace grok::vega

@@ -89,12 +89,15 @@ std::string format_inspection(const nlohmann::ordered_json& j) {
                      with_commas(j["parameters"].get<int64_t>()));
   else
     s += fmt::format("model        mlp: {} input, d_mlp {}, {}; {} parameters\n", c["mlp_input"].get<std::string>(),
-                     c["d_mlp"].get<int64_t>(), c["act"].get<std::string>(), with_commas(j["parameters"].get<int64_t>()));
-  s += fmt::format("optimizer    {} lr {} weight decay {}, {} (model seed {})\n", c["optimizer"].get<std::string>(),
-                   c["lr"].get<double>(), c["weight_decay"].get<double>(),
-                   c["batch_size"].get<int64_t>() == 0 ? "full batch" : "batch " + std::to_string(c["batch_size"].get<int64_t>()),
-                   c["seed"].get<int64_t>());
-  s += fmt::format("metrics      {} rows (every {} steps)\n", j["metric_rows"].get<int64_t>(), c["eval_every"].get<int64_t>());
+                     c["d_mlp"].get<int64_t>(), c["act"].get<std::string>(),
+                     with_commas(j["parameters"].get<int64_t>()));
+  s += fmt::format(
+      "optimizer    {} lr {} weight decay {}, {} (model seed {})\n", c["optimizer"].get<std::string>(),
+      c["lr"].get<double>(), c["weight_decay"].get<double>(),
+      c["batch_size"].get<int64_t>() == 0 ? "full batch" : "batch " + std::to_string(c["batch_size"].get<int64_t>()),
+      c["seed"].get<int64_t>());
+  s += fmt::format("metrics      {} rows (every {} steps)\n", j["metric_rows"].get<int64_t>(),
+                   c["eval_every"].get<int64_t>());
   auto ckpt = j["checkpoint_steps"].get<std::vector<int64_t>>();
   s += fmt::format("checkpoints  {} at steps {}\n", ckpt.size(), step_list(ckpt));
   auto acts = j["activation_steps"].get<std::vector<int64_t>>();

@@ -1,13 +1,13 @@
 // run_file.cpp — writing and reading the HDF5 run file (schema v1, docs/run-file.md).
 #include "grok/runfile/run_file.h"
 
-#include <cmath>
 #include <fmt/chrono.h>
 #include <fmt/core.h>
+#include <cmath>
 
 #include <chrono>
-#include <filesystem>
 #include <ctime>
+#include <filesystem>
 #include <map>
 
 #include "grok/core/error.h"
@@ -218,8 +218,9 @@ RunWriter RunWriter::create(const std::string& path, const RunHeader& h) {
   // Resume slots: fixed-size, contiguous, rewritten in place. Written once
   // now so their space is allocated before SWMR mode forbids it.
   h5::Group resume = root.create_group("resume");
-  resume.set_attr("description", "latest full training state, two slots written alternately; "
-                                  "step[k] = -1 marks slot k empty or incomplete");
+  resume.set_attr("description",
+                  "latest full training state, two slots written alternately; "
+                  "step[k] = -1 marks slot k empty or incomplete");
   resume.create_dataset<int64_t>("step", {2}).write(std::vector<int64_t>{-1, -1});
   resume.create_dataset<int64_t>("optimizer_steps", {2}).write(std::vector<int64_t>{0, 0});
   for (int slot = 0; slot < 2; ++slot) {
@@ -399,8 +400,8 @@ h5::File open_run(const std::string& path) {
     throw InputError(path + " is an HDF5 file but not a grokscope run file");
   int64_t version = root.attr_int("schema_version");
   if (version > kSchemaVersion)
-    throw InputError(fmt::format("{} has schema version {}; this grokscope reads up to {}", path, version,
-                                 kSchemaVersion));
+    throw InputError(
+        fmt::format("{} has schema version {}; this grokscope reads up to {}", path, version, kSchemaVersion));
   return f;
 }
 
@@ -440,9 +441,13 @@ std::vector<double> RunMetrics::total_norm() const {
 RunMetrics RunReader::metrics() const {
   RunMetrics m;
   m.steps = metric_steps();
-  for (auto [name, field] : {std::pair{"train_loss", &m.train_loss}, {"test_loss", &m.test_loss},
-                             {"train_acc", &m.train_acc}, {"test_acc", &m.test_acc}, {"lr", &m.lr},
-                             {"total_sq_norm", &m.total_sq_norm}, {"dist_from_init", &m.dist_from_init},
+  for (auto [name, field] : {std::pair{"train_loss", &m.train_loss},
+                             {"test_loss", &m.test_loss},
+                             {"train_acc", &m.train_acc},
+                             {"test_acc", &m.test_acc},
+                             {"lr", &m.lr},
+                             {"total_sq_norm", &m.total_sq_norm},
+                             {"dist_from_init", &m.dist_from_init},
                              {"wall_time_s", &m.wall_time_s}})
     *field = metric(name);
   h5::Group norms = file_.root().open_group("metrics/param_sq_norm");

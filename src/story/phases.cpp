@@ -34,8 +34,8 @@ void find_memorisation(const PhaseInputs& in, Phases& ph) {
   const double chance = chance_of(in), threshold = kMemorisedTrainLossFraction * chance;
   if (in.steps.empty()) return;
   if (!in.train_loss.empty()) {
-    auto i = first_persistent(0, in.train_loss.size(), kPersistRows,
-                              [&](size_t r) { return in.train_loss[r] < threshold; });
+    auto i =
+        first_persistent(0, in.train_loss.size(), kPersistRows, [&](size_t r) { return in.train_loss[r] < threshold; });
     if (!i) return;
     ph.memorisation.end = in.steps[*i];
     add_evidence(ph, ph.memorisation.end_evidence,
@@ -64,9 +64,10 @@ void find_test_below_chance(const PhaseInputs& in, const Smoothed& s, Phases& ph
                             [&](size_t r) { return s.test_loss[r] < chance; });
   if (!i) return;
   ph.t_test_below_chance = in.steps[*i];
-  ph.evidence.push_back(fmt::format("t_test_below_chance {}: test loss (running median of {} rows) fell below "
-                                    "chance {:.3f} and stayed below for {} evaluated steps",
-                                    in.steps[*i], kMedianRows, chance, kPersistRows));
+  ph.evidence.push_back(
+      fmt::format("t_test_below_chance {}: test loss (running median of {} rows) fell below "
+                  "chance {:.3f} and stayed below for {} evaluated steps",
+                  in.steps[*i], kMedianRows, chance, kPersistRows));
 }
 
 // Walking back from row `below`, the earliest row of the sharp fall that leads to it: row
@@ -122,15 +123,15 @@ void find_restricted_events(const PhaseInputs& in, Phases& ph) {
   const auto& sd = in.restricted_null_std;
   ph.null_band_available = mean.size() == r.size() && sd.size() == r.size();
   if (ph.null_band_available) {
-    auto i = first_persistent(0, r.size(), kPersistRows,
-                              [&](size_t k) { return r[k] < mean[k] - kNullBandSigmas * sd[k]; });
+    auto i =
+        first_persistent(0, r.size(), kPersistRows, [&](size_t k) { return r[k] < mean[k] - kNullBandSigmas * sd[k]; });
     if (i) {
       ph.t_restricted_separates = in.checkpoint_steps[*i];
-      ph.evidence.push_back(fmt::format("t_restricted_separates {}: restricted test loss {:.3g} fell below its null "
-                                        "band {:.3g} - {} x {:.3g} (random non-key frequency sets) and stayed below "
-                                        "for {} checkpoints",
-                                        in.checkpoint_steps[*i], r[*i], mean[*i], kNullBandSigmas, sd[*i],
-                                        kPersistRows));
+      ph.evidence.push_back(
+          fmt::format("t_restricted_separates {}: restricted test loss {:.3g} fell below its null "
+                      "band {:.3g} - {} x {:.3g} (random non-key frequency sets) and stayed below "
+                      "for {} checkpoints",
+                      in.checkpoint_steps[*i], r[*i], mean[*i], kNullBandSigmas, sd[*i], kPersistRows));
     }
   }
   const double chance = chance_of(in);
@@ -148,10 +149,10 @@ void find_excluded_rise(const PhaseInputs& in, Phases& ph) {
   auto i = first_persistent(0, e.size(), kPersistRows, [&](size_t k) { return e[k] - train[k] > margin; });
   if (!i) return;
   ph.t_excluded_rise = in.checkpoint_steps[*i];
-  ph.evidence.push_back(fmt::format("t_excluded_rise {}: excluded train loss {:.3g} exceeded train loss {:.3g} by more "
-                                    "than {:.3f} ({} x ln p) and stayed above for {} checkpoints",
-                                    in.checkpoint_steps[*i], e[*i], train[*i], margin, kExcludedRiseFraction,
-                                    kPersistRows));
+  ph.evidence.push_back(
+      fmt::format("t_excluded_rise {}: excluded train loss {:.3g} exceeded train loss {:.3g} by more "
+                  "than {:.3f} ({} x ln p) and stayed above for {} checkpoints",
+                  in.checkpoint_steps[*i], e[*i], train[*i], margin, kExcludedRiseFraction, kPersistRows));
 }
 
 bool before_cleanup(const Phases& ph, const std::optional<int64_t>& t) {
@@ -168,8 +169,8 @@ void find_circuit_formation(Phases& ph) {
   cf.start = ph.memorisation.end;
   std::string why;
   if (separated) why += fmt::format("restricted loss below its null band from step {}", *ph.t_restricted_separates);
-  if (excluded) why += fmt::format("{}excluded loss above train loss from step {}", why.empty() ? "" : "; ",
-                                   *ph.t_excluded_rise);
+  if (excluded)
+    why += fmt::format("{}excluded loss above train loss from step {}", why.empty() ? "" : "; ", *ph.t_excluded_rise);
   add_evidence(ph, cf.start_evidence,
                fmt::format("circuit_formation_start {}: memorisation complete, and before cleanup {}", *cf.start, why));
   if (ph.cleanup.start) {
@@ -224,13 +225,16 @@ void find_cleanup_end(const PhaseInputs& in, const Smoothed& s, Phases& ph) {
   std::string which, missing;
   int64_t end = *ph.cleanup.start;
   for (const auto& c : lv) {
-    if (c.step) which += fmt::format("{}{} at step {}", which.empty() ? "" : ", ", c.name, *c.step);
-    else missing += (missing.empty() ? "" : ", ") + c.name;
+    if (c.step)
+      which += fmt::format("{}{} at step {}", which.empty() ? "" : ", ", c.name, *c.step);
+    else
+      missing += (missing.empty() ? "" : ", ") + c.name;
     end = std::max(end, c.step.value_or(end));
   }
-  const std::string rule = fmt::format("moving by at most {} of its change since cleanup began over the next {} of "
-                                       "steps",
-                                       percent(kLevelFraction), percent(kLevelWindowFraction));
+  const std::string rule = fmt::format(
+      "moving by at most {} of its change since cleanup began over the next {} of "
+      "steps",
+      percent(kLevelFraction), percent(kLevelWindowFraction));
   if (!missing.empty()) {
     ph.cleanup.end_evidence = fmt::format("cleanup_end absent: {} had not levelled off ({}) when the run ended{}",
                                           missing, rule, which.empty() ? "" : " (levelled: " + which + ")");
@@ -248,9 +252,10 @@ void find_norm_drop(const PhaseInputs& in, const Smoothed& s, Phases& ph) {
   const double after = curves::value_at(in.steps, s.norm, *ph.cleanup.end);
   if (before <= 0) return;
   ph.norm_drop_during_cleanup = (before - after) / before;
-  ph.evidence.push_back(fmt::format("norm_drop_during_cleanup {:.3f}: ||theta|| (running median) {:.4g} at step {} -> "
-                                    "{:.4g} at step {}",
-                                    *ph.norm_drop_during_cleanup, before, *ph.cleanup.start, after, *ph.cleanup.end));
+  ph.evidence.push_back(
+      fmt::format("norm_drop_during_cleanup {:.3f}: ||theta|| (running median) {:.4g} at step {} -> "
+                  "{:.4g} at step {}",
+                  *ph.norm_drop_during_cleanup, before, *ph.cleanup.start, after, *ph.cleanup.end));
 }
 
 void add_milestone_evidence(Phases& ph) {

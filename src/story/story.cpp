@@ -49,23 +49,26 @@ std::string restricted_clause(const PhaseInputs& in, const Phases& ph) {
   const std::string keys = join(in.key_frequencies);
   if (ph.null_band_available && ph.t_restricted_separates) {
     const int64_t t = *ph.t_restricted_separates;
-    std::string s = fmt::format("from step {} restricted loss on the key frequencies {} ({:.2f}) fell below its "
-                                "null band (random frequency sets: {:.2f} ± {:.2f})",
-                                with_commas(t), keys, value_at(in.checkpoint_steps, in.restricted_test, t),
-                                value_at(in.checkpoint_steps, in.restricted_null_mean, t),
-                                value_at(in.checkpoint_steps, in.restricted_null_std, t));
+    std::string s = fmt::format(
+        "from step {} restricted loss on the key frequencies {} ({:.2f}) fell below its "
+        "null band (random frequency sets: {:.2f} ± {:.2f})",
+        with_commas(t), keys, value_at(in.checkpoint_steps, in.restricted_test, t),
+        value_at(in.checkpoint_steps, in.restricted_null_mean, t),
+        value_at(in.checkpoint_steps, in.restricted_null_std, t));
     if (!in.test_loss.empty())
       s += fmt::format(" while test loss stayed at {:.1f}", value_at(in.steps, in.test_loss, t));
     return s;
   }
   if (ph.null_band_available)
-    return fmt::format("restricted loss on the key frequencies {} stayed within its null band (random frequency "
-                       "sets), so it shows no circuit",
-                       keys);
+    return fmt::format(
+        "restricted loss on the key frequencies {} stayed within its null band (random frequency "
+        "sets), so it shows no circuit",
+        keys);
   if (ph.t_restricted_below_chance)
-    return fmt::format("restricted loss on the key frequencies {} fell below chance at step {} (compared with chance "
-                       "only: no null band was computed, and memorisation alone pushes it below chance)",
-                       keys, with_commas(*ph.t_restricted_below_chance));
+    return fmt::format(
+        "restricted loss on the key frequencies {} fell below chance at step {} (compared with chance "
+        "only: no null band was computed, and memorisation alone pushes it below chance)",
+        keys, with_commas(*ph.t_restricted_below_chance));
   return "";
 }
 
@@ -98,7 +101,7 @@ std::string circuit_sentence(const PhaseInputs& in, const Phases& ph) {
   if (!cf.start) return body.empty() ? "" : " No circuit formation was seen: " + body + ".";
   body += test_accuracy_clause(in, *cf.start, cf.end.value_or(in.steps.back()));
   const std::string open_end = in.test_loss.empty() ? "its end cannot be seen without the test-loss curve"
-                                                     : "still under way when the run ended";
+                                                    : "still under way when the run ended";
   const std::string span = cf.end ? fmt::format(" (steps {} to {})", with_commas(*cf.start), with_commas(*cf.end))
                                   : fmt::format(" (from step {}, {})", with_commas(*cf.start), open_end);
   return " Circuit formation" + span + ": " + body + ".";
@@ -110,9 +113,10 @@ std::string cleanup_sentence(const PhaseInputs& in, const Phases& ph) {
   if (!c.start)
     return fmt::format(" No cleanup: the test loss never fell below chance ({:.2f}) after memorising.", chance_of(in));
   const int64_t until = c.end.value_or(in.steps.back());
-  std::string s = c.end ? fmt::format(" Cleanup from step {} to {}: ", with_commas(*c.start), with_commas(*c.end))
-                        : fmt::format(" Cleanup from step {}, not finished when the run ended at step {}: ",
-                                      with_commas(*c.start), with_commas(until));
+  std::string s =
+      c.end ? fmt::format(" Cleanup from step {} to {}: ", with_commas(*c.start), with_commas(*c.end))
+            : fmt::format(" Cleanup from step {}, not finished when the run ended at step {}: ", with_commas(*c.start),
+                          with_commas(until));
   s += fmt::format("test loss fell from {:.1f} to {:.3g}", value_at(in.steps, in.test_loss, *c.start),
                    value_at(in.steps, in.test_loss, until));
   if (!in.restricted_test.empty()) {
@@ -129,8 +133,8 @@ std::string cleanup_sentence(const PhaseInputs& in, const Phases& ph) {
 std::string generalisation_sentence(const PhaseInputs& in, const Phases& ph) {
   const auto& a = ph.acc;
   if (a.t_grok) {
-    std::string s = fmt::format(" Generalised (test accuracy >= {}) at step {}", percent(kGrokAccuracy),
-                                with_commas(*a.t_grok));
+    std::string s =
+        fmt::format(" Generalised (test accuracy >= {}) at step {}", percent(kGrokAccuracy), with_commas(*a.t_grok));
     if (!in.key_frequencies.empty()) s += fmt::format(" using frequencies {}", join(in.key_frequencies));
     if (ph.memorisation.end)
       s += fmt::format(", {} steps after memorising", with_commas(*a.t_grok - *ph.memorisation.end));

@@ -1,6 +1,6 @@
 // trainer.cpp — the training loop (see trainer.h for the step convention).
-#include "grok/model/grid.h"
 #include "grok/train/trainer.h"
+#include "grok/model/grid.h"
 #include "grok/runtime/threads.h"
 #include "grok/story/thresholds.h"
 
@@ -13,12 +13,12 @@
 #include <thread>
 
 #include "grok/core/error.h"
-#include "grok/model/model.h"
-#include "grok/train/optimizer.h"
 #include "grok/core/rng.h"
-#include "grok/runfile/run_file.h"
 #include "grok/core/schedule.h"
 #include "grok/core/task.h"
+#include "grok/model/model.h"
+#include "grok/runfile/run_file.h"
+#include "grok/train/optimizer.h"
 
 namespace grok {
 namespace {
@@ -86,8 +86,7 @@ class Trainer {
     copy_into(model_->parameters(), state.params);
     copy_into(optimizer_.state(), state.optimizer);
     optimizer_.set_step_count(state.optimizer_steps);
-    for (size_t i = 0; i < init_.size(); ++i)
-      init_[i] = reader.checkpoint_param(0, model_->parameters()[i].name);
+    for (size_t i = 0; i < init_.size(); ++i) init_[i] = reader.checkpoint_param(0, model_->parameters()[i].name);
     step_ = state.step;
     skip_record_at_start_ = true;
     // Recover the grok step from the metrics already on file.
@@ -173,8 +172,8 @@ class Trainer {
     if (epoch != cached_epoch_) {
       cached_order_.resize(static_cast<size_t>(train_.labels.size(0)));
       for (size_t i = 0; i < cached_order_.size(); ++i) cached_order_[i] = static_cast<int64_t>(i);
-      std::mt19937_64 rng(mix_seed(mix_seed(static_cast<uint64_t>(c_.data_seed), kEpochStream),
-                                   static_cast<uint64_t>(epoch)));
+      std::mt19937_64 rng(
+          mix_seed(mix_seed(static_cast<uint64_t>(c_.data_seed), kEpochStream), static_cast<uint64_t>(epoch)));
       shuffle_in_place(cached_order_, rng);
       cached_epoch_ = epoch;
     }
@@ -209,8 +208,8 @@ class Trainer {
     ev.test_acc = accuracy(test_logits, test_.labels);
     ev.elapsed_s = seconds();
     ev.steps_per_second = ev.elapsed_s > 0 ? static_cast<double>(step_ - start_step_) / ev.elapsed_s : 0;
-    row.scalars = {ev.train_loss, ev.test_loss,           ev.train_acc, ev.test_acc, learning_rate(c_, step_),
-                   total_sq,      std::sqrt(dist_sq),     ev.elapsed_s};
+    row.scalars = {ev.train_loss, ev.test_loss,       ev.train_acc, ev.test_acc, learning_rate(c_, step_),
+                   total_sq,      std::sqrt(dist_sq), ev.elapsed_s};
     if (!grok_step_ && ev.test_acc >= kGrokAccuracy) grok_step_ = step_;
     if (hooks_.on_eval) hooks_.on_eval(ev);
     return row;
@@ -233,8 +232,8 @@ class Trainer {
   std::vector<HookInfo> hook_infos_;
   Schedule checkpoints_, snapshots_;
   Dataset train_, test_;
-  at::Tensor grid_;                 // [p*p, 2]
-  std::vector<at::Tensor> init_;    // theta_0, for dist_from_init
+  at::Tensor grid_;               // [p*p, 2]
+  std::vector<at::Tensor> init_;  // theta_0, for dist_from_init
   int64_t step_ = 0, start_step_ = 0;
   bool skip_record_at_start_ = false;
   bool interrupted_ = false;
@@ -252,8 +251,7 @@ TrainResult finish(Trainer& trainer, RunWriter& writer, const std::string& path)
     // Disk full or similar: what was flushed stays readable; say so in the file if we still can.
     try {
       writer.finish("failed", -1);
-    } catch (...) {
-    }
+    } catch (...) {}
     throw;
   }
   writer.finish(trainer.interrupted() ? "interrupted" : "complete", final_step);
@@ -298,8 +296,10 @@ TrainResult train_new(const Config& config, const std::string& out, const std::s
 TrainResult train_resume(const std::string& path, const nlohmann::json& overrides, const TrainHooks& hooks) {
   for (const auto& [key, value] : overrides.items())
     if (key != "steps" && key != "threads" && key != "stop_after_grok")
-      throw InputError(fmt::format("--resume keeps the run's config; only --steps, --threads and "
-                                   "--stop-after-grok may change (got --{})", key));
+      throw InputError(
+          fmt::format("--resume keeps the run's config; only --steps, --threads and "
+                      "--stop-after-grok may change (got --{})",
+                      key));
   Config config;
   ResumeState state;
   std::unique_ptr<RunReader> reader;

@@ -73,7 +73,8 @@ void visit_fields(C& c, V&& v) {
   v("Model", "d_mlp", c.d_mlp, "MLP hidden width");
   v("Model", "act", c.act, "MLP activation: relu | gelu | quadratic");
   v("Model", "bias", c.bias, "give every linear map a trainable bias (TransformerLens b_* names)");
-  v("Model", "mlp_input", c.mlp_input, "MLP family input: embed (E[a] + E[b]) | onehot (concat one_hot(a), one_hot(b))");
+  v("Model", "mlp_input", c.mlp_input,
+    "MLP family input: embed (E[a] + E[b]) | onehot (concat one_hot(a), one_hot(b))");
   v("Optimisation", "optimizer", c.optimizer, "adamw | adam | sgd");
   v("Optimisation", "lr", c.lr, "peak learning rate");
   v("Optimisation", "weight_decay", c.weight_decay, "weight decay (decoupled for adamw, L2 for adam and sgd)");
@@ -85,7 +86,8 @@ void visit_fields(C& c, V&& v) {
   v("Optimisation", "batch_size", c.batch_size, "train pairs per step; 0 = full batch (one step = one epoch)");
   v("Optimisation", "steps", c.steps, "optimizer steps to train");
   v("Optimisation", "seed", c.seed, "model seed (initial weights)");
-  v("Optimisation", "threads", c.threads, "intra-op threads; 0 = all cores (results are deterministic per thread count)");
+  v("Optimisation", "threads", c.threads,
+    "intra-op threads; 0 = all cores (results are deterministic per thread count)");
   v("Optimisation", "stop_after_grok", c.stop_after_grok,
     "stop this many steps after test accuracy first reaches 99%; -1 = train all steps");
   v("Recording", "eval_every", c.eval_every, "evaluate and append a metrics row every N steps");
@@ -97,7 +99,8 @@ void visit_fields(C& c, V&& v) {
   v("Recording", "activation_every", c.activation_every, "record activations every N steps (0 = off)");
   v("Recording", "activation_log", c.activation_log, "record activations at N log-spaced steps (0 = off)");
   v("Recording", "activation_steps", c.activation_steps, "record activations at these steps (comma-separated)");
-  v("Recording", "hooks", c.hooks, "hook points to record on the full grid (comma-separated TransformerLens names; "
+  v("Recording", "hooks", c.hooks,
+    "hook points to record on the full grid (comma-separated TransformerLens names; "
     "'default' = the last MLP's hook_post and logits; 'all' = every hook)");
   v("Recording", "gzip", c.gzip, "gzip level for checkpoints and activations (0-9)");
 }

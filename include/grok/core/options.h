@@ -17,14 +17,14 @@ namespace grok {
 struct TrainArgs {
   enum class Action { Train, Help, ListPresets };
   Action action = Action::Train;
-  std::string preset;           // empty: the default preset
-  std::string out;              // run file to create
-  std::string resume;           // run file to continue
+  std::string preset;  // empty: the default preset
+  std::string out;     // run file to create
+  std::string resume;  // run file to continue
   bool force = false;
   bool verbose = false;
   bool quiet = false;
   nlohmann::json overrides = nlohmann::json::object();  // config fields given explicitly (typed)
-  std::string command_line;     // argv joined, for the run file
+  std::string command_line;                             // argv joined, for the run file
 };
 
 // Parses argv (and the --config file it names). Throws InputError with a

@@ -25,7 +25,8 @@ inline uint64_t mix_seed(uint64_t seed, uint64_t stream) {
 inline uint64_t uniform_below(std::mt19937_64& rng, uint64_t n) {
   const uint64_t limit = UINT64_MAX - UINT64_MAX % n;
   uint64_t x;
-  do x = rng(); while (x >= limit);
+  do x = rng();
+  while (x >= limit);
   return x % n;
 }
 

@@ -13,8 +13,8 @@ namespace grok {
 
 struct TaskInfo {
   std::string name;
-  std::string formula;   // the label, in words
-  bool needs_prime;      // rejects composite p (division needs inverses)
+  std::string formula;  // the label, in words
+  bool needs_prime;     // rejects composite p (division needs inverses)
 };
 
 // Every task grok-train knows, in the order --help lists them.
@@ -22,9 +22,9 @@ const std::vector<TaskInfo>& task_catalog();
 
 struct Task {
   std::string name;
-  int64_t p = 0;                 // modulus; the grid is p x p
-  int64_t n_out = 0;             // number of labels (p for the modular tasks)
-  std::vector<int64_t> labels;   // [p*p], row-major over (a, b); -1 = invalid pair
+  int64_t p = 0;                // modulus; the grid is p x p
+  int64_t n_out = 0;            // number of labels (p for the modular tasks)
+  std::vector<int64_t> labels;  // [p*p], row-major over (a, b); -1 = invalid pair
 
   int64_t label(int64_t a, int64_t b) const { return labels[static_cast<size_t>(a * p + b)]; }
   int64_t grid_size() const { return p * p; }

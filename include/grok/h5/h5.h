@@ -52,7 +52,8 @@ class Handle {
 };
 
 // Maps a C++ element type to its native HDF5 type.
-template <class T> hid_t native_type();
+template <class T>
+hid_t native_type();
 
 // Anything that can carry attributes (file root, group, dataset).
 class Object {
@@ -78,38 +79,56 @@ class Object {
 // How to lay out a new dataset. Zero-filled `max_shape` entries mean "same as
 // shape"; H5S_UNLIMITED makes an axis extendable (needs a chunk shape).
 struct Layout {
-  Shape chunk;           // empty: contiguous
-  Shape max_shape;       // empty: fixed size
-  int gzip = 0;          // 0: no compression; 1..9: deflate level (with shuffle)
+  Shape chunk;      // empty: contiguous
+  Shape max_shape;  // empty: fixed size
+  int gzip = 0;     // 0: no compression; 1..9: deflate level (with shuffle)
 };
 
 class Dataset : public Object {
  public:
   explicit Dataset(Handle h) : Object(std::move(h)) {}
   Shape shape() const;
-  bool extendable() const;  // axis 0 is unlimited
+  bool extendable() const;    // axis 0 is unlimited
   hid_t stored_type() const;  // caller must H5Tclose (use for inspection only)
   std::string name() const;
 
   // Whole-dataset I/O. Sizes are checked against the dataset's shape.
-  template <class T> void write(const std::vector<T>& data) { write_raw(native_type<T>(), data.data(), data.size()); }
-  template <class T> std::vector<T> read() const {
+  template <class T>
+  void write(const std::vector<T>& data) {
+    write_raw(native_type<T>(), data.data(), data.size());
+  }
+  template <class T>
+  std::vector<T> read() const {
     std::vector<T> out(element_count());
     read_raw(native_type<T>(), out.data(), out.size());
     return out;
   }
   // Extends axis 0 by one row and writes `row` (one item's worth of elements).
-  template <class T> void append(const std::vector<T>& row) { append_raw(native_type<T>(), row.data(), row.size()); }
+  template <class T>
+  void append(const std::vector<T>& row) {
+    append_raw(native_type<T>(), row.data(), row.size());
+  }
   // Pointer forms of the above (n elements).
-  template <class T> void write(const T* data, size_t n) { write_raw(native_type<T>(), data, n); }
-  template <class T> void append(const T* data, size_t n) { append_raw(native_type<T>(), data, n); }
-  template <class T> void read(T* out, size_t n) const { read_raw(native_type<T>(), out, n); }
-  template <class T> void read_row(hsize_t i, T* out, size_t n) const {
+  template <class T>
+  void write(const T* data, size_t n) {
+    write_raw(native_type<T>(), data, n);
+  }
+  template <class T>
+  void append(const T* data, size_t n) {
+    append_raw(native_type<T>(), data, n);
+  }
+  template <class T>
+  void read(T* out, size_t n) const {
+    read_raw(native_type<T>(), out, n);
+  }
+  template <class T>
+  void read_row(hsize_t i, T* out, size_t n) const {
     if (n != row_elements()) throw Error("size mismatch reading a row of " + name());
     read_row_raw(native_type<T>(), i, out);
   }
   // Reads row `i` along axis 0.
-  template <class T> std::vector<T> read_row(hsize_t i) const {
+  template <class T>
+  std::vector<T> read_row(hsize_t i) const {
     std::vector<T> out(row_elements());
     read_row_raw(native_type<T>(), i, out.data());
     return out;

@@ -14,8 +14,8 @@ namespace grok {
 // Ridge regression X -> Y fitted on `train_rows`, scored on `test_rows`:
 // R^2 per target column (1 - SS_res / SS_tot, on test rows). X [n, d], Y [n, t].
 // X and Y are centred with the train means (an unpenalised intercept).
-at::Tensor ridge_r2(const at::Tensor& X, const at::Tensor& Y, const at::Tensor& train_rows,
-                    const at::Tensor& test_rows, double lambda);
+at::Tensor ridge_r2(const at::Tensor& X, const at::Tensor& Y, const at::Tensor& train_rows, const at::Tensor& test_rows,
+                    double lambda);
 
 // Accuracy on test rows of argmax over a ridge fit to one-hot(labels) [n] in 0..n_classes-1.
 double ridge_onehot_accuracy(const at::Tensor& X, const at::Tensor& labels, int64_t n_classes,

@@ -36,21 +36,21 @@ using ActivationCache = std::map<std::string, at::Tensor>;
 // One hook point: its name and the axes after the batch axis.
 struct HookInfo {
   std::string name;
-  std::vector<int64_t> shape;          // trailing shape, e.g. {n_heads, d_head}
-  std::vector<std::string> axis_names; // e.g. {"head", "d_head"}
+  std::vector<int64_t> shape;           // trailing shape, e.g. {n_heads, d_head}
+  std::vector<std::string> axis_names;  // e.g. {"head", "d_head"}
 };
 
 // Where the operands enter: rows of one input parameter (for gradients with
 // respect to "the embedding of a" and "of b").
 struct OperandRows {
-  size_t parameter = 0;   // index into parameters()
-  int64_t a_offset = 0;   // operand a reads row a + a_offset
-  int64_t b_offset = 0;   // operand b reads row b + b_offset
+  size_t parameter = 0;  // index into parameters()
+  int64_t a_offset = 0;  // operand a reads row a + a_offset
+  int64_t b_offset = 0;  // operand b reads row b + b_offset
 };
 
 // The attention pattern from the last query position, when the model has one.
 struct AttentionSite {
-  std::string hook;                    // activation [B, heads, keys]
+  std::string hook;  // activation [B, heads, keys]
   int64_t heads = 0;
   std::vector<std::string> key_names;  // one per key position, e.g. {"a", "b", "="}
 };
@@ -100,8 +100,8 @@ class Model {
  protected:
   // Registers a trainable parameter drawn from N(0, 1) * scale (scale 0: zeros),
   // with one name per axis (written to the run file as dimension scales).
-  at::Tensor& add_param(const std::string& name, at::IntArrayRef shape, std::vector<std::string> axes,
-                        double scale, at::Generator& gen);
+  at::Tensor& add_param(const std::string& name, at::IntArrayRef shape, std::vector<std::string> axes, double scale,
+                        at::Generator& gen);
   Config config_;
   std::vector<NamedTensor> params_;
 };

@@ -22,10 +22,10 @@ class Transformer : public Model {
   at::Tensor forward(const at::Tensor& pairs, ActivationCache* cache = nullptr) const override;
   std::vector<HookInfo> hooks() const override;
   std::vector<std::string> default_hooks() const override;
-  at::Tensor number_embedding() const override;   // W_E[:p]
-  at::Tensor neuron_input_map() const override;   // W_E[:p] (sum_h W_V^h W_O^h of block 0) W_in of the last block
-  std::string neuron_hook() const override;       // blocks.{L-1}.mlp.hook_post (hook_pre for act = quadratic)
-  at::Tensor neuron_logit_map() const override;   // W_out of the last block @ W_U
+  at::Tensor number_embedding() const override;  // W_E[:p]
+  at::Tensor neuron_input_map() const override;  // W_E[:p] (sum_h W_V^h W_O^h of block 0) W_in of the last block
+  std::string neuron_hook() const override;      // blocks.{L-1}.mlp.hook_post (hook_pre for act = quadratic)
+  at::Tensor neuron_logit_map() const override;  // W_out of the last block @ W_U
   std::optional<AttentionSite> attention_site() const override;
   bool operands_enter_additively() const override { return false; }
   OperandRows operand_rows() const override;
@@ -40,7 +40,7 @@ class Transformer : public Model {
     at::Tensor W_in, b_in, W_out, b_out;                // [d_model, d_mlp], [d_mlp], [d_mlp, d_model], [d_model]
   };
   std::string mlp_hook(const std::string& site) const;  // the last block's MLP hook `site`
-  at::Tensor tokens(const at::Tensor& pairs) const;  // [B, 2] -> [B, n_ctx]
+  at::Tensor tokens(const at::Tensor& pairs) const;     // [B, 2] -> [B, n_ctx]
   // x @ W for W in TL shape [H, d_model, d_head] (+ b), as [..., H, d_head].
   at::Tensor project(const at::Tensor& x, const at::Tensor& W, const at::Tensor& b) const;
   at::Tensor mlp(const Block& blk, const at::Tensor& x, int64_t layer, ActivationCache* cache) const;
@@ -55,9 +55,9 @@ class Transformer : public Model {
   // layer: every key and value is W_E[token] + W_pos[position] through a fixed
   // matrix, so scores and values are per-token table lookups.
   struct LastQueryAttention {
-    at::Tensor q, k, v;        // [B, H, d] at the last position
+    at::Tensor q, k, v;          // [B, H, d] at the last position
     at::Tensor scores, pattern;  // [B, H, n]
-    at::Tensor z;              // [B, H, d]
+    at::Tensor z;                // [B, H, d]
   };
   LastQueryAttention attend_by_table(const Block& blk, const at::Tensor& tok) const;
 

@@ -16,14 +16,14 @@ namespace grok {
 
 struct Curve {
   std::string name;
-  at::Tensor values;                // [n_steps, ...] float64 (or int64)
+  at::Tensor values;  // [n_steps, ...] float64 (or int64)
   std::string description;
-  std::vector<std::string> axes;    // names of the axes after the step axis
+  std::vector<std::string> axes;  // names of the axes after the step axis
 };
 
 struct CurveTable {
-  std::string group;                // "fourier", "norms", "probes"
-  std::vector<int64_t> steps;       // the checkpoint steps: axis 0 of every curve
+  std::string group;           // "fourier", "norms", "probes"
+  std::vector<int64_t> steps;  // the checkpoint steps: axis 0 of every curve
   std::vector<Curve> curves;
   nlohmann::ordered_json attrs = nlohmann::ordered_json::object();  // definitions, thresholds, results
 

@@ -12,10 +12,10 @@
 namespace grok {
 
 struct NormsResult {
-  std::vector<int64_t> steps;                 // every evaluated step
-  std::vector<double> total_norm;             // ||theta||
-  std::vector<double> total_sq_norm;          // ||theta||^2
-  std::vector<double> dist_from_init;         // ||theta - theta_0||
+  std::vector<int64_t> steps;                   // every evaluated step
+  std::vector<double> total_norm;               // ||theta||
+  std::vector<double> total_sq_norm;            // ||theta||^2
+  std::vector<double> dist_from_init;           // ||theta - theta_0||
   std::vector<NamedTensor> per_tensor_sq_norm;  // [n_eval] float64 per parameter
 };
 

@@ -36,10 +36,10 @@ struct RepresentationCheckpoint {
 };
 
 struct RepresentationResult {
-  RepresentationOptions options;  // as used (hook resolved)
-  bool clock_pizza = false;       // distance irrelevance measured (add or rand on odd prime p)
-  bool symmetricity = false;      // gradient symmetricity measured: clock_pizza and the operands interact
-  std::string symmetricity_note;  // why not, when clock_pizza holds but symmetricity does not
+  RepresentationOptions options;          // as used (hook resolved)
+  bool clock_pizza = false;               // distance irrelevance measured (add or rand on odd prime p)
+  bool symmetricity = false;              // gradient symmetricity measured: clock_pizza and the operands interact
+  std::string symmetricity_note;          // why not, when clock_pizza holds but symmetricity does not
   std::vector<std::string> tensor_names;  // gradient_weight_cosine's entries: parameters, then "all"
   std::vector<int64_t> steps;
   std::vector<RepresentationCheckpoint> at;  // one per step

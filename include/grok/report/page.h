@@ -13,15 +13,15 @@
 namespace grok {
 
 struct PageContent {
-  std::string title;                 // usually the run file's path
-  std::string run_line;              // task, model, steps, status
+  std::string title;     // usually the run file's path
+  std::string run_line;  // task, model, steps, status
   bool grokked = false;
   std::string story;
-  std::vector<std::vector<std::string>> phase_rows;      // phase, from, to ("—" where absent)
+  std::vector<std::vector<std::string>> phase_rows;                 // phase, from, to ("—" where absent)
   std::vector<std::pair<std::string, std::string>> milestone_rows;  // milestone, step
-  std::string key_frequencies;       // "[7, 11, 54]" or "n/a: why"
+  std::string key_frequencies;                                      // "[7, 11, 54]" or "n/a: why"
   std::vector<Chart> charts;
-  std::string method_note;           // how the numbers were made
+  std::string method_note;  // how the numbers were made
   std::string config_json, evidence_json;
 };
 

@@ -15,7 +15,7 @@ namespace grok::vega {
 using json = nlohmann::ordered_json;
 
 inline constexpr const char* kSchema = "https://vega.github.io/schema/vega-lite/v6.json";
-inline constexpr int kWidth = 560;   // one chart column of the page
+inline constexpr int kWidth = 560;  // one chart column of the page
 inline constexpr int kHeight = 260;
 
 // A named curve over the steps of a chart.
@@ -27,8 +27,8 @@ using Series = std::pair<std::string, std::vector<double>>;
 json long_rows(const std::vector<int64_t>& steps, const std::vector<Series>& series, bool positive_only);
 
 // Curves over steps, one line per series; `under` (e.g. phase bands) is layered beneath when given.
-json line_chart(const std::string& title, const json& rows, const std::string& y_title, bool log_y,
-                const json* under, bool log_x = true);
+json line_chart(const std::string& title, const json& rows, const std::string& y_title, bool log_y, const json* under,
+                bool log_x = true);
 
 // A heat map of rows {x, y, value} with ordinal axes.
 json heatmap(const std::string& title, const json& rows, const std::string& x, const std::string& x_title,

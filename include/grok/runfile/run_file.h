@@ -22,9 +22,9 @@
 #include <vector>
 
 #include "grok/core/config.h"
+#include "grok/core/task.h"
 #include "grok/h5/h5.h"
 #include "grok/model/model.h"
-#include "grok/core/task.h"
 
 namespace grok {
 
@@ -50,10 +50,10 @@ struct RunMetrics {
 
 // The state needed to continue training exactly.
 struct ResumeState {
-  int64_t step = -1;                  // updates applied so far
+  int64_t step = -1;  // updates applied so far
   int64_t optimizer_steps = 0;
-  std::vector<NamedTensor> params;    // TL name -> float32 tensor
-  std::vector<NamedTensor> optimizer; // state name -> float32 tensor
+  std::vector<NamedTensor> params;     // TL name -> float32 tensor
+  std::vector<NamedTensor> optimizer;  // state name -> float32 tensor
 };
 
 struct RunHeader {
@@ -61,9 +61,9 @@ struct RunHeader {
   std::string command_line;
   Task task;
   Split split;
-  std::vector<NamedTensor> params;      // names and shapes (values unused)
-  std::vector<NamedTensor> optimizer;   // names and shapes of optimizer state
-  std::vector<HookInfo> hooks;          // activations to record
+  std::vector<NamedTensor> params;     // names and shapes (values unused)
+  std::vector<NamedTensor> optimizer;  // names and shapes of optimizer state
+  std::vector<HookInfo> hooks;         // activations to record
 };
 
 class RunWriter {
@@ -112,11 +112,11 @@ class RunReader {
   int64_t schema_version() const;
   Config config() const;
   std::string status() const;
-  std::vector<int64_t> labels() const;   // [p*p]
+  std::vector<int64_t> labels() const;  // [p*p]
   Split split() const;
   std::vector<int64_t> metric_steps() const;
   std::vector<double> metric(const std::string& name) const;  // a column of /metrics
-  RunMetrics metrics() const;                                  // all of /metrics
+  RunMetrics metrics() const;                                 // all of /metrics
   std::vector<int64_t> checkpoint_steps() const;
   at::Tensor checkpoint_param(size_t index, const std::string& name) const;
   std::vector<int64_t> activation_steps() const;

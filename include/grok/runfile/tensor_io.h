@@ -19,9 +19,9 @@ h5::Layout row_layout(const std::vector<int64_t>& item_shape, int gzip);
 // Creates such a dataset (float32, initially 0 rows).
 h5::Dataset create_rows(h5::Group& group, const std::string& name, const std::vector<int64_t>& item_shape, int gzip);
 
-void write_tensor(h5::Dataset& dset, const at::Tensor& t);    // whole dataset
-void append_tensor(h5::Dataset& dset, const at::Tensor& t);   // one more row
-at::Tensor read_tensor(const h5::Dataset& dset);              // float32, dataset's shape
+void write_tensor(h5::Dataset& dset, const at::Tensor& t);   // whole dataset
+void append_tensor(h5::Dataset& dset, const at::Tensor& t);  // one more row
+at::Tensor read_tensor(const h5::Dataset& dset);             // float32, dataset's shape
 at::Tensor read_tensor_row(const h5::Dataset& dset, hsize_t row);
 
 }  // namespace grok

@@ -10,10 +10,10 @@
 namespace grok {
 
 struct BlasInfo {
-  std::string library;   // resolved path of the loaded libblas, or "not loaded"
-  std::string flavour;   // "OpenBLAS (openmp)", "reference BLAS", ...
-  int torch_threads = 0; // LibTorch intra-op threads
-  bool fast = false;     // false for the reference BLAS
+  std::string library;    // resolved path of the loaded libblas, or "not loaded"
+  std::string flavour;    // "OpenBLAS (openmp)", "reference BLAS", ...
+  int torch_threads = 0;  // LibTorch intra-op threads
+  bool fast = false;      // false for the reference BLAS
 };
 
 BlasInfo blas_info();

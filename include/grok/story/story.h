@@ -60,10 +60,10 @@ struct Phases {
   AccuracyMilestones acc;  // the accuracy milestones, their own table
   PhaseSpan memorisation, circuit_formation, cleanup;
   // Events read from the curves (boundaries are built from them).
-  std::optional<int64_t> t_test_peak;             // largest running-median test loss before cleanup
-  double test_loss_peak = 0;                      // its value
-  std::optional<int64_t> t_test_below_chance;     // running-median test loss < ln p (persistent), after memorisation
-  std::optional<int64_t> t_restricted_separates;  // restricted test loss below its null band (persistent)
+  std::optional<int64_t> t_test_peak;                // largest running-median test loss before cleanup
+  double test_loss_peak = 0;                         // its value
+  std::optional<int64_t> t_test_below_chance;        // running-median test loss < ln p (persistent), after memorisation
+  std::optional<int64_t> t_restricted_separates;     // restricted test loss below its null band (persistent)
   std::optional<int64_t> t_restricted_below_chance;  // restricted test loss < ln p (persistent) from memorisation on
   std::optional<int64_t> t_excluded_rise;  // excluded train loss above train loss by kExcludedRiseFraction ln p
   bool null_band_available = false;
