@@ -38,7 +38,7 @@ std::string synthetic_run(int64_t n_checkpoints) {
                     opt.state(),
                     grok::select_hooks(*model, c.hooks)};
   grok::RunWriter w = grok::RunWriter::create(path, h);
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   for (int64_t i = 0; i < n_checkpoints; ++i) {
     const int64_t step = i * 100;
     for (auto& p : model->parameters()) p.value.add_(at::randn_like(p.value), 0.01);

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """check_probe.py GROK_PROBE RUN.h5 — grok-probe on a run that grokked tells the known story.
 
-Checks (shared/spec/known-results.md, at demo scale): the phases are ordered
+Checks (Nanda et al. 2023 at demo scale; docs/probe-file.md): the phases are ordered
 memorisation_end < cleanup_start <= t_grok (cleanup begins before test accuracy
 reaches 99%) and circuit formation lies between them; restricted test loss falls below chance before the
 test loss does; excluded train loss rises above the train loss; key
@@ -79,6 +79,28 @@ def ce(logits, rows):
 for name, mine in (("restricted_loss_test", ce(restricted, test)), ("excluded_loss_train", ce(excluded, train))):
     theirs = fourier["curves"][name][-1]
     assert math.isclose(mine, theirs, rel_tol=1e-4, abs_tol=1e-6), (name, mine, theirs)
+
+# The null baseline, recomputed the same way for the sets grok-probe drew (final step, TEST pairs):
+# restricted loss on |K| random non-key frequencies, mean over the sets.
+sets = fourier["attrs"]["null_frequency_sets"]
+assert len(sets) == fourier["attrs"]["null_draws"] >= 20 and all(not set(s) & set(keys) for s in sets)
+null_losses = []
+for s in sets:
+    proj_s = np.zeros_like(L)
+    for k in s:
+        for wave in (np.cos, np.sin):
+            u = wave(2 * np.pi * k * (a + b) / p)
+            u /= np.linalg.norm(u)
+            proj_s += np.outer(u, u @ L)
+    null_losses.append(ce(proj_s + (L - proj_s).mean(axis=0, keepdims=True), test))
+theirs = fourier["curves"]["restricted_loss_test_null_mean"][-1]
+assert math.isclose(float(np.mean(null_losses)), theirs, rel_tol=1e-4), (np.mean(null_losses), theirs)
+# Drift: the key set comes from the last checkpoint, so there it is the key set itself.
+last_keys = [k + 1 for k, v in enumerate(fourier["curves"]["key_frequency_now"][-1]) if v == 1]
+assert last_keys == keys, (last_keys, keys)
+assert fourier["curves"]["key_set_overlap"][-1] == 1.0
+# A grokked run's circuit separates from the null band before cleanup begins.
+assert summary["t_restricted_separates"] is not None and summary["t_restricted_separates"] < summary["cleanup_start"]
 
 with h5py.File(out, "r") as f:
     assert f.attrs["format"] == "grokscope.probe"

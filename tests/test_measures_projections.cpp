@@ -176,7 +176,7 @@ TEST_CASE("null draws: seeded, portable, distinct, never a key frequency", "[mea
   CHECK_THROWS(grok::null_frequency_sets(7, {1, 2}, 1, 1));  // only {3} left
 }
 
-TEST_CASE("null baseline: memorisation alone beats chance but not the null; a planted circuit beats the null",
+TEST_CASE("null baseline: memorisation alone beats chance but not the null, a planted circuit beats the null",
           "[measures][null]") {
   const int64_t p = 31;
   at::manual_seed(8);

@@ -20,7 +20,7 @@ class SumReadout : public grok::Model {
     at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(0);
     add_param("unembed.W_U", {c.p, c.p}, {"sum", "d_vocab_out"}, 0.0, gen);
     add_param("unembed.b_U", {c.p}, {"d_vocab_out"}, 0.0, gen);
-    at::NoGradGuard no_grad;
+    c10::NoGradGuard no_grad;
     params_[0].value.copy_(W);
     params_[1].value.copy_(b);
   }
@@ -29,6 +29,7 @@ class SumReadout : public grok::Model {
     return params_[0].value.index_select(0, s) + params_[1].value;            // [B, p]
   }
   std::vector<grok::HookInfo> hooks() const override { return {}; }
+  std::string describe() const override { return "sum readout"; }
   std::vector<std::string> default_hooks() const override { return {}; }
   at::Tensor number_embedding() const override { return {}; }
   at::Tensor neuron_input_map() const override { return {}; }

@@ -73,7 +73,7 @@ TEST_CASE("the hook list is TransformerLens's, and every hook has its declared s
   CHECK(names == expected);
 
   grok::ActivationCache cache;
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   at::Tensor logits = m.forward(some_pairs(11), &cache);
   CHECK(sizes(logits) == std::vector<int64_t>{121, 11});
   for (const auto& h : m.hooks()) {
@@ -90,7 +90,7 @@ TEST_CASE("the hook list is TransformerLens's, and every hook has its declared s
 }
 
 TEST_CASE("the fast forward equals the textbook forward", "[model]") {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   for (int64_t layers : {1, 2}) {
     for (bool bias : {false, true}) {
       grok::Config c = small_transformer();
@@ -107,7 +107,7 @@ TEST_CASE("the fast forward equals the textbook forward", "[model]") {
   }
 }
 
-TEST_CASE("the same seed gives the same weights; another seed does not", "[model]") {
+TEST_CASE("the same seed gives the same weights, another seed does not", "[model]") {
   grok::Config c = small_transformer();
   grok::Transformer a(c), b(c);
   c.seed = 1;
@@ -128,7 +128,7 @@ TEST_CASE("MLP family: shapes, names and hooks for both input kinds", "[model]")
   grok::Mlp onehot(c);
   CHECK(sizes(onehot.param("mlp.W_in")) == std::vector<int64_t>{22, 32});
   grok::ActivationCache cache;
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   at::Tensor pairs = some_pairs(11);
   at::Tensor logits = onehot.forward(pairs, &cache);
   CHECK(sizes(logits) == std::vector<int64_t>{121, 11});
@@ -147,4 +147,98 @@ TEST_CASE("hook selection: default, all, and unknown names", "[model]") {
   CHECK(def[1].name == "logits");
   CHECK(grok::select_hooks(m, "all").size() == m.hooks().size());
   CHECK_THROWS_WITH(grok::select_hooks(m, "logits,blocks.0.hook_nope"), Catch::Contains("unknown hook"));
+}
+
+namespace {
+
+// A model's float32 parameter as float64, for the written-out computations below.
+at::Tensor f64(const grok::Model& m, const std::string& name) { return m.param(name).detach().to(at::kDouble); }
+
+}  // namespace
+
+TEST_CASE("transformer anatomy: W_E, W_neur through attention, W_L, hooks and axes, written out", "[model][anatomy]") {
+  grok::Config c = grok::load_preset("demo");
+  c.p = 7;
+  c.d_model = 6;
+  c.n_heads = 2;
+  c.d_head = 3;
+  c.d_mlp = 5;
+  for (int64_t layers : {1, 2}) {
+    c.n_layers = layers;
+    grok::Transformer t(c);
+    const std::string last = "blocks." + std::to_string(layers - 1);
+    INFO("n_layers = " << layers);
+    at::Tensor W_E = f64(t, "embed.W_E"), W_V = f64(t, "blocks.0.attn.W_V"), W_O = f64(t, "blocks.0.attn.W_O");
+    at::Tensor W_in = f64(t, last + ".mlp.W_in"), W_out = f64(t, last + ".mlp.W_out"), W_U = f64(t, "unembed.W_U");
+    CHECK(at::equal(t.number_embedding(), W_E.slice(0, 0, 7)));
+    // Nanda et al.'s W_neur = W_E W_V W_O W_in, summed over heads, by explicit loops.
+    at::Tensor expected = at::zeros({7, 5}, at::kDouble);
+    for (int64_t x = 0; x < 7; ++x)
+      for (int64_t m = 0; m < 5; ++m) {
+        double sum = 0;
+        for (int64_t h = 0; h < 2; ++h)
+          for (int64_t i = 0; i < 6; ++i)
+            for (int64_t j = 0; j < 3; ++j)
+              for (int64_t l = 0; l < 6; ++l)
+                sum += W_E[x][i].item<double>() * W_V[h][i][j].item<double>() * W_O[h][j][l].item<double>() *
+                       W_in[l][m].item<double>();
+        expected[x][m] = sum;
+      }
+    CHECK(at::allclose(t.neuron_input_map(), expected, 1e-12, 1e-12));
+    CHECK_FALSE(at::allclose(t.neuron_input_map(), at::matmul(W_E.slice(0, 0, 7), W_in), 1e-3, 1e-3));
+    at::Tensor wl = at::zeros({5, 7}, at::kDouble);
+    for (int64_t m = 0; m < 5; ++m)
+      for (int64_t k = 0; k < 7; ++k)
+        for (int64_t l = 0; l < 6; ++l) wl[m][k] += W_out[m][l].item<double>() * W_U[l][k].item<double>();
+    CHECK(at::allclose(t.neuron_logit_map(), wl, 1e-12, 1e-12));
+    CHECK(t.neuron_hook() == last + ".mlp.hook_post");
+    REQUIRE(t.attention_site());
+    CHECK(t.attention_site()->hook == last + ".attn.hook_pattern");
+    CHECK(t.attention_site()->heads == 2);
+    CHECK(t.attention_site()->key_names == std::vector<std::string>{"a", "b", "="});
+    CHECK_FALSE(t.operands_enter_additively());
+    CHECK(t.parameters().at(t.operand_rows().parameter).name == "embed.W_E");
+    CHECK(t.default_hooks() == std::vector<std::string>{last + ".mlp.hook_post", "logits"});
+    for (const grok::NamedTensor& param : t.parameters()) {
+      INFO(param.name);
+      CHECK(param.axes.size() == static_cast<size_t>(param.value.dim()));
+    }
+    CHECK(t.parameters().at(2).name == "blocks.0.attn.W_Q");
+    CHECK(t.parameters().at(2).axes == std::vector<std::string>{"head", "d_model", "d_head"});
+  }
+  c.n_layers = 1;
+  c.act = "quadratic";
+  CHECK(grok::Transformer(c).neuron_hook() == "blocks.0.mlp.hook_pre");  // x^2 doubles frequencies
+}
+
+TEST_CASE("MLP anatomy: one-hot and embedded inputs, written out", "[model][anatomy]") {
+  grok::Config c = grok::load_preset("demo");
+  c.model = "mlp";
+  c.p = 7;
+  c.d_model = 4;
+  c.d_mlp = 5;
+  c.mlp_input = "onehot";
+  grok::Mlp onehot(c);
+  at::Tensor W_in = f64(onehot, "mlp.W_in");  // [2p, M]: rows 0..p-1 read a, p..2p-1 read b
+  CHECK(at::equal(onehot.number_embedding(), W_in.slice(0, 0, 7)));
+  CHECK(at::equal(onehot.neuron_input_map(), W_in.slice(0, 0, 7)));
+  CHECK(at::equal(onehot.neuron_logit_map(), f64(onehot, "unembed.W_U")));
+  const grok::OperandRows rows = onehot.operand_rows();
+  CHECK(onehot.parameters().at(rows.parameter).name == "mlp.W_in");
+  CHECK(rows.a_offset == 0);
+  CHECK(rows.b_offset == 7);
+  CHECK(onehot.operands_enter_additively());
+  CHECK_FALSE(onehot.attention_site());
+  CHECK(onehot.parameters().at(0).axes == std::vector<std::string>{"input", "d_mlp"});
+
+  c.mlp_input = "embed";
+  grok::Mlp embed(c);
+  at::Tensor W_E = f64(embed, "embed.W_E"), W_in_e = f64(embed, "mlp.W_in");
+  at::Tensor expected = at::zeros({7, 5}, at::kDouble);
+  for (int64_t x = 0; x < 7; ++x)
+    for (int64_t m = 0; m < 5; ++m)
+      for (int64_t i = 0; i < 4; ++i) expected[x][m] += W_E[x][i].item<double>() * W_in_e[i][m].item<double>();
+  CHECK(at::allclose(embed.neuron_input_map(), expected, 1e-12, 1e-12));
+  CHECK(embed.operand_rows().b_offset == 0);  // a and b share W_E's rows
+  CHECK(embed.neuron_hook() == "mlp.hook_post");
 }

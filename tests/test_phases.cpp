@@ -111,7 +111,7 @@ struct Planted {
       in.restricted_test.push_back(restricted(t));
       in.excluded_train.push_back(excluded(t));
       in.restricted_null_mean.push_back(null_mean(t));
-      in.restricted_null_std.push_back(0.1);
+      in.restricted_null_sd.push_back(0.1);
     }
     return in;
   }
@@ -172,7 +172,7 @@ TEST_CASE("planted nanda-like run: the paper's three phases", "[phases]") {
   CHECK_THAT(story, Catch::Contains("test loss peaked at 26.8 at step 1,400"));
   CHECK_THAT(story, Catch::Contains("Circuit formation (steps 1,400 to 9,400): from step 2,800 restricted loss on "
                                     "the key frequencies {14, 35, 41} (3.85) fell below its null band (random "
-                                    "frequency sets: 4.20 ± 0.10) while test loss stayed at 25.6"));
+                                    "frequency sets: 4.20 ± 0.10) while test loss was 25.6"));
   CHECK_THAT(story, Catch::Contains("excluded loss rose above train loss from step 3,800"));
   CHECK_THAT(story, Catch::Contains("test accuracy stayed at or below 1%"));
   CHECK_THAT(story, Catch::Contains("Cleanup from step 9,400 to 12,900: test loss fell from 20.0"));
@@ -271,7 +271,7 @@ TEST_CASE("a run that never generalises: no circuit, no cleanup, and the story s
     in.checkpoint_train_loss.push_back(shape.train_loss(t));
     in.checkpoint_test_loss.push_back(in.test_loss.back());
     in.restricted_null_mean.push_back(shape.null_mean(t));
-    in.restricted_null_std.push_back(0.1);
+    in.restricted_null_sd.push_back(0.1);
     in.restricted_test.push_back(shape.null_mean(t) - 0.1 * wiggle);  // inside the band (1 sigma)
     in.excluded_train.push_back(shape.train_loss(t) + 0.3);           // tracks train loss
   }
@@ -306,7 +306,7 @@ TEST_CASE("without Fourier curves: milestones and metric phases only, said hones
   in.restricted_test.clear();
   in.excluded_train.clear();
   in.restricted_null_mean.clear();
-  in.restricted_null_std.clear();
+  in.restricted_null_sd.clear();
   in.key_frequencies.clear();
   in.fourier_note = "the task mul is not linear in Fourier modes";
 
@@ -359,7 +359,7 @@ TEST_CASE("restricted loss inside its null band is no evidence of a circuit", "[
   }
   SECTION("no null band: compared with chance only") {
     in.restricted_null_mean.clear();
-    in.restricted_null_std.clear();
+    in.restricted_null_sd.clear();
     grok::Phases ph = grok::find_phases(in);
     CHECK_FALSE(ph.null_band_available);
     CHECK_FALSE(ph.t_restricted_separates);
@@ -389,4 +389,18 @@ TEST_CASE("Fourier curves without the metric losses: no claim about test loss", 
   CHECK_THAT(story, !Catch::Contains("while test loss stayed"));
   CHECK_THAT(story, !Catch::Contains("still under way"));
   CHECK_THAT(story, Catch::Contains("Cleanup cannot be seen without the test-loss curve"));
+}
+
+TEST_CASE("weight decay holds train loss above the threshold: t_mem stands in, and the story says so", "[phases]") {
+  Planted run;
+  grok::PhaseInputs in = run.inputs();
+  for (double& loss : in.train_loss) loss = std::max(loss, 0.1);  // never below 1% of chance (0.047)
+  grok::Phases ph = grok::find_phases(in);
+  CHECK(ph.acc.t_mem == 1000);
+  CHECK(ph.memorisation.end == 1000);  // the accuracy milestone, not "never memorised"
+  CHECK_THAT(ph.memorisation.end_evidence, Catch::Contains("train loss never stayed below 0.047 (lowest 0.1)"));
+  const std::string story = grok::tell_story(in, ph);
+  CHECK_THAT(story, Catch::StartsWith("Memorised by step 1,000 (the train-accuracy milestone"));
+  CHECK_THAT(story, !Catch::Contains("did not memorise"));
+  CHECK(ph.cleanup.start == 9400);  // the later phases are still found
 }

@@ -194,7 +194,7 @@ TEST_CASE("random weights: no key frequencies", "[fourier]") {
   grok::Config c = grok::load_preset("nanda2023");
   c.p = 31;
   grok::Transformer m(c);
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   grok::ActivationCache cache;
   m.forward(grok::grid_pairs(31), &cache);
   grok::NeuronFrequencies nf = grok::neuron_frequencies(cache.at("blocks.0.mlp.hook_post"), 31);
@@ -252,7 +252,7 @@ TEST_CASE("gradient symmetricity: 1 when the operands are summed, below 1 when a
   grok::Transformer t(c);
   CHECK_FALSE(t.operands_enter_additively());
   auto scale = [&](const std::string& name, double factor) {
-    at::NoGradGuard no_grad;
+    c10::NoGradGuard no_grad;
     const_cast<at::Tensor&>(t.param(name)).mul_(factor);
   };
   // Planted pizza: W_Q = 0 makes attention uniform, so the MLP at '=' sees
@@ -264,7 +264,7 @@ TEST_CASE("gradient symmetricity: 1 when the operands are summed, below 1 when a
   // interaction: the two gradients point in different directions.
   at::manual_seed(3);
   {
-    at::NoGradGuard no_grad;
+    c10::NoGradGuard no_grad;
     const_cast<at::Tensor&>(t.param("blocks.0.attn.W_Q")).copy_(at::randn({4, 8, 4}) * 2.0);
   }
   scale("blocks.0.attn.W_K", 4.0);
@@ -372,7 +372,7 @@ TEST_CASE("the analyses run on MLP runs and say when Fourier analysis does not a
 
 #include "grok/core/error.h"
 
-TEST_CASE("the analyses give bit-identical curves with 1 and 2 threads; a worker's error reaches the caller",
+TEST_CASE("the analyses give bit-identical curves with 1 and 2 threads, and a worker's error reaches the caller",
           "[probes][run][threads]") {
   grok::Config c = grok::load_preset("demo");
   c.p = 13;
@@ -387,7 +387,9 @@ TEST_CASE("the analyses give bit-identical curves with 1 and 2 threads; a worker
   po.key_frequencies = {1, 3};
   auto analyse = [&](int threads) {
     at::set_num_threads(threads);
-    std::vector<grok::CurveTable> tables{grok::fourier_table(grok::analyse_fourier(run, {})),
+    grok::FourierOptions fo;
+    fo.key_frequencies = {1, 3};  // so that the null baseline and the drift are measured too
+    std::vector<grok::CurveTable> tables{grok::fourier_table(grok::analyse_fourier(run, fo)),
                                          grok::representation_table(grok::analyse_representations(run, po))};
     return tables;
   };
@@ -399,7 +401,10 @@ TEST_CASE("the analyses give bit-identical curves with 1 and 2 threads; a worker
     CHECK(one[t].attrs == two[t].attrs);  // key frequencies included
     for (size_t k = 0; k < one[t].curves.size(); ++k) {
       INFO(one[t].group << "/" << one[t].curves[k].name);
-      CHECK(at::equal(one[t].curves[k].values, two[t].curves[k].values));
+      // NaN marks "not measured" (e.g. an empty cluster); it must sit in the same places.
+      const at::Tensor x = one[t].curves[k].values, y = two[t].curves[k].values;
+      CHECK(at::equal(x.isnan(), y.isnan()));
+      CHECK(at::equal(x.nan_to_num(0), y.nan_to_num(0)));
     }
   }
 
@@ -411,4 +416,20 @@ TEST_CASE("the analyses give bit-identical curves with 1 and 2 threads; a worker
                                             }),
                     "checkpoint 3 is bad");
   at::set_num_threads(saved);
+}
+
+TEST_CASE("key-frequency drift: first steps from per-checkpoint key sets", "[fourier][drift]") {
+  // Key set {2, 5, 6}: 2 is key from step 20 on; 5 at step 0 (a blip) and again at 30, so its first
+  // step is 0 (first appearance, not "from then on"); 6 never is.
+  grok::FourierResult r;
+  r.key.frequencies = {2, 5, 6};
+  r.steps = {0, 10, 20, 30};
+  const std::vector<std::vector<int64_t>> key_now = {{5}, {}, {2}, {2, 5}};
+  for (const auto& keys : key_now) {
+    grok::FourierCheckpoint c;
+    c.key_now = at::zeros({8}, at::kLong);
+    for (int64_t k : keys) c.key_now[k - 1] = 1;
+    r.at.push_back(c);
+  }
+  CHECK(r.key_first_steps() == std::vector<int64_t>{20, 0, -1});  // 6 is never key: -1
 }

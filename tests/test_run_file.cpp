@@ -170,7 +170,7 @@ TEST_CASE("the run file holds config, split, labels, metrics, checkpoints and ac
   // The logits recorded at the last snapshot are the model's own on the grid.
   grok::Transformer m(c);
   {
-    at::NoGradGuard no_grad;
+    c10::NoGradGuard no_grad;
     for (auto& p : m.parameters()) p.value.copy_(r.checkpoint_param(4, p.name));
     at::Tensor logits = m.forward(grok::grid_pairs(17));
     CHECK(at::allclose(r.activation(2, "logits").reshape({17 * 17, 17}), logits, 1e-5, 1e-6));

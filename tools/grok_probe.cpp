@@ -46,8 +46,9 @@ const char* kUsage =
     "Usage: grok-probe COMMAND RUN.h5 [options]\n\n"
     "Commands:\n"
     "  summary   the three phases, the accuracy milestones and the story in plain words — run this first\n"
-    "  fourier   key frequencies, Fourier norms, Gini, neuron clusters, IPR, restricted/excluded loss,\n"
-    "            logit trig fit — at every checkpoint\n"
+    "  fourier   key frequencies and their drift, Fourier norms, Gini, neuron clusters, IPR, restricted\n"
+    "            loss against its null baseline, excluded loss, logit trig fit and wave families — at every\n"
+    "            checkpoint\n"
     "  norms     per-tensor and total weight norms and distance from init over steps\n"
     "  probes    linear probes (R^2 on test pairs), PCA of the embedding, RQI, gradient symmetricity,\n"
     "            distance irrelevance, softmax collapse, efficiency — over checkpoints\n"
@@ -66,8 +67,8 @@ Args parse(int argc, char** argv) {
       "stride", po::value<int64_t>()->default_value(0),
       "analyse every N-th checkpoint (0 = all; summary: at most ~60 checkpoints)")(
       "hook", po::value<std::string>()->value_name("NAME"),
-      "probes: hook point to probe (default: last mlp.hook_post)")("lambda", po::value<double>()->default_value(1e-2),
-                                                                   "probes: ridge penalty")(
+      "probes: hook point to probe (default: the model's neuron hook, e.g. blocks.0.mlp.hook_post)")(
+      "lambda", po::value<double>()->default_value(1e-2), "probes: ridge penalty")(
       "threads", po::value<int64_t>()->default_value(0),
       "threads (0 = all cores); checkpoints are measured in parallel, one per thread, with identical results");
   po::options_description hidden;
@@ -181,7 +182,7 @@ int run_summary(const Args& a, grok::RunCheckpoints& run, const std::string& out
                            step(ph.acc.t_95), step(ph.acc.t_grok), grok::percent(grok::kGrokAccuracy));
   std::cout << fmt::format("  key frequencies: {}\n\n",
                            s.fourier ? list(s.fourier->key.frequencies) : "n/a (" + s.fourier_note + ")");
-  std::cout << j["story"].get<std::string>() << "\n\nwritten: " << out << " (group /phases)\n";
+  std::cout << grok::tell_story(s.inputs, s.phases) << "\n\nwritten: " << out << " (group /phases)\n";
   return 0;
 }
 
@@ -263,10 +264,8 @@ int run_probes(const Args& a, grok::RunCheckpoints& run, const std::string& out)
   for (Column c : {column("answer_probe_accuracy", r.at, &R::answer_accuracy), column("rqi", r.at, &R::rqi_int),
                    column("rqi_mod", r.at, &R::rqi_mod)})
     cols.push_back(std::move(c));
-  if (r.clock_pizza) {
-    cols.push_back(column("gradient_symmetricity", r.at, &R::symmetricity));
-    cols.push_back(column("distance_irrelevance", r.at, &R::distance_irrelevance));
-  }
+  if (r.symmetricity) cols.push_back(column("gradient_symmetricity", r.at, &R::symmetricity));
+  if (r.clock_pizza) cols.push_back(column("distance_irrelevance", r.at, &R::distance_irrelevance));
   cols.push_back(column("softmax_collapse", r.at, &R::collapse_sum));
   cols.push_back(column("efficiency", r.at, &R::efficiency));
   print_table(r.steps, cols);
@@ -286,6 +285,8 @@ int run_report(const Args& a, grok::RunCheckpoints& run) {
   const std::string out = a.out.empty() ? (p.parent_path() / (p.stem().string() + ".report.html")).string() : a.out;
   grok::ReportOptions o;
   o.tau = a.tau;
+  o.key_step = a.key_step;
+  o.key_frequencies = grok::parse_int_list(a.keys, "frequency");
   std::string html = grok::render_report(run, a.run, o);
   std::ofstream file(out, std::ios::binary);
   if (!(file << html)) throw grok::InputError("cannot write " + out);

@@ -4,7 +4,7 @@
 namespace grok {
 
 at::Tensor grid_logits(const Model& model, ActivationCache* cache) {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   return model.forward(grid_pairs(model.p()), cache);
 }
 

@@ -2,6 +2,8 @@
 // Shapes: B pairs, P = p, D = d_model, M = d_mlp.
 #include "grok/model/mlp.h"
 
+#include <fmt/core.h>
+
 #include <cmath>
 
 namespace grok {
@@ -55,6 +57,12 @@ std::vector<HookInfo> Mlp::hooks() const {
 
 // ---- anatomy (model.h)
 
+std::string Mlp::describe() const {
+  const Config& c = config_;
+  const std::string input = W_E.defined() ? fmt::format("embedded input (d_model {})", c.d_model) : "one-hot input";
+  return fmt::format("mlp: {}, d_mlp {}, {}{}", input, c.d_mlp, c.act, c.bias ? ", biases" : "");
+}
+
 std::vector<std::string> Mlp::default_hooks() const { return {"mlp.hook_post", "logits"}; }
 
 std::string Mlp::neuron_hook() const {
@@ -63,19 +71,19 @@ std::string Mlp::neuron_hook() const {
 }
 
 at::Tensor Mlp::number_embedding() const {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   // One-hot input: the a-rows of W_in are the embedding (into neuron space).
   return (W_E.defined() ? W_E : W_in).slice(0, 0, config_.p).to(at::kDouble);  // [p, D] or [p, M]
 }
 
 at::Tensor Mlp::neuron_input_map() const {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   if (!W_E.defined()) return W_in.slice(0, 0, config_.p).to(at::kDouble);  // [p, M]
   return at::matmul(number_embedding(), W_in.to(at::kDouble));             // [p, M]
 }
 
 at::Tensor Mlp::neuron_logit_map() const {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   return W_U.to(at::kDouble);  // [M, P]
 }
 

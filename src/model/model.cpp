@@ -22,7 +22,7 @@ const at::Tensor& Model::param(const std::string& name) const {
 }
 
 double Model::total_norm() const {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   double sq = 0;
   for (const auto& param : params_) sq += param.value.to(at::kDouble).pow(2).sum().item<double>();
   return std::sqrt(sq);

@@ -4,6 +4,8 @@
 // M = d_mlp, V = d_vocab = p + 1, P = p outputs.
 #include "grok/model/transformer.h"
 
+#include <fmt/core.h>
+
 #include <cmath>
 
 namespace grok {
@@ -253,6 +255,13 @@ std::vector<HookInfo> Transformer::hooks() const {
 
 std::string Transformer::mlp_hook(const std::string& site) const { return block_name(config_.n_layers - 1, site); }
 
+std::string Transformer::describe() const {
+  const Config& c = config_;
+  return fmt::format("transformer: {} layer{}, d_model {}, {} heads x {}, d_mlp {}, {}{}", c.n_layers,
+                     c.n_layers == 1 ? "" : "s", c.d_model, c.n_heads, c.d_head, c.d_mlp, c.act,
+                     c.bias ? ", biases" : "");
+}
+
 std::vector<std::string> Transformer::default_hooks() const { return {mlp_hook("mlp.hook_post"), "logits"}; }
 
 std::string Transformer::neuron_hook() const {
@@ -262,7 +271,7 @@ std::string Transformer::neuron_hook() const {
 }
 
 at::Tensor Transformer::number_embedding() const {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   return W_E.slice(0, 0, p_).to(at::kDouble);  // [p, D]
 }
 
@@ -270,14 +279,14 @@ at::Tensor Transformer::neuron_input_map() const {
   // The MLP at '=' sees a number only through attention: W_E[:p] W_V^h W_O^h,
   // summed over heads, into the last block's W_in (Nanda et al.'s W_neur; for
   // one layer exactly theirs, deeper: the direct path through block 0's OV).
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   const Block& first = blocks_.front();
   at::Tensor ov = at::matmul(first.W_V.to(at::kDouble), first.W_O.to(at::kDouble)).sum(0);     // [D, D]
   return at::matmul(at::matmul(number_embedding(), ov), blocks_.back().W_in.to(at::kDouble));  // [p, M]
 }
 
 at::Tensor Transformer::neuron_logit_map() const {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   return at::matmul(blocks_.back().W_out.to(at::kDouble), W_U.to(at::kDouble));  // [M, P]
 }
 

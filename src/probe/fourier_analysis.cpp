@@ -148,6 +148,8 @@ FourierCheckpoint measure_fourier(const Model& model, const FourierInputs& in) {
   LogitTable lt = logit_table(L, p);
   m.train_loss = cross_entropy(lt, in.labels, in.train);
   m.test_loss = cross_entropy(lt, in.labels, in.test);
+  // The wave families describe a - b models too: measured whenever the Fourier analysis applies.
+  m.logit_family_fraction = logit_families(lt).fraction;
   if (!in.projections) return m;
   m.restricted_test = restricted_loss(lt, in.K, in.labels, in.test);
   m.restricted_train = restricted_loss(lt, in.K, in.labels, in.train);
@@ -159,8 +161,10 @@ FourierCheckpoint measure_fourier(const Model& model, const FourierInputs& in) {
     m.restricted_null_mean = null.mean;
     m.restricted_null_sd = null.sd;
   }
-  m.restricted_test_current = keys_now.empty() ? kNaN : restricted_loss(lt, keys_now, in.labels, in.test);
-  m.logit_family_fraction = logit_families(lt).fraction;
+  // Once the key set has settled (most checkpoints after grokking) this is restricted_test itself.
+  m.restricted_test_current = keys_now.empty()   ? kNaN
+                              : keys_now == in.K ? m.restricted_test
+                                                 : restricted_loss(lt, keys_now, in.labels, in.test);
   std::vector<double> per_k;
   for (int64_t k : in.K) per_k.push_back(excluded_loss(lt, {k}, in.labels, in.train));
   m.excluded_per_key = column(per_k);
@@ -242,8 +246,8 @@ CurveTable fourier_table(const FourierResult& r) {
         "neurons with best frequency k and frac_k >= tau", {"frequency"});
   t.add("fraction_clustered", scalar_curve_of(ms, [](M m) { return m.fraction_clustered; }),
         "fraction of neurons in some frequency cluster");
-  t.add("neuron_best_frequency", stacked_curve_of(ms, [](M m) { return m.best; }), "argmax_k frac_k(n), 1-based",
-        {"neuron"});
+  t.add("neuron_best_frequency", stacked_curve_of(ms, [](M m) { return m.best; }),
+        "argmax_k frac_k(n), 1-based; 0 = none (a neuron constant on the grid)", {"neuron"});
   t.add("neuron_best_fraction", stacked_curve_of(ms, [](M m) { return m.best_frac; }),
         "frac_best(n): variance explained by the best frequency", {"neuron"});
   t.add("mean_ipr", scalar_curve_of(ms, [](M m) { return m.mean_ipr; }),
@@ -252,6 +256,9 @@ CurveTable fourier_table(const FourierResult& r) {
         "1 where frequency k is key at this checkpoint (cluster of >= key_cluster_threshold neurons)", {"frequency"});
   t.add("key_set_overlap", scalar_curve_of(ms, [](M m) { return m.key_overlap; }),
         "fraction of the key frequencies that are key at this checkpoint");
+  t.add("logit_family_fraction", stacked_curve_of(ms, [](M m) { return m.logit_family_fraction; }),
+        "share of the row-centred logits' squared norm on each wave family (attrs logit_families)",
+        {"frequency", "family"});
   t.add("neuron_logit_alignment", stacked_curve_of(ms, [](M m) { return m.logit_alignment; }),
         "mean over cluster k's neurons of the share of their centred W_L row on cos/sin(w_k c)", {"frequency"});
   t.add("train_loss", scalar_curve_of(ms, [](M m) { return m.train_loss; }),
@@ -273,9 +280,7 @@ CurveTable fourier_table(const FourierResult& r) {
           "restricted loss (test) on |K| random non-key frequencies: standard deviation over the sets");
     t.add("restricted_loss_test_current_keys", scalar_curve_of(ms, [](M m) { return m.restricted_test_current; }),
           "restricted loss (test) on the key frequencies of this checkpoint itself (NaN: none)");
-    t.add("logit_family_fraction", stacked_curve_of(ms, [](M m) { return m.logit_family_fraction; }),
-          "share of the row-centred logits' squared norm on each wave family (attrs logit_families)",
-          {"frequency", "family"});
+
     if (!r.key.frequencies.empty())
       t.add("excluded_loss_train_per_key", stacked_curve_of(ms, [](M m) { return m.excluded_per_key; }),
             "excluded loss (train) removing one key frequency", {"key_frequency"});

@@ -36,7 +36,7 @@ RunCheckpoints::RunCheckpoints(const std::string& run_path)
 }
 
 void RunCheckpoints::load_into(Model& model, size_t index) {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   std::lock_guard<std::mutex> lock(read_mutex_);  // one reader for all workers
   for (auto& param : model.parameters()) param.value.copy_(reader_.checkpoint_param(index, param.name));
 }

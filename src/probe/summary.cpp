@@ -33,7 +33,7 @@ PhaseInputs phase_inputs(const RunMetrics& m, int64_t p, const FourierResult* fo
       in.excluded_train = series(*fourier, &FourierCheckpoint::excluded_train);
       if (fourier->null_draws > 0) {
         in.restricted_null_mean = series(*fourier, &FourierCheckpoint::restricted_null_mean);
-        in.restricted_null_std = series(*fourier, &FourierCheckpoint::restricted_null_sd);
+        in.restricted_null_sd = series(*fourier, &FourierCheckpoint::restricted_null_sd);
       }
     }
   }

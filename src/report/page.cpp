@@ -38,7 +38,7 @@ std::string render_page(const PageContent& c) {
   for (std::string_view lib : {assets.vega, assets.vega_lite, assets.vega_embed})
     h << "<script>" << script_safe(std::string(lib)) << "</script>\n";
   h << "</head><body>\n<h1>grokscope report — " << html_escape(c.title) << "</h1>\n";
-  h << "<p>" << html_escape(c.run_line) << (c.grokked ? " — <b>grokked</b>" : " — <b>did not grok</b>") << "</p>\n";
+  h << "<p>" << html_escape(c.run_line) << " — <b>" << html_escape(c.verdict) << "</b></p>\n";
   h << "<p class=\"story" << (c.grokked ? " grokked" : "") << "\" id=\"story\">" << html_escape(c.story) << "</p>\n";
   h << "<table id=\"phases\"><tr><th>phase</th><th>from</th><th>to</th></tr>";
   for (const auto& row : c.phase_rows) {

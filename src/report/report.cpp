@@ -39,6 +39,8 @@ std::string render_report(RunCheckpoints& run, const std::string& run_path, cons
   // The analyses, once.
   FourierOptions fo;
   fo.tau = o.tau;
+  fo.key_step = o.key_step;
+  fo.key_frequencies = o.key_frequencies;
   fo.stride = stride_for_at_most(n_ckpt, o.max_checkpoints);
   const RunSummary summary = summarise(run, fo);
   const std::optional<FourierResult>& fourier = summary.fourier;
@@ -46,7 +48,6 @@ std::string render_report(RunCheckpoints& run, const std::string& run_path, cons
   if (fourier) ro.key_frequencies = fourier->key.frequencies;
   ro.stride = stride_for_at_most(n_ckpt, o.max_probe_checkpoints);
   const RepresentationResult representations = analyse_representations(run, ro);
-  const nlohmann::ordered_json phases = summary_json(summary);
 
   // The charts.
   const RunMetrics& m = summary.metrics;
@@ -69,11 +70,12 @@ std::string render_report(RunCheckpoints& run, const std::string& run_path, cons
   // The page.
   PageContent page;
   page.title = run_path;
-  page.run_line =
-      fmt::format("{} mod {}, {} ({} layer{}, d_model {}, d_mlp {}), {} steps, status {}", c.task, c.p, c.model,
-                  c.n_layers, c.n_layers == 1 ? "" : "s", c.d_model, c.d_mlp, last, run.reader().status());
-  page.grokked = summary.phases.acc.t_grok.has_value();
-  page.story = phases["story"].get<std::string>();
+  page.run_line = fmt::format("{} mod {}, {}, {} steps, status {}", c.task, c.p, run.model().describe(), last,
+                              run.reader().status());
+  const AccuracyMilestones& acc = summary.phases.acc;
+  page.grokked = grokked(acc);
+  page.verdict = grokked(acc) ? "grokked" : acc.t_grok ? "generalised without memorising first" : "did not grok";
+  page.story = tell_story(summary.inputs, summary.phases);
   page.phase_rows = phase_rows(summary.phases);
   page.milestone_rows = milestone_rows(summary.phases.acc);
   page.key_frequencies = fourier ? nlohmann::json(fourier->key.frequencies).dump() : "n/a: " + summary.fourier_note;
@@ -84,7 +86,7 @@ std::string render_report(RunCheckpoints& run, const std::string& run_path, cons
       "computed in float64. Fourier curves on {} of {} checkpoints; probes on {}.",
       o.tau, fourier ? fourier->steps.size() : 0, n_ckpt, representations.steps.size());
   page.config_json = to_json(c).dump(2);
-  page.evidence_json = phases["evidence"].dump(2);
+  page.evidence_json = nlohmann::ordered_json(summary.phases.evidence).dump(2);
   return render_page(page);
 }
 

@@ -5,7 +5,9 @@
 
 #include <filesystem>
 
+#include "grok/model/model.h"
 #include "grok/story/milestones.h"
+#include "grok/story/thresholds.h"
 
 namespace grok {
 namespace {
@@ -66,7 +68,8 @@ nlohmann::ordered_json inspect_run(const RunReader& reader, const std::string& p
   AccuracyMilestones m = accuracy_milestones(steps, reader.metric("train_acc"), reader.metric("test_acc"));
   j["t_mem"] = m.t_mem ? nlohmann::ordered_json(*m.t_mem) : nlohmann::ordered_json(nullptr);
   j["t_grok"] = m.t_grok ? nlohmann::ordered_json(*m.t_grok) : nlohmann::ordered_json(nullptr);
-  j["grokked"] = m.t_grok.has_value() && m.test_acc_at_mem.value_or(1.0) < 0.5;
+  j["grokked"] = grokked(m);
+  j["model_description"] = make_model(c)->describe();
   j["final_test_acc"] = steps.empty() ? 0.0 : reader.metric("test_acc").back();
   return j;
 }
@@ -82,15 +85,8 @@ std::string format_inspection(const nlohmann::ordered_json& j) {
   s += fmt::format("task         {} mod {}: {} train pairs, {} test pairs (frac_train {}, data seed {})\n",
                    j["task"].get<std::string>(), j["p"].get<int64_t>(), j["n_train"].get<int64_t>(),
                    j["n_test"].get<int64_t>(), c["frac_train"].get<double>(), c["data_seed"].get<int64_t>());
-  if (j["model"] == "transformer")
-    s += fmt::format("model        transformer: {} layer(s), d_model {}, {} heads x {}, d_mlp {}, {}; {} parameters\n",
-                     c["n_layers"].get<int64_t>(), c["d_model"].get<int64_t>(), c["n_heads"].get<int64_t>(),
-                     c["d_head"].get<int64_t>(), c["d_mlp"].get<int64_t>(), c["act"].get<std::string>(),
-                     with_commas(j["parameters"].get<int64_t>()));
-  else
-    s += fmt::format("model        mlp: {} input, d_mlp {}, {}; {} parameters\n", c["mlp_input"].get<std::string>(),
-                     c["d_mlp"].get<int64_t>(), c["act"].get<std::string>(),
-                     with_commas(j["parameters"].get<int64_t>()));
+  s += fmt::format("model        {}; {} parameters\n", j["model_description"].get<std::string>(),
+                   with_commas(j["parameters"].get<int64_t>()));
   s += fmt::format(
       "optimizer    {} lr {} weight decay {}, {} (model seed {})\n", c["optimizer"].get<std::string>(),
       c["lr"].get<double>(), c["weight_decay"].get<double>(),
@@ -108,8 +104,9 @@ std::string format_inspection(const nlohmann::ordered_json& j) {
     s += fmt::format("             {} [{}]\n", name, dims);
   }
   if (j["grokked"].get<bool>())
-    s += fmt::format("grokked      yes: train accuracy >= 99% at step {}, test accuracy >= 99% at step {}\n",
-                     with_commas(j["t_mem"].get<int64_t>()), with_commas(j["t_grok"].get<int64_t>()));
+    s += fmt::format("grokked      yes: train accuracy >= {} at step {}, test accuracy >= {} at step {}\n",
+                     percent(kMemorisedAccuracy), with_commas(j["t_mem"].get<int64_t>()), percent(kGrokAccuracy),
+                     with_commas(j["t_grok"].get<int64_t>()));
   else
     s += fmt::format("grokked      no: final test accuracy {:.1f}%{}\n", 100 * j["final_test_acc"].get<double>(),
                      j["t_mem"].is_null() ? " (did not memorise either)" : "");

@@ -59,4 +59,8 @@ std::string describe_milestones(const AccuracyMilestones& m) {
   return s;
 }
 
+bool grokked(const AccuracyMilestones& m) {
+  return m.t_grok.has_value() && m.test_acc_at_mem.value_or(1.0) < kTest50Accuracy;
+}
+
 }  // namespace grok

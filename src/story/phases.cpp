@@ -33,10 +33,10 @@ void add_evidence(Phases& ph, std::string& slot, std::string line) {
 void find_memorisation(const PhaseInputs& in, Phases& ph) {
   const double chance = chance_of(in), threshold = kMemorisedTrainLossFraction * chance;
   if (in.steps.empty()) return;
-  if (!in.train_loss.empty()) {
-    auto i =
-        first_persistent(0, in.train_loss.size(), kPersistRows, [&](size_t r) { return in.train_loss[r] < threshold; });
-    if (!i) return;
+  auto i = in.train_loss.empty() ? std::nullopt
+                                 : first_persistent(0, in.train_loss.size(), kPersistRows,
+                                                    [&](size_t r) { return in.train_loss[r] < threshold; });
+  if (i) {
     ph.memorisation.end = in.steps[*i];
     add_evidence(ph, ph.memorisation.end_evidence,
                  fmt::format("memorisation_end {}: train loss fell below {:.3f} ({} of chance ln {} = {:.3f}) and "
@@ -44,11 +44,17 @@ void find_memorisation(const PhaseInputs& in, Phases& ph) {
                              *ph.memorisation.end, threshold, percent(kMemorisedTrainLossFraction), in.p, chance,
                              kPersistRows, in.train_loss[*i]));
   } else if (ph.acc.t_mem) {
+    // No train-loss curve, or one that weight decay holds above the threshold although
+    // every train pair is classified: the accuracy milestone stands in.
     ph.memorisation.end = ph.acc.t_mem;
+    const std::string why = in.train_loss.empty()
+                                ? std::string("no train-loss curve")
+                                : fmt::format("train loss never stayed below {:.3f} (lowest {:.3g})", threshold,
+                                              *std::min_element(in.train_loss.begin(), in.train_loss.end()));
     add_evidence(ph, ph.memorisation.end_evidence,
-                 fmt::format("memorisation_end {}: no train-loss curve, so the train-accuracy milestone t_mem "
-                             "(train accuracy >= {}) stands in",
-                             *ph.acc.t_mem, percent(kMemorisedAccuracy)));
+                 fmt::format("memorisation_end {}: {}, so the train-accuracy milestone t_mem (train accuracy >= {}) "
+                             "stands in",
+                             *ph.acc.t_mem, why, percent(kMemorisedAccuracy)));
   } else {
     return;
   }
@@ -120,7 +126,7 @@ void find_restricted_events(const PhaseInputs& in, Phases& ph) {
   const auto& r = in.restricted_test;
   if (r.empty()) return;
   const auto& mean = in.restricted_null_mean;
-  const auto& sd = in.restricted_null_std;
+  const auto& sd = in.restricted_null_sd;
   ph.null_band_available = mean.size() == r.size() && sd.size() == r.size();
   if (ph.null_band_available) {
     auto i =

@@ -28,19 +28,22 @@ nlohmann::ordered_json opt(const std::optional<double>& v) {
 std::string memorisation_sentence(const PhaseInputs& in, const Phases& ph) {
   const double chance = chance_of(in);
   std::string s = fmt::format("Memorised by step {}", with_commas(*ph.memorisation.end));
-  if (!in.train_loss.empty())
+  // Did the train loss reach the threshold, or does the accuracy milestone stand in (phases.cpp)?
+  const bool by_loss = !in.train_loss.empty() &&
+                       value_at(in.steps, in.train_loss, *ph.memorisation.end) < kMemorisedTrainLossFraction * chance;
+  if (by_loss)
     s += fmt::format(" (train loss below {:.3f}, {} of chance", kMemorisedTrainLossFraction * chance,
                      percent(kMemorisedTrainLossFraction));
   else
-    s += " (train-accuracy milestone: no train-loss curve";
+    s += " (the train-accuracy milestone";
   if (ph.acc.t_mem)
     s += fmt::format("; train accuracy >= {} from step {}, test accuracy then {:.0f}%)", percent(kMemorisedAccuracy),
                      with_commas(*ph.acc.t_mem), 100 * ph.acc.test_acc_at_mem.value_or(0));
   else
     s += ")";
   if (ph.t_test_peak && ph.test_loss_peak > chance)
-    return s + fmt::format("; test loss peaked at {:.1f} at step {}, far above chance ({:.2f}).", ph.test_loss_peak,
-                           with_commas(*ph.t_test_peak), chance);
+    return s + fmt::format("; test loss peaked at {:.1f} at step {}, {}above chance ({:.2f}).", ph.test_loss_peak,
+                           with_commas(*ph.t_test_peak), ph.test_loss_peak > 2 * chance ? "far " : "", chance);
   return s + ".";
 }
 
@@ -54,9 +57,9 @@ std::string restricted_clause(const PhaseInputs& in, const Phases& ph) {
         "null band (random frequency sets: {:.2f} ± {:.2f})",
         with_commas(t), keys, value_at(in.checkpoint_steps, in.restricted_test, t),
         value_at(in.checkpoint_steps, in.restricted_null_mean, t),
-        value_at(in.checkpoint_steps, in.restricted_null_std, t));
-    if (!in.test_loss.empty())
-      s += fmt::format(" while test loss stayed at {:.1f}", value_at(in.steps, in.test_loss, t));
+        value_at(in.checkpoint_steps, in.restricted_null_sd, t));
+    if (!in.test_loss.empty()) s += fmt::format(" while test loss was {:.1f}", value_at(in.steps, in.test_loss, t));
+    if (ph.memorisation.end && t < *ph.memorisation.end) s += " (already during memorisation)";
     return s;
   }
   if (ph.null_band_available)

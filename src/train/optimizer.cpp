@@ -29,7 +29,7 @@ void Optimizer::zero_grad() {
 }
 
 void Optimizer::step(double lr) {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   ++step_count_;
   for (size_t i = 0; i < params_.size(); ++i) {
     at::Tensor& param = params_[i].value;

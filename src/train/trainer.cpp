@@ -73,7 +73,7 @@ class Trainer {
 
   // Loads a resume slot into the model and optimizer; theta_0 from checkpoint 0.
   void restore(const ResumeState& state, const RunReader& reader) {
-    at::NoGradGuard no_grad;
+    c10::NoGradGuard no_grad;
     auto copy_into = [](std::vector<NamedTensor> dst, const std::vector<NamedTensor>& src) {
       if (dst.size() != src.size()) throw InputError("resume state does not match the model (tensor count)");
       for (auto& d : dst) {
@@ -183,7 +183,7 @@ class Trainer {
   // Metrics of theta_s. `train_logits` reuses the training forward when it
   // covered the whole train set; `train_loss` is that forward's loss.
   MetricsRow evaluate(const at::Tensor& train_logits, const at::Tensor& train_loss) {
-    at::NoGradGuard no_grad;
+    c10::NoGradGuard no_grad;
     MetricsRow row;
     row.step = step_;
     at::Tensor tl = train_logits.defined() ? train_logits : model_->forward(train_.pairs);
@@ -217,7 +217,7 @@ class Trainer {
 
   // Every hook on the full p x p grid, as [p*p, ...] float32.
   ActivationCache grid_activations() {
-    at::NoGradGuard no_grad;
+    c10::NoGradGuard no_grad;
     ActivationCache cache;
     model_->forward(grid_, &cache);
     return cache;

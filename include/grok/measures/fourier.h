@@ -1,4 +1,4 @@
-// fourier.h — the Fourier basis over Z_p and Fourier norms (shared/spec/metrics.md).
+// fourier.h — the Fourier basis over Z_p and Fourier norms (definitions: docs/probe-file.md).
 //
 // B is the p x p orthonormal matrix with rows [const, cos_1, sin_1, cos_2, sin_2, ...]:
 // row 0 = 1/sqrt(p); row 2k-1 = cos(w_k x), row 2k = sin(w_k x), each scaled to

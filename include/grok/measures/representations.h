@@ -1,5 +1,5 @@
 // representations.h — what the model's internal representations encode.
-// Definitions: shared/spec/metrics.md, "Representation probes" and
+// Definitions: docs/probe-file.md, "Probes" (after the papers cited there) and
 // "Training-time diagnostics"; refinements are noted at each function.
 #pragma once
 

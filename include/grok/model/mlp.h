@@ -18,6 +18,7 @@ class Mlp : public Model {
   at::Tensor forward(const at::Tensor& pairs, ActivationCache* cache = nullptr) const override;
   std::vector<HookInfo> hooks() const override;
   std::vector<std::string> default_hooks() const override;
+  std::string describe() const override;
   at::Tensor number_embedding() const override;  // W_E, or W_in[:p] for one-hot input
   at::Tensor neuron_input_map() const override;  // W_E W_in, or W_in[:p]
   std::string neuron_hook() const override;      // mlp.hook_post (hook_pre for act = quadratic)

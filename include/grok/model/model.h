@@ -13,6 +13,7 @@
 #pragma once
 
 #include <ATen/ATen.h>
+#include <c10/core/GradMode.h>  // c10::NoGradGuard (LibTorch 2.x no longer has at::NoGradGuard)
 
 #include <map>
 #include <memory>
@@ -67,6 +68,8 @@ class Model {
   // parameters; activations keep their autograd history unless under NoGradGuard).
   virtual at::Tensor forward(const at::Tensor& pairs, ActivationCache* cache = nullptr) const = 0;
   virtual std::vector<HookInfo> hooks() const = 0;
+  // One line for people: the family and its shape ("transformer: 1 layer, d_model 128, ...").
+  virtual std::string describe() const = 0;
   // The hooks recorded by default: what the progress measures read (N and logits).
   virtual std::vector<std::string> default_hooks() const = 0;
 

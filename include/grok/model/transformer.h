@@ -22,6 +22,7 @@ class Transformer : public Model {
   at::Tensor forward(const at::Tensor& pairs, ActivationCache* cache = nullptr) const override;
   std::vector<HookInfo> hooks() const override;
   std::vector<std::string> default_hooks() const override;
+  std::string describe() const override;
   at::Tensor number_embedding() const override;  // W_E[:p]
   at::Tensor neuron_input_map() const override;  // W_E[:p] (sum_h W_V^h W_O^h of block 0) W_in of the last block
   std::string neuron_hook() const override;      // blocks.{L-1}.mlp.hook_post (hook_pre for act = quadratic)

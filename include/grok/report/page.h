@@ -16,6 +16,7 @@ struct PageContent {
   std::string title;     // usually the run file's path
   std::string run_line;  // task, model, steps, status
   bool grokked = false;
+  std::string verdict;  // "grokked", "did not grok", ...
   std::string story;
   std::vector<std::vector<std::string>> phase_rows;                 // phase, from, to ("—" where absent)
   std::vector<std::pair<std::string, std::string>> milestone_rows;  // milestone, step

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "grok/probe/run_checkpoints.h"
 #include "grok/probe/summary.h"
@@ -12,6 +13,8 @@ struct ReportOptions {
   int64_t max_checkpoints = kSummaryCheckpoints;  // Fourier curves on at most this many checkpoints
   int64_t max_probe_checkpoints = 12;             // representation probes on at most this many
   double tau = kClusterThreshold;
+  int64_t key_step = -1;  // as FourierOptions (grok-probe --key-step, --keys)
+  std::vector<int64_t> key_frequencies;
 };
 
 // Runs the analyses once (summary, representations) and returns the whole HTML page.

@@ -8,7 +8,7 @@
 
 namespace grok {
 
-// Operational definitions (shared/spec/metrics.md, "Phases of grokking"; thresholds in
+// Operational definitions (docs/probe-file.md, "Phases"; thresholds in
 // grok/story/thresholds.h):
 //   t_mem  = first evaluated step with train accuracy >= kMemorisedAccuracy (99%)
 //   t_50 / t_95 / t_grok = first evaluated step with test accuracy >= 50% / 95% / kGrokAccuracy (99%)
@@ -26,6 +26,14 @@ struct AccuracyMilestones {
 
 AccuracyMilestones accuracy_milestones(const std::vector<int64_t>& steps, const std::vector<double>& train_acc,
                                        const std::vector<double>& test_acc);
+
+// Grokked: generalised (t_grok) after memorising first (test accuracy below 50% at t_mem).
+// A run that generalises as it fits its train set has t_grok but did not grok.
+bool grokked(const AccuracyMilestones& m);
+
+// Grokked: generalised (t_grok) after memorising first (test accuracy below 50% at t_mem).
+// A run that generalises as it fits its train set has t_grok but did not grok.
+bool grokked(const AccuracyMilestones& m);
 
 // "memorised by step 1,400; generalised (test acc >= 99%) by step 11,800" etc.
 std::string describe_milestones(const AccuracyMilestones& m);

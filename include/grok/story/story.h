@@ -1,7 +1,7 @@
 // story.h — the three phases of grokking, read from the progress measures, and the
 // plain-words account of a run.
 //
-// Nanda et al. 2023 §5 (shared/spec/metrics.md, "Phases of grokking"): memorisation
+// Nanda et al. 2023 §5 (docs/probe-file.md, "Phases"): memorisation
 // (train loss falls, test loss rises), circuit formation (excluded loss rises away from
 // train loss, restricted loss falls below its null baseline, test accuracy flat) and
 // cleanup (test and restricted loss fall sharply together, the weight norm drops, until
@@ -43,7 +43,7 @@ struct PhaseInputs {
   // Null baseline of restricted_test: the same loss with |K| random non-key frequencies,
   // mean and standard deviation over the draws (>= 20), per checkpoint. Empty: unknown,
   // and restricted loss can only be compared with chance.
-  std::vector<double> restricted_null_mean, restricted_null_std;
+  std::vector<double> restricted_null_mean, restricted_null_sd;
   std::vector<int64_t> key_frequencies;
   std::string fourier_note;  // why the Fourier analysis did not apply, if it did not
 };

@@ -1,7 +1,6 @@
 // thresholds.h — every threshold the milestones and the phases use, defined once.
 //
-// Definitions and sources: docs/probe-file.md, "Phases"; shared/spec/metrics.md,
-// "Phases of grokking"; Nanda et al. 2023 §5.
+// Definitions and sources: docs/probe-file.md, "Phases" (after Nanda et al. 2023 §5).
 #pragma once
 
 #include <cstddef>
