@@ -15,6 +15,7 @@
 #include "grok/core/presets.h"
 #include "grok/h5/h5.h"
 #include "grok/model/model.h"
+#include "grok/runfile/run_file.h"
 #include "grok/runtime/allocator.h"
 #include "grok/runtime/blas_info.h"
 #include "grok/runtime/threads.h"
@@ -86,6 +87,14 @@ int run(int argc, const char* const argv[]) {
   }
   if (args.action == grok::TrainArgs::Action::ListPresets) {
     std::cout << grok::presets_listing();
+    return 0;
+  }
+  if (args.action == grok::TrainArgs::Action::Recover) {
+    const grok::Recovery r = grok::recover_run(args.recover);
+    std::cout << args.recover
+              << (r.flag_was_set ? ": cleared HDF5's stale open-for-write flag" : ": no stale open-for-write flag")
+              << (r.status_before == "running" ? "; status running -> interrupted" : "")
+              << "; every HDF5 reader opens it now (grok-train --resume continues it)\n";
     return 0;
   }
 

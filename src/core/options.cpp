@@ -47,7 +47,9 @@ po::options_description general_options() {
       "out,o", po::value<std::string>()->value_name("FILE.h5"), "run file to write (default: runs/PRESET.h5)")(
       "config", po::value<std::string>()->value_name("FILE.ini"), "read options from an INI file (key = value)")(
       "resume", po::value<std::string>()->value_name("FILE.h5"),
-      "continue this run file from its last checkpoint (--steps may raise the target)")(
+      "continue this run file from its last checkpoint (--steps may raise the target); also after the "
+      "writer was killed")("recover", po::value<std::string>()->value_name("FILE.h5"),
+                           "make a run file whose writer was killed readable by every HDF5 reader, and exit")(
       "force", "overwrite an existing output file")("verbose,v",
                                                     "print BLAS, threads and the resolved config at start-up")(
       "quiet,q", "print only errors and the final summary");
@@ -126,6 +128,10 @@ TrainArgs parse_train_args(int argc, const char* const argv[]) {
   if (vm.count("preset")) args.preset = vm["preset"].as<std::string>();
   if (vm.count("out")) args.out = vm["out"].as<std::string>();
   if (vm.count("resume")) args.resume = vm["resume"].as<std::string>();
+  if (vm.count("recover")) {
+    args.action = TrainArgs::Action::Recover;
+    args.recover = vm["recover"].as<std::string>();
+  }
   args.force = vm.count("force") > 0;
   args.verbose = vm.count("verbose") > 0;
   args.quiet = vm.count("quiet") > 0;

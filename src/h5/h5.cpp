@@ -395,6 +395,24 @@ void File::close() {
   check_status(status, "cannot close file (disk full?)");
 }
 
+bool open_for_write_flag(const std::string& path) {
+  silence_hdf5_errors();
+  hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (id >= 0) H5Fclose(id);
+  return id < 0 && is_hdf5(path);
+}
+
+void clear_open_for_write_flag(const std::string& path) {
+  silence_hdf5_errors();
+  Handle fapl = plist(H5P_FILE_ACCESS);
+  // The file-access property h5clear sets (HDF5 1.10's H5F_ACS_CLEAR_STATUS_FLAGS_NAME).
+  hbool_t clear = true;
+  check_status(H5Pset(fapl.id(), "clear_status_flags", &clear), "cannot ask HDF5 to clear status flags");
+  hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl.id());
+  if (id < 0) throw Error("cannot clear the open-for-write flag of " + path + " (damaged?)");
+  check_status(H5Fclose(id), "cannot close " + path);
+}
+
 bool is_hdf5(const std::string& path) {
   silence_hdf5_errors();
   return H5Fis_hdf5(path.c_str()) > 0;

@@ -236,10 +236,11 @@ RunWriter RunWriter::create(const std::string& path, const RunHeader& h) {
 
   RunWriter w(path, std::move(file), h);
   w.file_.start_swmr_write();
+  w.lock_ = WriterLock::acquire(path);  // only this process can have created the file
   return w;
 }
 
-RunWriter RunWriter::reopen(const std::string& path, const RunHeader& h, int64_t resume_step) {
+RunWriter RunWriter::reopen(const std::string& path, const RunHeader& h, int64_t resume_step, WriterLock lock) {
   h5::File file = h5::File::open(path, h5::Mode::ReadWrite);
   {
     h5::Group root = file.root();
@@ -259,6 +260,7 @@ RunWriter RunWriter::reopen(const std::string& path, const RunHeader& h, int64_t
     truncate("activations");
   }
   RunWriter w(path, std::move(file), h);
+  w.lock_ = std::move(lock);
   w.file_.start_swmr_write();
   return w;
 }
@@ -376,6 +378,23 @@ void RunWriter::finish(const std::string& status, int64_t final_step) {
 }
 
 RunWriter::~RunWriter() = default;
+
+Recovery recover_run(const std::string& path) {
+  if (!std::filesystem::exists(path)) throw InputError(path + ": no such file");
+  if (!h5::is_hdf5(path)) throw InputError(path + " is not an HDF5 file");
+  WriterLock lock = WriterLock::acquire(path);
+  Recovery r;
+  r.flag_was_set = h5::open_for_write_flag(path);
+  if (r.flag_was_set) h5::clear_open_for_write_flag(path);
+  h5::File file = h5::File::open(path, h5::Mode::ReadWrite);
+  h5::Group root = file.root();
+  if (!root.has_attr("format") || root.attr_string("format") != "grokscope.run")
+    throw InputError(path + " is not a grokscope run file");
+  r.status_before = root.has_attr("status") ? root.attr_string("status") : "";
+  if (r.status_before == "running") root.set_attr("status", "interrupted");
+  file.close();
+  return r;
+}
 
 // ------------------------------------------------------------------ reading
 

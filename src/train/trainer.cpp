@@ -1,8 +1,5 @@
 // trainer.cpp — the training loop (see trainer.h for the step convention).
 #include "grok/train/trainer.h"
-#include "grok/model/grid.h"
-#include "grok/runtime/threads.h"
-#include "grok/story/thresholds.h"
 
 #include <ATen/Parallel.h>
 #include <fmt/core.h>
@@ -16,8 +13,13 @@
 #include "grok/core/rng.h"
 #include "grok/core/schedule.h"
 #include "grok/core/task.h"
+#include "grok/h5/h5.h"
+#include "grok/model/grid.h"
 #include "grok/model/model.h"
 #include "grok/runfile/run_file.h"
+#include "grok/runfile/writer_lock.h"
+#include "grok/runtime/threads.h"
+#include "grok/story/thresholds.h"
 #include "grok/train/optimizer.h"
 
 namespace grok {
@@ -300,6 +302,12 @@ TrainResult train_resume(const std::string& path, const nlohmann::json& override
           fmt::format("--resume keeps the run's config; only --steps, --threads and "
                       "--stop-after-grok may change (got --{})",
                       key));
+  // No writer may be alive from here on; one killed earlier left the file flagged "open
+  // for write", which only now, under the lock, is safe to clear.
+  if (!std::filesystem::exists(path)) throw InputError(path + ": no such file");
+  if (!h5::is_hdf5(path)) throw InputError(path + " is not an HDF5 file");
+  WriterLock lock = WriterLock::acquire(path);
+  if (h5::open_for_write_flag(path)) h5::clear_open_for_write_flag(path);
   Config config;
   ResumeState state;
   std::unique_ptr<RunReader> reader;
@@ -314,7 +322,7 @@ TrainResult train_resume(const std::string& path, const nlohmann::json& override
   Trainer trainer(config, hooks);
   trainer.restore(state, *reader);
   reader.reset();  // close before reopening for writing
-  RunWriter writer = RunWriter::reopen(path, trainer.header(""), state.step);
+  RunWriter writer = RunWriter::reopen(path, trainer.header(""), state.step, std::move(lock));
   return finish(trainer, writer, path);
 }
 

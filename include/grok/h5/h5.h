@@ -195,4 +195,10 @@ class File {
 // True when `path` is an HDF5 file (signature check, no exception).
 bool is_hdf5(const std::string& path);
 
+// True when the file's superblock still says "open for writing": a SWMR writer was
+// killed, or is running. Plain (non-SWMR) readers refuse such a file.
+bool open_for_write_flag(const std::string& path);
+// Clears that flag, as `h5clear -s` does. Only safe when no writer is alive (WriterLock).
+void clear_open_for_write_flag(const std::string& path);
+
 }  // namespace grok::h5

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,7 @@
 #include "grok/core/task.h"
 #include "grok/h5/h5.h"
 #include "grok/model/model.h"
+#include "grok/runfile/writer_lock.h"
 
 namespace grok {
 
@@ -70,10 +72,12 @@ class RunWriter {
  public:
   // Creates a new run file (fails if it exists: the caller decides about
   // --force) with every group and extendable dataset, then enters SWMR mode.
+  // The writer holds the file's WriterLock until it is destroyed.
   static RunWriter create(const std::string& path, const RunHeader& header);
-  // Reopens a run for --resume: drops rows recorded after `resume_step`
-  // (they were computed after the state we resume from), then enters SWMR.
-  static RunWriter reopen(const std::string& path, const RunHeader& header, int64_t resume_step);
+  // Reopens a run for --resume under `lock` (taken before the file was read):
+  // drops rows recorded after `resume_step` (they were computed after the state
+  // we resume from), then enters SWMR.
+  static RunWriter reopen(const std::string& path, const RunHeader& header, int64_t resume_step, WriterLock lock);
 
   void append_metrics(const MetricsRow& row);
   void append_checkpoint(int64_t step, const std::vector<NamedTensor>& params,
@@ -95,6 +99,7 @@ class RunWriter {
   void open_datasets();
 
   std::string path_;
+  std::optional<WriterLock> lock_;  // declared first, destroyed last: released after file_ closes
   h5::File file_;
   RunHeader header_;
   std::unique_ptr<h5::Dataset> metric_step_;
@@ -104,6 +109,16 @@ class RunWriter {
   std::vector<std::vector<h5::Dataset>> resume_params_, resume_optimizer_;  // [slot][i]
   int next_slot_ = 0;
 };
+
+// Makes a run file whose writer was killed readable by every HDF5 reader (h5py,
+// h5dump, HDFView): under the writer lock, clears HDF5's stale "open for write"
+// flag and marks a status still saying "running" as "interrupted". InputError
+// while a writer is alive. `grok-train --resume` does the same by itself.
+struct Recovery {
+  bool flag_was_set = false;
+  std::string status_before;
+};
+Recovery recover_run(const std::string& path);
 
 // Reading a run file back (for --resume, tests and analysis).
 class RunReader {

@@ -50,7 +50,10 @@ struct TrainResult {
 TrainResult train_new(const Config& config, const std::string& out, const std::string& command_line,
                       const TrainHooks& hooks = {}, bool overwrite = false);
 
-// Continues `path` from its newest complete resume slot. `overrides` may
+// Continues `path` from its newest complete resume slot. A file whose writer was
+// killed (kill -9, OOM, pre-emption) resumes with no manual step: under the
+// writer lock the stale "open for write" flag is cleared first. InputError while
+// another grok-train is still writing it. `overrides` may
 // change steps, threads and stop_after_grok only (InputError otherwise).
 TrainResult train_resume(const std::string& path, const nlohmann::json& overrides, const TrainHooks& hooks = {});
 
