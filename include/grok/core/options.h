@@ -17,8 +17,8 @@ namespace grok {
 struct TrainArgs {
   enum class Action { Train, Help, ListPresets, Recover };
   Action action = Action::Train;
-  std::string preset;  // empty: the default preset
-  std::string out;     // run file to create
+  std::string preset;   // empty: the default preset
+  std::string out;      // run file to create
   std::string resume;   // run file to continue
   std::string recover;  // run file to make readable after its writer was killed
   bool force = false;
