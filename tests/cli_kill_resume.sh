@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# cli_kill_resume.sh GROK_TRAIN DIR [KILLS] — kill -9 (and SIGTERM) at random moments, during
-# training and during --resume; after each kill every HDF5 reader opens the file once
+# cli_kill_resume.sh GROK_TRAIN GROK_PROBE DIR [KILLS] — kill -9 (and SIGTERM) at random moments,
+# during training, during --resume and while grok-probe writes its probe file; after each kill
+# the probe file is the old one or the new one (never damaged), every HDF5 reader opens the run once
 # `grok-train --recover` ran, `--resume` continues with no manual step, and the finished file
 # equals an uninterrupted run's bit for bit (metrics and checkpoints; one thread).
 # A --resume while the writer is alive is refused (exit 2) and harms nothing.
 # bench/kill_resume.sh runs it with 50 kills and prints the tally.
 set -uo pipefail
-train=$1 dir=$2 kills=${3:-3}
+train=$1 probe=$2 dir=$3 kills=${4:-3}
 rm -rf "$dir" && mkdir -p "$dir"
 args=(--preset demo --steps 500 --stop-after-grok -1 --threads 1 --quiet)
 "$train" "${args[@]}" --out "$dir/ref.h5" >/dev/null || { echo "FAIL: reference run"; exit 1; }
@@ -24,8 +25,17 @@ for g in ("metrics", "checkpoints/params", "metrics/param_sq_norm"):
 assert np.array_equal(a["checkpoints/step"][:], b["checkpoints/step"][:])
 PY
 }
+probe_kill() {  # grok-probe killed while it writes: the probe file opens, or was never there
+  "$probe" fourier "$dir/ref.h5" -o "$dir/ref.probe.h5" >/dev/null 2>&1 &
+  local pid=$!
+  sleep "0.$((RANDOM % 9 + 1))"
+  kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+  [[ ! -f $dir/ref.probe.h5 ]] || /usr/bin/python3 -c "import h5py, sys; h5py.File(sys.argv[1], 'r')['/'].attrs['format']" \
+    "$dir/ref.probe.h5" 2>/dev/null
+}
 for ((i = 1; i <= kills; i++)); do
   run="$dir/kill$i.h5"
+  if (( i % 3 == 0 )) && ! probe_kill; then echo "FAIL $i: probe file damaged by kill -9"; failures=$((failures + 1)); fi
   signal=KILL; (( i % 4 == 0 )) && signal=TERM
   "$train" "${args[@]}" --out "$run" >/dev/null 2>&1 &
   pid=$!

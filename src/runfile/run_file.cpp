@@ -249,10 +249,13 @@ RunWriter RunWriter::reopen(const std::string& path, const RunHeader& h, int64_t
     root.set_attr("resumed_from_step", resume_step);
     h5::Group config = root.open_group("config");
     write_config_attrs(config, h.config);
-    // Rows after the resume point describe a trajectory we are about to redo.
+    // Rows from the resume point on describe a trajectory we are about to redo. The rows at
+    // the resume step itself go too: the loop records that step again if it is on the
+    // schedule, and rows an interruption added off the schedule (Ctrl-C, SIGTERM) vanish,
+    // so a resumed run ends bit-identical to one never interrupted.
     auto truncate = [&](const std::string& group) {
       h5::Group g = root.open_group(group);
-      hsize_t keep = rows_up_to(g.open_dataset("step"), resume_step);
+      hsize_t keep = resume_step > 0 ? rows_up_to(g.open_dataset("step"), resume_step - 1) : 0;
       resize_extendable(g, keep);
     };
     truncate("metrics");

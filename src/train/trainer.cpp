@@ -90,11 +90,11 @@ class Trainer {
     optimizer_.set_step_count(state.optimizer_steps);
     for (size_t i = 0; i < init_.size(); ++i) init_[i] = reader.checkpoint_param(0, model_->parameters()[i].name);
     step_ = state.step;
-    skip_record_at_start_ = true;
-    // Recover the grok step from the metrics already on file.
+    // Recover the grok step from the metrics kept on file: those before the resume step
+    // (RunWriter::reopen drops the rest, and the loop records the resume step afresh).
     std::vector<int64_t> steps = reader.metric_steps();
     std::vector<double> test_acc = reader.metric("test_acc");
-    for (size_t i = 0; i < steps.size() && !grok_step_; ++i)
+    for (size_t i = 0; i < steps.size() && steps[i] < state.step && !grok_step_; ++i)
       if (test_acc[i] >= kGrokAccuracy) grok_step_ = steps[i];
   }
 
@@ -117,22 +117,19 @@ class Trainer {
         train_labels = batch.labels;
         loss = cross_entropy(train_logits, batch.labels);
       }
-      if (!skip_record_at_start_) {
-        if (eval_due) {
-          writer.append_metrics(evaluate(full_batch() ? train_logits : at::Tensor(), loss));
-          stopping = stopping || grok_stop_reached();
-        }
-        if (checkpoints_.due(step_) || stopping) {
-          writer.append_checkpoint(step_, model_->parameters(), optimizer_.state());
-          writer.write_resume_state(step_, optimizer_.step_count(), model_->parameters(), optimizer_.state());
-        }
-        if (snapshots_.due(step_) || stopping) writer.append_activations(step_, grid_activations());
-        if (clock::now() - last_flush > std::chrono::seconds(2)) {
-          writer.flush();
-          last_flush = clock::now();
-        }
+      if (eval_due) {
+        writer.append_metrics(evaluate(full_batch() ? train_logits : at::Tensor(), loss));
+        stopping = stopping || grok_stop_reached();
       }
-      skip_record_at_start_ = false;
+      if (checkpoints_.due(step_) || stopping) {
+        writer.append_checkpoint(step_, model_->parameters(), optimizer_.state());
+        writer.write_resume_state(step_, optimizer_.step_count(), model_->parameters(), optimizer_.state());
+      }
+      if (snapshots_.due(step_) || stopping) writer.append_activations(step_, grid_activations());
+      if (clock::now() - last_flush > std::chrono::seconds(2)) {
+        writer.flush();
+        last_flush = clock::now();
+      }
       if (stopping) break;
       loss.backward();
       optimizer_.step(learning_rate(c_, step_));
@@ -237,7 +234,6 @@ class Trainer {
   at::Tensor grid_;               // [p*p, 2]
   std::vector<at::Tensor> init_;  // theta_0, for dist_from_init
   int64_t step_ = 0, start_step_ = 0;
-  bool skip_record_at_start_ = false;
   bool interrupted_ = false;
   std::optional<int64_t> grok_step_;
   int64_t cached_epoch_ = -1;

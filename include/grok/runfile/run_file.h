@@ -75,8 +75,8 @@ class RunWriter {
   // The writer holds the file's WriterLock until it is destroyed.
   static RunWriter create(const std::string& path, const RunHeader& header);
   // Reopens a run for --resume under `lock` (taken before the file was read):
-  // drops rows recorded after `resume_step` (they were computed after the state
-  // we resume from), then enters SWMR.
+  // drops rows recorded at or after `resume_step` (the loop records that step again if
+  // it is on the schedule; rows an interruption added off it vanish), then enters SWMR.
   static RunWriter reopen(const std::string& path, const RunHeader& header, int64_t resume_step, WriterLock lock);
 
   void append_metrics(const MetricsRow& row);
