@@ -168,7 +168,7 @@ TEST_CASE("planted nanda-like run: the paper's three phases", "[phases]") {
   CHECK(ph.null_band_available);
 
   const std::string story = grok::tell_story(in, ph);
-  CHECK_THAT(story, Catch::Contains("Memorised by step 1,400"));
+  CHECK_THAT(story, Catch::Contains("Memorised the training set by step 1,400"));
   CHECK_THAT(story, Catch::Contains("test loss peaked at 26.8 at step 1,400"));
   CHECK_THAT(story, Catch::Contains("Circuit formation (steps 1,400 to 9,400): from step 2,800 restricted loss on "
                                     "the key frequencies {14, 35, 41} (3.85) fell below its null band (random "
@@ -397,10 +397,32 @@ TEST_CASE("weight decay holds train loss above the threshold: t_mem stands in, a
   for (double& loss : in.train_loss) loss = std::max(loss, 0.1);  // never below 1% of chance (0.047)
   grok::Phases ph = grok::find_phases(in);
   CHECK(ph.acc.t_mem == 1000);
-  CHECK(ph.memorisation.end == 1000);  // the accuracy milestone, not "never memorised"
-  CHECK_THAT(ph.memorisation.end_evidence, Catch::Contains("train loss never stayed below 0.047 (lowest 0.1)"));
+  CHECK(ph.t_train_fitted == 1000);  // the accuracy milestone, not "never memorised"
+  CHECK_FALSE(ph.fitted_by_loss);
+  CHECK(ph.memorisation.end == 1400);  // test loss still rose to its peak (26.8 at 1,400; 5% below at 1,400)
+  CHECK_THAT(ph.evidence.front(), Catch::Contains("train loss never stayed below 0.047 (lowest 0.1)"));
   const std::string story = grok::tell_story(in, ph);
-  CHECK_THAT(story, Catch::StartsWith("Memorised by step 1,000 (the train-accuracy milestone"));
+  CHECK_THAT(story, Catch::StartsWith("Memorised the training set by step 1,000 (the train-accuracy milestone"));
+  CHECK_THAT(story, Catch::Contains("memorisation ended at step 1,400, when test loss stopped rising"));
   CHECK_THAT(story, !Catch::Contains("did not memorise"));
   CHECK(ph.cleanup.start == 9400);  // the later phases are still found
+}
+
+TEST_CASE("train set fitted early, test loss still rising: memorisation ends when test loss stops rising", "[phases]") {
+  // As on the real nanda2023 run: train loss is near zero by step ~200 while test loss keeps
+  // rising to its peak at 1,400 (Nanda et al.'s first boundary).
+  Planted run;
+  grok::PhaseInputs in = run.inputs();
+  for (size_t r = 0; r < in.steps.size(); ++r) {
+    const double t = static_cast<double>(in.steps[r]);
+    in.train_loss[r] = t <= 200 ? loglin(t, 0, kChance, 200, 0.01) : 0.01;
+  }
+  grok::Phases ph = grok::find_phases(in);
+  CHECK(ph.t_train_fitted == 200);
+  CHECK(ph.fitted_by_loss);
+  // Running-median test loss first within 5% of its peak (26.8): row 1,400 (1,300's median is 24.4).
+  CHECK(ph.memorisation.end == 1400);
+  CHECK(ph.circuit_formation.start == 1400);
+  CHECK(ph.cleanup.start == 9400);  // unchanged
+  CHECK_THAT(grok::tell_story(in, ph), Catch::Contains("Memorised the training set by step 200"));
 }

@@ -37,7 +37,8 @@ void find_memorisation(const PhaseInputs& in, Phases& ph) {
                                  : first_persistent(0, in.train_loss.size(), kPersistRows,
                                                     [&](size_t r) { return in.train_loss[r] < threshold; });
   if (i) {
-    ph.memorisation.end = in.steps[*i];
+    ph.memorisation.end = ph.t_train_fitted = in.steps[*i];
+    ph.fitted_by_loss = true;
     add_evidence(ph, ph.memorisation.end_evidence,
                  fmt::format("memorisation_end {}: train loss fell below {:.3f} ({} of chance ln {} = {:.3f}) and "
                              "stayed below for {} evaluated steps (it was {:.3g})",
@@ -46,7 +47,7 @@ void find_memorisation(const PhaseInputs& in, Phases& ph) {
   } else if (ph.acc.t_mem) {
     // No train-loss curve, or one that weight decay holds above the threshold although
     // every train pair is classified: the accuracy milestone stands in.
-    ph.memorisation.end = ph.acc.t_mem;
+    ph.memorisation.end = ph.t_train_fitted = ph.acc.t_mem;
     const std::string why = in.train_loss.empty()
                                 ? std::string("no train-loss curve")
                                 : fmt::format("train loss never stayed below {:.3f} (lowest {:.3g})", threshold,
@@ -264,6 +265,27 @@ void find_norm_drop(const PhaseInputs& in, const Smoothed& s, Phases& ph) {
                   *ph.norm_drop_during_cleanup, before, *ph.cleanup.start, after, *ph.cleanup.end));
 }
 
+// The paper's first boundary: memorisation is over once the train set is fitted AND the test
+// loss has stopped rising (Nanda et al. 2023: train loss falls while test loss rises, to its
+// peak at ≈ 1.4k on their run). Memorisation ends at the first row, from the fit on, where the
+// running-median test loss comes within kLevelFraction of its peak before cleanup (t_test_peak):
+// the peak itself when the loss then falls, and the start of a plateau when it stays up, so a
+// plateau's wiggles and the run's length do not move it (the running median drops spikes).
+void extend_memorisation_while_test_loss_rises(const PhaseInputs& in, const Smoothed& s, Phases& ph) {
+  auto& end = ph.memorisation.end;
+  if (!end || s.test_loss.empty() || !ph.t_test_peak || *ph.t_test_peak <= *end) return;
+  const double level = ph.test_loss_peak * (1 - kLevelFraction);
+  size_t r = row_from(in.steps, *end);
+  while (s.test_loss[r] < level) ++r;  // ends at the peak at the latest
+  if (in.steps[r] == *end) return;     // the test loss had already risen when the train set was fitted
+  end = in.steps[r];
+  add_evidence(ph, ph.memorisation.end_evidence,
+               fmt::format("memorisation_end {}: the train set was fitted by step {}, and test loss (running median) "
+                           "kept rising until {:.3g} here, within {} of its peak {:.3g} at step {}",
+                           *end, *ph.t_train_fitted, s.test_loss[r], percent(kLevelFraction), ph.test_loss_peak,
+                           *ph.t_test_peak));
+}
+
 void add_milestone_evidence(Phases& ph) {
   if (ph.acc.t_mem)
     ph.evidence.push_back(
@@ -288,6 +310,7 @@ Phases find_phases(const PhaseInputs& in) {
   find_test_peak(in, s, ph);
   find_restricted_events(in, ph);
   find_excluded_rise(in, ph);
+  extend_memorisation_while_test_loss_rises(in, s, ph);
   find_circuit_formation(ph);
   find_cleanup_end(in, s, ph);
   find_norm_drop(in, s, ph);

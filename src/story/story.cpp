@@ -27,11 +27,9 @@ nlohmann::ordered_json opt(const std::optional<double>& v) {
 
 std::string memorisation_sentence(const PhaseInputs& in, const Phases& ph) {
   const double chance = chance_of(in);
-  std::string s = fmt::format("Memorised by step {}", with_commas(*ph.memorisation.end));
-  // Did the train loss reach the threshold, or does the accuracy milestone stand in (phases.cpp)?
-  const bool by_loss = !in.train_loss.empty() &&
-                       value_at(in.steps, in.train_loss, *ph.memorisation.end) < kMemorisedTrainLossFraction * chance;
-  if (by_loss)
+  const int64_t fitted = ph.t_train_fitted.value_or(*ph.memorisation.end);
+  std::string s = fmt::format("Memorised the training set by step {}", with_commas(fitted));
+  if (ph.fitted_by_loss)
     s += fmt::format(" (train loss below {:.3f}, {} of chance", kMemorisedTrainLossFraction * chance,
                      percent(kMemorisedTrainLossFraction));
   else
@@ -42,8 +40,11 @@ std::string memorisation_sentence(const PhaseInputs& in, const Phases& ph) {
   else
     s += ")";
   if (ph.t_test_peak && ph.test_loss_peak > chance)
-    return s + fmt::format("; test loss peaked at {:.1f} at step {}, {}above chance ({:.2f}).", ph.test_loss_peak,
-                           with_commas(*ph.t_test_peak), ph.test_loss_peak > 2 * chance ? "far " : "", chance);
+    s += fmt::format("; test loss peaked at {:.1f} at step {}, {}above chance ({:.2f})", ph.test_loss_peak,
+                     with_commas(*ph.t_test_peak), ph.test_loss_peak > 2 * chance ? "far " : "", chance);
+  if (*ph.memorisation.end > fitted)
+    s += fmt::format("; memorisation ended at step {}, when test loss stopped rising",
+                     with_commas(*ph.memorisation.end));
   return s + ".";
 }
 
@@ -185,6 +186,8 @@ nlohmann::ordered_json phases_json(const PhaseInputs& in, const Phases& ph) {
   span("circuit_formation", ph.circuit_formation);
   span("cleanup", ph.cleanup);
   j["boundary_evidence"] = why;
+  j["t_train_fitted"] = opt(ph.t_train_fitted);
+  j["fitted_by_loss"] = ph.fitted_by_loss;
   j["t_test_loss_peak"] = opt(ph.t_test_peak);
   j["test_loss_peak"] = ph.t_test_peak ? nlohmann::ordered_json(ph.test_loss_peak) : nlohmann::ordered_json(nullptr);
   j["t_test_below_chance"] = opt(ph.t_test_below_chance);

@@ -60,6 +60,8 @@ struct Phases {
   AccuracyMilestones acc;  // the accuracy milestones, their own table
   PhaseSpan memorisation, circuit_formation, cleanup;
   // Events read from the curves (boundaries are built from them).
+  std::optional<int64_t> t_train_fitted;             // train loss below kMemorisedTrainLossFraction ln p (or t_mem)
+  bool fitted_by_loss = false;                       // t_train_fitted from the train loss (else the accuracy milestone)
   std::optional<int64_t> t_test_peak;                // largest running-median test loss before cleanup
   double test_loss_peak = 0;                         // its value
   std::optional<int64_t> t_test_below_chance;        // running-median test loss < ln p (persistent), after memorisation
