@@ -79,7 +79,9 @@ std::string restricted_clause(const PhaseInputs& in, const Phases& ph) {
 std::string excluded_clause(const PhaseInputs& in, const Phases& ph) {
   if (in.excluded_train.empty()) return "";
   if (!ph.t_excluded_rise) return "excluded loss never rose away from train loss";
-  return fmt::format("excluded loss rose above train loss from step {}", with_commas(*ph.t_excluded_rise));
+  std::string s = fmt::format("excluded loss rose above train loss from step {}", with_commas(*ph.t_excluded_rise));
+  if (ph.cleanup.start && *ph.t_excluded_rise >= *ph.cleanup.start) s += " (as cleanup began)";
+  return s;
 }
 
 // Test accuracy is flat during circuit formation: say how high it got.
