@@ -116,7 +116,12 @@ const std::vector<std::string>& scalar_metric_names() {
 // ------------------------------------------------------------------ creation
 
 RunWriter RunWriter::create(const std::string& path, const RunHeader& h) {
-  h5::File file = h5::File::create(path, /*swmr_format=*/true);
+  // Built under a temporary name and renamed into place once every group exists and SWMR
+  // writing has started: a kill during creation leaves PATH.part, never a half-made run file.
+  const std::string part = path + ".part";
+  std::error_code ec;
+  std::filesystem::remove(part, ec);
+  h5::File file = h5::File::create(part, /*swmr_format=*/true);
   h5::Group root = file.root();
   const Config& c = h.config;
   root.set_attr("format", "grokscope.run");
@@ -236,7 +241,9 @@ RunWriter RunWriter::create(const std::string& path, const RunHeader& h) {
 
   RunWriter w(path, std::move(file), h);
   w.file_.start_swmr_write();
-  w.lock_ = WriterLock::acquire(path);  // only this process can have created the file
+  w.lock_ = WriterLock::acquire(part);  // the lock is on the file itself and moves with it
+  std::filesystem::rename(part, path, ec);
+  if (ec) throw h5::Error("cannot rename " + part + " to " + path + ": " + ec.message());
   return w;
 }
 

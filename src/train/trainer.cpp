@@ -88,7 +88,8 @@ class Trainer {
     copy_into(model_->parameters(), state.params);
     copy_into(optimizer_.state(), state.optimizer);
     optimizer_.set_step_count(state.optimizer_steps);
-    for (size_t i = 0; i < init_.size(); ++i) init_[i] = reader.checkpoint_param(0, model_->parameters()[i].name);
+    // init_ keeps theta_0 as the constructor drew it from the model seed: the same bits as the
+    // original run's, and there even when a kill came before checkpoint 0 reached the disk.
     step_ = state.step;
     // Recover the grok step from the metrics kept on file: those before the resume step
     // (RunWriter::reopen drops the rest, and the loop records the resume step afresh).
@@ -280,7 +281,7 @@ TrainResult train_new(const Config& config, const std::string& out, const std::s
     fs::create_directories(parent, ec);
     if (ec) throw InputError(fmt::format("cannot create directory {}: {}", parent.string(), ec.message()));
   }
-  if (overwrite) fs::remove(out, ec);
+  // With --force the old file stays until the new one is renamed over it (RunWriter::create).
   auto writer = [&] {
     try {
       return RunWriter::create(out, trainer.header(command_line));
@@ -312,11 +313,13 @@ TrainResult train_resume(const std::string& path, const nlohmann::json& override
     config = config_from_json(overrides, reader->config());
     validate(config);
     state = reader->resume_state();
-    if (state.step < 0) throw InputError(path + " has no complete checkpoint to resume from");
   }
   apply_threads(config.threads);
   Trainer trainer(config, hooks);
-  trainer.restore(state, *reader);
+  // Killed before the first resume slot was complete: start again from step 0, which is
+  // a pure function of the config (the file keeps it), so the run still ends bit-identical.
+  if (state.step >= 0) trainer.restore(state, *reader);
+  state.step = std::max<int64_t>(state.step, 0);
   reader.reset();  // close before reopening for writing
   RunWriter writer = RunWriter::reopen(path, trainer.header(""), state.step, std::move(lock));
   return finish(trainer, writer, path);
