@@ -433,3 +433,17 @@ TEST_CASE("key-frequency drift: first steps from per-checkpoint key sets", "[fou
   }
   CHECK(r.key_first_steps() == std::vector<int64_t>{20, 0, -1});  // 6 is never key: -1
 }
+
+#include "grok/probe/watch.h"
+
+TEST_CASE("sparklines: log-spaced samples, scaled between the curve's min and max", "[watch]") {
+  // Steps 0 (drawn at 1), 10, 1000; three columns sample steps 1, ~31.6 and 1000 -> rows 0, 1, 2.
+  const std::vector<int64_t> steps{0, 10, 1000};
+  CHECK(grok::sparkline(steps, {5, 7, 9}, 3, false) == "▁▅█");     // (7 - 5) / 4 * 8 = 4 -> the fifth block
+  CHECK(grok::sparkline(steps, {1, 10, 100}, 3, true) == "▁▅█");   // on log10 values: 0, 1, 2
+  CHECK(grok::sparkline(steps, {1, 10, 100}, 3, false) == "▁▁█");  // linear: 9/99 * 8 < 1
+  CHECK(grok::sparkline(steps, {2, 2, 2}, 4, false) == "▁▁▁▁");    // a flat curve
+  // Six columns over log steps 1..1000: samples at 1, 4, 16, 63, 251, 1000 -> rows 0, 0, 1, 1, 1, 2.
+  CHECK(grok::sparkline(steps, {0, 1, 2}, 6, false) == "▁▁▅▅▅█");
+  CHECK(grok::sparkline({}, {}, 5, false).empty());
+}

@@ -11,11 +11,16 @@
 #include <fmt/core.h>
 #include <boost/program_options.hpp>
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include "grok/core/error.h"
 #include "grok/probe/fourier_analysis.h"
@@ -23,8 +28,10 @@
 #include "grok/probe/probe_file.h"
 #include "grok/probe/representation_analysis.h"
 #include "grok/probe/summary.h"
+#include "grok/probe/watch.h"
 #include "grok/report/report.h"
 #include "grok/runfile/inspect.h"
+#include "grok/runfile/writer_lock.h"
 #include "grok/runtime/allocator.h"
 #include "grok/runtime/threads.h"
 #include "grok/story/story.h"
@@ -39,6 +46,7 @@ struct Args {
   bool json = false;
   double tau = grok::kClusterThreshold, lambda = 1e-2;
   int64_t key_step = -1, stride = 0, threads = 0;
+  double interval = 3.0;
 };
 
 const char* kUsage =
@@ -53,7 +61,9 @@ const char* kUsage =
     "  probes    linear probes (R^2 on test pairs), PCA of the embedding, RQI, gradient symmetricity,\n"
     "            distance irrelevance, softmax collapse, efficiency — over checkpoints\n"
     "  inspect   what the run file holds: task, model, steps, checkpoints, hooks, whether it grokked\n"
-    "  report    a self-contained HTML report (default RUN.report.html; -o to choose)\n\n";
+    "  report    a self-contained HTML report (default RUN.report.html; -o to choose)\n"
+    "  watch     a live view while the run trains: sparklines, the phase reached, key frequencies;\n"
+    "            ends with the story when the run stops (plain lines when not on a terminal)\n\n";
 
 Args parse(int argc, char** argv) {
   po::options_description opts("Options", 100, 50);
@@ -70,7 +80,8 @@ Args parse(int argc, char** argv) {
       "probes: hook point to probe (default: the model's neuron hook, e.g. blocks.0.mlp.hook_post)")(
       "lambda", po::value<double>()->default_value(1e-2), "probes: ridge penalty")(
       "threads", po::value<int64_t>()->default_value(0),
-      "threads (0 = all cores); checkpoints are measured in parallel, one per thread, with identical results");
+      "threads (0 = all cores); checkpoints are measured in parallel, one per thread, with identical results")(
+      "interval", po::value<double>()->default_value(3.0), "watch: seconds between refreshes");
   po::options_description hidden;
   hidden.add_options()("command", po::value<std::string>())("run", po::value<std::string>());
   po::options_description all;
@@ -103,6 +114,8 @@ Args parse(int argc, char** argv) {
   a.key_step = vm["key-step"].as<int64_t>();
   a.stride = vm["stride"].as<int64_t>();
   a.threads = vm["threads"].as<int64_t>();
+  a.interval = vm["interval"].as<double>();
+  if (!(a.interval > 0)) throw grok::InputError("--interval must be > 0");
   if (!(a.tau > 0 && a.tau <= 1)) throw grok::InputError("--tau must be in (0, 1]");
   if (a.stride < 0) throw grok::InputError("--stride must be >= 0");
   if (a.lambda < 0) throw grok::InputError("--lambda must be >= 0");
@@ -273,6 +286,38 @@ int run_probes(const Args& a, grok::RunCheckpoints& run, const std::string& out)
   return 0;
 }
 
+// Sparkline width for this terminal: its columns less the labels and values around them.
+size_t sparkline_width(bool terminal) {
+  winsize w{};
+  if (!terminal || ioctl(STDOUT_FILENO, TIOCGWINSZ, &w) != 0 || w.ws_col == 0) return 60;
+  return static_cast<size_t>(std::clamp<int>(w.ws_col - 32, 20, 120));
+}
+
+int run_watch(const Args& a) {
+  const bool terminal = isatty(STDOUT_FILENO) != 0;
+  grok::apply_threads(a.threads);
+  while (true) {
+    // Reopened for each frame (an SWMR reader then sees the rows added since) and closed before
+    // the pause: the writer needs the file to itself for a moment when the run ends.
+    std::optional<grok::RunCheckpoints> run(std::in_place, a.run);
+    const grok::WatchFrame frame = grok::read_watch_frame(*run);
+    if (terminal) std::cout << "\x1b[H\x1b[2J";  // home, clear: redraw in place
+    std::cout << grok::render_watch_frame(frame, terminal, sparkline_width(terminal)) << std::flush;
+    if (frame.status == "running" && !grok::WriterLock::held_elsewhere(a.run)) {
+      std::cout << "\nNo grok-train is writing " << a.run << " any more (killed?); `grok-train --resume " << a.run
+                << "` continues it.\n";
+      return 1;
+    }
+    if (frame.status != "running") {
+      const grok::RunSummary s = grok::summarise(*run, fourier_options(a));
+      std::cout << "\nThe run is " << frame.status << ". " << grok::tell_story(s.inputs, s.phases) << '\n';
+      return 0;
+    }
+    run.reset();
+    std::this_thread::sleep_for(std::chrono::duration<double>(a.interval));
+  }
+}
+
 int run_inspect(const Args& a) {
   grok::RunReader reader(a.run);
   nlohmann::ordered_json facts = grok::inspect_run(reader, a.run);
@@ -300,10 +345,11 @@ int run(int argc, char** argv) {
     std::cout << a.out;
     return 0;
   }
-  const std::vector<std::string> commands{"summary", "fourier", "norms", "probes", "inspect", "report"};
+  const std::vector<std::string> commands{"summary", "fourier", "norms", "probes", "inspect", "report", "watch"};
   if (std::find(commands.begin(), commands.end(), a.command) == commands.end())
     throw grok::InputError(fmt::format("unknown command '{}' (grok-probe --help)", a.command));
   if (a.command == "inspect") return run_inspect(a);
+  if (a.command == "watch") return run_watch(a);
   grok::RunCheckpoints run(a.run);
   grok::apply_threads(a.threads);
   const std::string out = a.out.empty() ? grok::default_probe_path(a.run) : a.out;

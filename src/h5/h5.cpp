@@ -368,6 +368,9 @@ File File::open(const std::string& path, Mode mode) {
   silence_hdf5_errors();
   if (!is_hdf5(path)) throw Error(path + " is not an HDF5 file (or cannot be read)");
   Handle fapl = plist(H5P_FILE_ACCESS);
+  // Closing the file closes every object still open in it, so the file really is released
+  // (a writer waiting to reopen it, e.g. RunWriter::finish, is not held up by a reader).
+  H5Pset_fclose_degree(fapl.id(), H5F_CLOSE_STRONG);
   unsigned flags = H5F_ACC_RDONLY;
   if (mode == Mode::ReadWrite) {
     flags = H5F_ACC_RDWR;

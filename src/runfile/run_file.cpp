@@ -9,6 +9,7 @@
 #include <ctime>
 #include <filesystem>
 #include <map>
+#include <thread>
 
 #include "grok/core/error.h"
 #include "grok/runfile/tensor_io.h"
@@ -363,6 +364,9 @@ void RunWriter::write_resume_state(int64_t step, int64_t optimizer_steps, const 
 
 void RunWriter::flush() { file_.flush(); }
 
+// How often finish() tries to reopen the file while readers hold it: 100 ms apart, so 60 s.
+constexpr int kFinishAttempts = 600;
+
 void RunWriter::finish(const std::string& status, int64_t final_step) {
   flush();
   metric_step_.reset();
@@ -378,8 +382,19 @@ void RunWriter::finish(const std::string& status, int64_t final_step) {
   resume_params_.clear();
   resume_optimizer_.clear();
   file_.close();
-  // Attributes cannot change in SWMR mode: stamp them in a normal session.
-  h5::File f = h5::File::open(path_, h5::Mode::ReadWrite);
+  // Attributes cannot change in SWMR mode: stamp them in a normal session. HDF5 refuses that
+  // session while an SWMR reader (grok-probe watch, h5py) has the file open; readers come
+  // and go, so wait for a gap rather than fail a finished run (the writer lock still holds).
+  h5::File f = [&] {
+    for (int attempt = 1;; ++attempt) {
+      try {
+        return h5::File::open(path_, h5::Mode::ReadWrite);
+      } catch (const h5::Error&) {
+        if (attempt == kFinishAttempts) throw;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
+  }();
   h5::Group root = f.root();
   root.set_attr("status", status);
   root.set_attr("final_step", final_step);

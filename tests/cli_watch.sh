@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# cli_watch.sh GROK_TRAIN GROK_PROBE DIR — `grok-probe watch` follows a training run: under a
+# pseudo-terminal (script) it redraws frames with sparklines, the phase reached and the key
+# frequencies, and ends with the story when the run completes; piped, it prints plain lines;
+# on a run whose writer was killed it says so and exits 1 instead of waiting forever.
+set -uo pipefail
+train=$1 probe=$2 dir=$3
+rm -rf "$dir" && mkdir -p "$dir"
+failures=0
+check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; failures=$((failures + 1)); fi; }
+
+"$train" --preset demo --threads 1 --out "$dir/tty.h5" --quiet >/dev/null 2>&1 &
+sleep 1
+timeout 120 script -qfec "stty cols 100 rows 30; $probe watch $dir/tty.h5 --interval 0.5 --threads 1" /dev/null \
+  >"$dir/tty.log" 2>&1
+check "watch on a terminal exits 0 when the run completes" "[[ $? -eq 0 ]]"
+wait
+frames=$(grep -o $'\e\[H\e\[2J' "$dir/tty.log" | wc -l)
+check "it redrew the frame ($frames times)" "[[ $frames -ge 3 ]]"
+check "sparklines drawn" "grep -q '▁' '$dir/tty.log' && grep -q '█' '$dir/tty.log'"
+check "phase reached and key frequencies shown" "grep -q 'phase reached    generalised' '$dir/tty.log' && grep -q 'key frequencies  {' '$dir/tty.log'"
+check "the story at the end" "grep -q 'The run is complete. Memorised the training set' '$dir/tty.log'"
+
+"$train" --preset demo --threads 1 --out "$dir/plain.h5" --quiet >/dev/null 2>&1 &
+sleep 1
+timeout 120 "$probe" watch "$dir/plain.h5" --interval 0.5 --threads 1 >"$dir/plain.log" 2>&1
+check "piped: exits 0" "[[ $? -eq 0 ]]"
+wait
+check "piped: plain lines, no escape codes" "! grep -q $'\e' '$dir/plain.log' && grep -q '^step .* phase .* \[running\]$' '$dir/plain.log'"
+
+"$train" --preset demo --threads 1 --stop-after-grok -1 --out "$dir/killed.h5" --quiet >/dev/null 2>&1 &
+writer=$!
+sleep 2
+kill -9 "$writer"; wait "$writer" 2>/dev/null
+timeout 60 "$probe" watch "$dir/killed.h5" --interval 0.5 --threads 1 >"$dir/killed.log" 2>&1
+check "a killed writer: exit 1 and a hint to resume" "[[ $? -eq 1 ]] && grep -q 'grok-train --resume' '$dir/killed.log'"
+echo "$((8 - failures)) passed, $failures failed"
+[[ $failures -eq 0 ]]
