@@ -3,6 +3,7 @@
 # pseudo-terminal (script) it redraws frames with sparklines, the phase reached and the key
 # frequencies, and ends with the story when the run completes; piped, it prints plain lines;
 # on a run whose writer was killed it says so and exits 1 instead of waiting forever.
+# `grok-probe report --watch` writes pages that reload themselves until the run stops.
 set -uo pipefail
 train=$1 probe=$2 dir=$3
 rm -rf "$dir" && mkdir -p "$dir"
@@ -28,11 +29,23 @@ check "piped: exits 0" "[[ $? -eq 0 ]]"
 wait
 check "piped: plain lines, no escape codes" "! grep -q $'\e' '$dir/plain.log' && grep -q '^step .* phase .* \[running\]$' '$dir/plain.log'"
 
+# report --watch: pages that reload themselves while the run trains, a final one that does not.
+"$train" --preset demo --threads 1 --out "$dir/page.h5" --quiet >/dev/null 2>&1 &
+sleep 1
+"$probe" report "$dir/page.h5" --watch --interval 0.5 --threads 1 -o "$dir/page.html" >"$dir/page.log" 2>&1 &
+reporter=$!
+sleep 2.5
+check "report --watch: a live page reloads itself" "grep -q 'http-equiv=\"refresh\"' '$dir/page.html'"
+wait "$reporter"
+check "report --watch: the final page (run complete) does not" \
+  "! grep -q 'http-equiv' '$dir/page.html' && grep -q 'run complete' '$dir/page.log'"
+wait
+
 "$train" --preset demo --threads 1 --stop-after-grok -1 --out "$dir/killed.h5" --quiet >/dev/null 2>&1 &
 writer=$!
 sleep 2
 kill -9 "$writer"; wait "$writer" 2>/dev/null
 timeout 60 "$probe" watch "$dir/killed.h5" --interval 0.5 --threads 1 >"$dir/killed.log" 2>&1
 check "a killed writer: exit 1 and a hint to resume" "[[ $? -eq 1 ]] && grep -q 'grok-train --resume' '$dir/killed.log'"
-echo "$((8 - failures)) passed, $failures failed"
+echo "$((10 - failures)) passed, $failures failed"
 [[ $failures -eq 0 ]]

@@ -43,7 +43,7 @@ namespace {
 
 struct Args {
   std::string command, run, out, hook, keys;
-  bool json = false;
+  bool json = false, watch = false;
   double tau = grok::kClusterThreshold, lambda = 1e-2;
   int64_t key_step = -1, stride = 0, threads = 0;
   double interval = 3.0;
@@ -68,6 +68,7 @@ const char* kUsage =
 Args parse(int argc, char** argv) {
   po::options_description opts("Options", 100, 50);
   opts.add_options()("help,h", "print this help")("json", "print JSON instead of tables")(
+      "watch", "report: rewrite the page every --interval seconds while the run trains (it reloads itself)")(
       "out,o", po::value<std::string>()->value_name("FILE"),
       "probe file to write (default: RUN.probe.h5; report: RUN.report.html)")(
       "tau", po::value<double>()->default_value(grok::kClusterThreshold), "neuron cluster threshold on frac_k")(
@@ -109,6 +110,7 @@ Args parse(int argc, char** argv) {
   if (vm.count("keys")) a.keys = vm["keys"].as<std::string>();
   if (vm.count("hook")) a.hook = vm["hook"].as<std::string>();
   a.json = vm.count("json") > 0;
+  a.watch = vm.count("watch") > 0;
   a.tau = vm["tau"].as<double>();
   a.lambda = vm["lambda"].as<double>();
   a.key_step = vm["key-step"].as<int64_t>();
@@ -325,18 +327,61 @@ int run_inspect(const Args& a) {
   return 0;
 }
 
-int run_report(const Args& a, grok::RunCheckpoints& run) {
+std::string report_path(const Args& a) {
   std::filesystem::path p(a.run);
-  const std::string out = a.out.empty() ? (p.parent_path() / (p.stem().string() + ".report.html")).string() : a.out;
+  return a.out.empty() ? (p.parent_path() / (p.stem().string() + ".report.html")).string() : a.out;
+}
+
+grok::ReportOptions report_options(const Args& a) {
   grok::ReportOptions o;
   o.tau = a.tau;
   o.key_step = a.key_step;
   o.key_frequencies = grok::parse_int_list(a.keys, "frequency");
-  std::string html = grok::render_report(run, a.run, o);
-  std::ofstream file(out, std::ios::binary);
-  if (!(file << html)) throw grok::InputError("cannot write " + out);
+  return o;
+}
+
+// Written under a temporary name and renamed, so a browser reloading it never sees half a page.
+void write_page(const std::string& out, const std::string& html) {
+  const std::string tmp = out + ".tmp";
+  {
+    std::ofstream file(tmp, std::ios::binary);
+    if (!(file << html)) throw grok::InputError("cannot write " + tmp);
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, out, ec);
+  if (ec) throw grok::InputError("cannot write " + out + ": " + ec.message());
+}
+
+int run_report(const Args& a, grok::RunCheckpoints& run) {
+  const std::string out = report_path(a);
+  const std::string html = grok::render_report(run, a.run, report_options(a));
+  write_page(out, html);
   std::cout << "report: " << out << fmt::format(" ({:.1f} MB)\n", static_cast<double>(html.size()) / 1e6);
   return 0;
+}
+
+// report --watch: while the run trains, the page asks the browser to reload it every
+// --interval seconds and is rewritten as often; the page written once the run stopped does not.
+int run_report_watch(const Args& a) {
+  const std::string out = report_path(a);
+  grok::ReportOptions o = report_options(a);
+  grok::apply_threads(a.threads);
+  for (int64_t page = 1;; ++page) {
+    std::string status;
+    {  // the file is open only while a page is made: the writer needs it to itself when it ends
+      grok::RunCheckpoints run(a.run);
+      status = run.reader().status();
+      o.reload_after_s = status == "running" ? std::max(1, static_cast<int>(std::lround(a.interval))) : 0;
+      write_page(out, grok::render_report(run, a.run, o));
+    }
+    std::cout << fmt::format("report: {} (page {}, run {})\n", out, page, status) << std::flush;
+    if (status != "running") return 0;
+    if (!grok::WriterLock::held_elsewhere(a.run)) {
+      std::cout << "No grok-train is writing " << a.run << " any more (killed?)\n";
+      return 1;
+    }
+    std::this_thread::sleep_for(std::chrono::duration<double>(a.interval));
+  }
 }
 
 int run(int argc, char** argv) {
@@ -350,6 +395,7 @@ int run(int argc, char** argv) {
     throw grok::InputError(fmt::format("unknown command '{}' (grok-probe --help)", a.command));
   if (a.command == "inspect") return run_inspect(a);
   if (a.command == "watch") return run_watch(a);
+  if (a.command == "report" && a.watch) return run_report_watch(a);
   grok::RunCheckpoints run(a.run);
   grok::apply_threads(a.threads);
   const std::string out = a.out.empty() ? grok::default_probe_path(a.run) : a.out;

@@ -52,7 +52,8 @@ std::string sparkline(const std::vector<int64_t>& steps, const std::vector<doubl
   const double last = std::log(static_cast<double>(std::max<int64_t>(steps.back(), 1)));
   std::vector<double> sampled;  // the value at the last row at or before each log-spaced step
   for (size_t i = 0; i < width; ++i) {
-    const double t = width == 1 ? last : first + (last - first) * static_cast<double>(i) / static_cast<double>(width - 1);
+    const double t =
+        width == 1 ? last : first + (last - first) * static_cast<double>(i) / static_cast<double>(width - 1);
     const double step = std::exp(t) + 1e-9;
     size_t r = 0;
     while (r + 1 < steps.size() && static_cast<double>(std::max<int64_t>(steps[r + 1], 1)) <= step) ++r;
@@ -69,7 +70,8 @@ std::string sparkline(const std::vector<int64_t>& steps, const std::vector<doubl
 
 std::string render_watch_frame(const WatchFrame& f, bool terminal, size_t width) {
   const RunMetrics& m = f.metrics;
-  if (m.steps.empty()) return terminal ? f.title + "\nwaiting for the first evaluated step...\n" : "no metric rows yet\n";
+  if (m.steps.empty())
+    return terminal ? f.title + "\nwaiting for the first evaluated step...\n" : "no metric rows yet\n";
   const size_t last = m.steps.size() - 1;
   const std::string keys = f.key_frequencies.empty() ? "none yet" : [&] {
     std::string s;
@@ -77,13 +79,14 @@ std::string render_watch_frame(const WatchFrame& f, bool terminal, size_t width)
     return "{" + s + "}";
   }();
   if (!terminal)
-    return fmt::format("step {} / {}  train loss {:.4g} acc {:.1f}%  test loss {:.4g} acc {:.1f}%  phase {}  keys {}  [{}]\n",
-                       m.steps[last], f.total_steps, m.train_loss[last], 100 * m.train_acc[last], m.test_loss[last],
-                       100 * m.test_acc[last], f.phase_reached, keys, f.status);
+    return fmt::format(
+        "step {} / {}  train loss {:.4g} acc {:.1f}%  test loss {:.4g} acc {:.1f}%  phase {}  keys {}  [{}]\n",
+        m.steps[last], f.total_steps, m.train_loss[last], 100 * m.train_acc[last], m.test_loss[last],
+        100 * m.test_acc[last], f.phase_reached, keys, f.status);
   std::string s = fmt::format("{}\nstep {} of {} — {}\n\n", f.title, with_commas(m.steps[last]),
                               with_commas(f.total_steps), f.status);
-  const std::string axis = fmt::format("{:<{}}{:>{}}", std::max<int64_t>(m.steps.front(), 1), width / 2,
-                                       m.steps[last], width - width / 2);
+  const std::string axis =
+      fmt::format("{:<{}}{:>{}}", std::max<int64_t>(m.steps.front(), 1), width / 2, m.steps[last], width - width / 2);
   s += fmt::format("  {:<16} {}   (log steps)\n", "", axis);
   auto row = [&](const char* name, const std::vector<double>& v, bool log_scale, const std::string& now) {
     s += fmt::format("  {:<16} {}   {}\n", name, sparkline(m.steps, v, width, log_scale), now);

@@ -32,6 +32,8 @@ std::string render_page(const PageContent& c) {
   std::ostringstream h;
   h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
     << "<title>grokscope report: " << html_escape(c.title) << "</title>\n"
+    << (c.reload_after_s > 0 ? "<meta http-equiv=\"refresh\" content=\"" + std::to_string(c.reload_after_s) + "\">\n"
+                             : "")
     << "<style>\n"
     << assets.css << "</style>\n";
   h << "<script>" << script_safe(std::string(assets.capture_errors)) << "</script>\n";

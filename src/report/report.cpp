@@ -86,6 +86,7 @@ std::string render_report(RunCheckpoints& run, const std::string& run_path, cons
       "computed in float64. Fourier curves on {} of {} checkpoints; probes on {}.",
       o.tau, fourier ? fourier->steps.size() : 0, n_ckpt, representations.steps.size());
   page.config_json = to_json(c).dump(2);
+  page.reload_after_s = o.reload_after_s;
   page.evidence_json = nlohmann::ordered_json(summary.phases.evidence).dump(2);
   return render_page(page);
 }

@@ -21,10 +21,10 @@ struct WatchFrame {
   std::string status;       // the run file's status: running, complete, interrupted, failed
   int64_t total_steps = 0;  // config.steps
   RunMetrics metrics;
-  Phases phases;                             // from the metrics: milestones and the phases they show
-  std::string phase_reached;                 // "memorisation", "circuit formation", "cleanup", "generalised"
-  std::vector<int64_t> key_frequencies;      // at the newest checkpoint (empty: none yet or not applicable)
-  std::optional<int64_t> key_step;           // that checkpoint's step
+  Phases phases;                         // from the metrics: milestones and the phases they show
+  std::string phase_reached;             // "memorisation", "circuit formation", "cleanup", "generalised"
+  std::vector<int64_t> key_frequencies;  // at the newest checkpoint (empty: none yet or not applicable)
+  std::optional<int64_t> key_step;       // that checkpoint's step
 };
 
 // Reads one frame from `run` (reopened by the caller for each refresh to see new rows).

@@ -24,6 +24,7 @@ struct PageContent {
   std::vector<Chart> charts;
   std::string method_note;  // how the numbers were made
   std::string config_json, evidence_json;
+  int64_t reload_after_s = 0;  // > 0: <meta http-equiv="refresh">, for a page that follows a live run
 };
 
 std::string render_page(const PageContent& content);

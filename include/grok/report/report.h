@@ -15,6 +15,7 @@ struct ReportOptions {
   double tau = kClusterThreshold;
   int64_t key_step = -1;  // as FourierOptions (grok-probe --key-step, --keys)
   std::vector<int64_t> key_frequencies;
+  int64_t reload_after_s = 0;  // > 0: the page reloads itself after this many seconds (report --watch)
 };
 
 // Runs the analyses once (summary, representations) and returns the whole HTML page.
