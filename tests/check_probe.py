@@ -61,12 +61,20 @@ with h5py.File(run, "r") as f:
     labels = f["task/labels"][:].reshape(-1)
     train, test = f["split/train"][:], f["split/test"][:]
 a, b = np.divmod(np.arange(p * p), p)
-proj = np.zeros_like(L)
-for k in keys:
-    for wave in (np.cos, np.sin):
-        u = wave(2 * np.pi * k * (a + b) / p)
-        u /= np.linalg.norm(u)
-        proj += np.outer(u, u @ L)
+
+
+def projection(frequencies):
+    """sum_k P_k L: the part of L that depends on a + b through the frequencies, built explicitly."""
+    out = np.zeros_like(L)
+    for k in frequencies:
+        for wave in (np.cos, np.sin):
+            u = wave(2 * np.pi * k * (a + b) / p)
+            u /= np.linalg.norm(u)
+            out += np.outer(u, u @ L)
+    return out
+
+
+proj = projection(keys)
 restricted = proj + (L - proj).mean(axis=0, keepdims=True)
 excluded = L - proj
 
@@ -86,12 +94,7 @@ sets = fourier["attrs"]["null_frequency_sets"]
 assert len(sets) == fourier["attrs"]["null_draws"] >= 20 and all(not set(s) & set(keys) for s in sets)
 null_losses = []
 for s in sets:
-    proj_s = np.zeros_like(L)
-    for k in s:
-        for wave in (np.cos, np.sin):
-            u = wave(2 * np.pi * k * (a + b) / p)
-            u /= np.linalg.norm(u)
-            proj_s += np.outer(u, u @ L)
+    proj_s = projection(s)
     null_losses.append(ce(proj_s + (L - proj_s).mean(axis=0, keepdims=True), test))
 theirs = fourier["curves"]["restricted_loss_test_null_mean"][-1]
 assert math.isclose(float(np.mean(null_losses)), theirs, rel_tol=1e-4), (np.mean(null_losses), theirs)

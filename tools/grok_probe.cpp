@@ -27,6 +27,7 @@
 #include "grok/probe/norms.h"
 #include "grok/probe/probe_file.h"
 #include "grok/probe/representation_analysis.h"
+#include "grok/probe/series.h"
 #include "grok/probe/summary.h"
 #include "grok/probe/watch.h"
 #include "grok/report/report.h"
@@ -152,9 +153,7 @@ void print_table(const std::vector<int64_t>& steps, const std::vector<Column>& c
 // A per-checkpoint scalar of a typed result, as a column.
 template <class Checkpoint>
 Column column(const std::string& name, const std::vector<Checkpoint>& at, double Checkpoint::*field) {
-  Column c{name, {}};
-  for (const Checkpoint& m : at) c.values.push_back(m.*field);
-  return c;
+  return {name, grok::series(at, field)};
 }
 
 std::string list(const std::vector<int64_t>& v) {

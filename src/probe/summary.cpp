@@ -1,17 +1,9 @@
 // summary.cpp — metrics + Fourier analysis -> phases -> story (see summary.h).
 #include "grok/probe/summary.h"
 
+#include "grok/probe/series.h"
+
 namespace grok {
-namespace {
-
-// A per-checkpoint scalar of the Fourier analysis, as a curve over its steps.
-std::vector<double> series(const FourierResult& r, double FourierCheckpoint::*field) {
-  std::vector<double> out;
-  for (const FourierCheckpoint& c : r.at) out.push_back(c.*field);
-  return out;
-}
-
-}  // namespace
 
 PhaseInputs phase_inputs(const RunMetrics& m, int64_t p, const FourierResult* fourier, const std::string& note) {
   PhaseInputs in;
@@ -26,14 +18,14 @@ PhaseInputs phase_inputs(const RunMetrics& m, int64_t p, const FourierResult* fo
   if (fourier) {
     in.checkpoint_steps = fourier->steps;
     in.key_frequencies = fourier->key.frequencies;
-    in.checkpoint_test_loss = series(*fourier, &FourierCheckpoint::test_loss);
-    in.checkpoint_train_loss = series(*fourier, &FourierCheckpoint::train_loss);
+    in.checkpoint_test_loss = series(fourier->at, &FourierCheckpoint::test_loss);
+    in.checkpoint_train_loss = series(fourier->at, &FourierCheckpoint::train_loss);
     if (fourier->projections_apply()) {
-      in.restricted_test = series(*fourier, &FourierCheckpoint::restricted_test);
-      in.excluded_train = series(*fourier, &FourierCheckpoint::excluded_train);
+      in.restricted_test = series(fourier->at, &FourierCheckpoint::restricted_test);
+      in.excluded_train = series(fourier->at, &FourierCheckpoint::excluded_train);
       if (fourier->null_draws > 0) {
-        in.restricted_null_mean = series(*fourier, &FourierCheckpoint::restricted_null_mean);
-        in.restricted_null_sd = series(*fourier, &FourierCheckpoint::restricted_null_sd);
+        in.restricted_null_mean = series(fourier->at, &FourierCheckpoint::restricted_null_mean);
+        in.restricted_null_sd = series(fourier->at, &FourierCheckpoint::restricted_null_sd);
       }
     }
   }

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "grok/model/grid.h"
+#include "grok/probe/series.h"
 #include "grok/report/vega.h"
 #include "grok/story/thresholds.h"
 
@@ -14,14 +15,6 @@ namespace grok {
 namespace {
 
 using json = nlohmann::ordered_json;
-
-// A per-checkpoint scalar of a typed result, as a curve.
-template <class Checkpoint>
-std::vector<double> series(const std::vector<Checkpoint>& at, double Checkpoint::*field) {
-  std::vector<double> out;
-  for (const Checkpoint& m : at) out.push_back(m.*field);
-  return out;
-}
 
 }  // namespace
 
