@@ -107,7 +107,6 @@ struct Planted {
       const double t = static_cast<double>(s);
       in.checkpoint_steps.push_back(s);
       in.checkpoint_train_loss.push_back(train_loss(t));
-      in.checkpoint_test_loss.push_back(test_loss(t));
       in.restricted_test.push_back(restricted(t));
       in.excluded_train.push_back(excluded(t));
       in.restricted_null_mean.push_back(null_mean(t));
@@ -269,7 +268,6 @@ TEST_CASE("a run that never generalises: no circuit, no cleanup, and the story s
     if (s % 200) continue;
     in.checkpoint_steps.push_back(s);
     in.checkpoint_train_loss.push_back(shape.train_loss(t));
-    in.checkpoint_test_loss.push_back(in.test_loss.back());
     in.restricted_null_mean.push_back(shape.null_mean(t));
     in.restricted_null_sd.push_back(0.1);
     in.restricted_test.push_back(shape.null_mean(t) - 0.1 * wiggle);  // inside the band (1 sigma)
@@ -302,7 +300,6 @@ TEST_CASE("without Fourier curves: milestones and metric phases only, said hones
   grok::PhaseInputs in = Planted{}.inputs();
   in.checkpoint_steps.clear();
   in.checkpoint_train_loss.clear();
-  in.checkpoint_test_loss.clear();
   in.restricted_test.clear();
   in.excluded_train.clear();
   in.restricted_null_mean.clear();

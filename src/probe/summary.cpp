@@ -18,7 +18,6 @@ PhaseInputs phase_inputs(const RunMetrics& m, int64_t p, const FourierResult* fo
   if (fourier) {
     in.checkpoint_steps = fourier->steps;
     in.key_frequencies = fourier->key.frequencies;
-    in.checkpoint_test_loss = series(fourier->at, &FourierCheckpoint::test_loss);
     in.checkpoint_train_loss = series(fourier->at, &FourierCheckpoint::train_loss);
     if (fourier->projections_apply()) {
       in.restricted_test = series(fourier->at, &FourierCheckpoint::restricted_test);

@@ -37,9 +37,9 @@ struct PhaseInputs {
   std::vector<double> train_loss;  // the run's /metrics train_loss; empty: memorisation ends at t_mem instead
   // checkpoint rows (from the Fourier analysis; empty when it does not apply)
   std::vector<int64_t> checkpoint_steps;
-  std::vector<double> restricted_test;  // test CE of the logits restricted to the key frequencies K
-  std::vector<double> excluded_train;   // train CE of the logits with K removed
-  std::vector<double> checkpoint_test_loss, checkpoint_train_loss;
+  std::vector<double> restricted_test;        // test CE of the logits restricted to the key frequencies K
+  std::vector<double> excluded_train;         // train CE of the logits with K removed
+  std::vector<double> checkpoint_train_loss;  // the train loss at those checkpoints (excluded loss is read against it)
   // Null baseline of restricted_test: the same loss with |K| random non-key frequencies,
   // mean and standard deviation over the draws (>= 20), per checkpoint. Empty: unknown,
   // and restricted loss can only be compared with chance.
