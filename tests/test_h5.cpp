@@ -41,6 +41,22 @@ TEST_CASE("attributes round-trip with their types", "[h5]") {
   CHECK_THROWS_AS(root.attr_int("missing"), grok::h5::Error);
 }
 
+TEST_CASE("string datasets round-trip, empty strings and UTF-8 included", "[h5]") {
+  TempPath tmp("test_h5_strings.h5");
+  const std::vector<std::string> values{"complete", "", "λ = 1", "failed: exit 2"};
+  {
+    auto f = grok::h5::File::create(tmp.path, false);
+    f.root().create_strings("rows/status", values);
+    f.root().create_strings("none", {});
+    f.root().create_dataset<double>("numbers", {2});
+  }
+  auto f = grok::h5::File::open(tmp.path, grok::h5::Mode::ReadOnly);
+  CHECK(f.root().open_dataset("rows/status").read_strings() == values);
+  CHECK(f.root().open_dataset("rows/status").shape() == grok::h5::Shape{4});
+  CHECK(f.root().open_dataset("none").read_strings().empty());
+  CHECK_THROWS_AS(f.root().open_dataset("numbers").read_strings(), grok::h5::Error);
+}
+
 TEST_CASE("extendable datasets append, truncate and read rows", "[h5]") {
   TempPath tmp("test_h5_rows.h5");
   {

@@ -334,6 +334,43 @@ Dataset Group::create_raw(const std::string& name, hid_t type, const Shape& shap
                         H5Dclose));
 }
 
+namespace {
+Handle utf8_string_type() {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.id(), H5T_VARIABLE);
+  H5Tset_cset(type.id(), H5T_CSET_UTF8);
+  return type;
+}
+}  // namespace
+
+Dataset Group::create_strings(const std::string& name, const std::vector<std::string>& values) {
+  Handle type = utf8_string_type();
+  Dataset ds = create_raw(name, type.id(), {values.size()}, {});
+  std::vector<const char*> ptrs;
+  for (const auto& v : values) ptrs.push_back(v.c_str());
+  if (!ptrs.empty())
+    check_status(H5Dwrite(ds.id(), type.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()),
+                 "cannot write dataset '" + name + "'");
+  return ds;
+}
+
+std::vector<std::string> Dataset::read_strings() const {
+  Handle stored(H5Dget_type(id()), H5Tclose);
+  if (H5Tget_class(stored.id()) != H5T_STRING || H5Tis_variable_str(stored.id()) <= 0)
+    throw Error("dataset '" + name() + "' is not a variable-length string dataset");
+  std::vector<char*> ptrs(element_count(), nullptr);
+  Handle type = utf8_string_type();
+  if (!ptrs.empty())
+    check_status(H5Dread(id(), type.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()),
+                 "cannot read dataset '" + name() + "'");
+  std::vector<std::string> out;
+  for (char* p : ptrs) {
+    out.emplace_back(p ? p : "");
+    H5free_memory(p);
+  }
+  return out;
+}
+
 Dataset Group::open_dataset(const std::string& name) const {
   return Dataset(Handle(check(H5Dopen2(id(), name.c_str(), H5P_DEFAULT), "missing dataset '" + name + "'"), H5Dclose));
 }

@@ -16,6 +16,12 @@ std::optional<size_t> first_at_least(const std::vector<double>& v, double thresh
 
 }  // namespace
 
+std::optional<int64_t> first_step_at_least(const std::vector<int64_t>& steps, const std::vector<double>& values,
+                                           double threshold) {
+  if (auto i = first_at_least(values, threshold)) return steps[*i];
+  return std::nullopt;
+}
+
 AccuracyMilestones accuracy_milestones(const std::vector<int64_t>& steps, const std::vector<double>& train_acc,
                                        const std::vector<double>& test_acc) {
   AccuracyMilestones m;

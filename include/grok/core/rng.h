@@ -38,5 +38,7 @@ void shuffle_in_place(std::vector<T>& v, std::mt19937_64& rng) {
 
 // Random-stream ids, one per use of the data seed.
 enum RngStream : uint64_t { kSplitStream = 1, kRandTableStream = 2, kEpochStream = 3 };
+// The stream of grok-sweep's random search (mixed with --sweep-seed, not a data seed).
+constexpr uint64_t kSweepStream = 16;
 
 }  // namespace grok

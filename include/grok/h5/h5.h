@@ -133,6 +133,8 @@ class Dataset : public Object {
     read_row_raw(native_type<T>(), i, out.data());
     return out;
   }
+  // A 1-D dataset of variable-length UTF-8 strings (Group::create_strings).
+  std::vector<std::string> read_strings() const;
   // Shrinks or grows axis 0 (chunked datasets only).
   void resize_rows(hsize_t rows);
   size_t element_count() const;
@@ -164,6 +166,8 @@ class Group : public Object {
     return create_raw(name, native_type<T>(), shape, layout);
   }
   Dataset open_dataset(const std::string& name) const;
+  // A 1-D dataset of variable-length UTF-8 strings (h5py reads bytes objects; .asstr() gives str).
+  Dataset create_strings(const std::string& name, const std::vector<std::string>& values);
   std::vector<std::string> children() const;  // sorted by name
   // Copies child `name` (a group with everything under it, or a dataset) into `dst`.
   void copy_child(const std::string& name, Group& dst) const;

@@ -31,9 +31,9 @@ AccuracyMilestones accuracy_milestones(const std::vector<int64_t>& steps, const 
 // A run that generalises as it fits its train set has t_grok but did not grok.
 bool grokked(const AccuracyMilestones& m);
 
-// Grokked: generalised (t_grok) after memorising first (test accuracy below 50% at t_mem).
-// A run that generalises as it fits its train set has t_grok but did not grok.
-bool grokked(const AccuracyMilestones& m);
+// The first of `steps` whose value is >= threshold (std::nullopt: never).
+std::optional<int64_t> first_step_at_least(const std::vector<int64_t>& steps, const std::vector<double>& values,
+                                           double threshold);
 
 // "memorised by step 1,400; generalised (test acc >= 99%) by step 11,800" etc.
 std::string describe_milestones(const AccuracyMilestones& m);

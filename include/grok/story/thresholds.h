@@ -12,6 +12,8 @@ inline constexpr double kMemorisedAccuracy = 0.99;  // t_mem: train accuracy at 
 inline constexpr double kGrokAccuracy = 0.99;       // t_grok: test accuracy at least this
 inline constexpr double kTest50Accuracy = 0.50;     // t_50
 inline constexpr double kTest95Accuracy = 0.95;     // t_95
+// Liu et al. 2022's phase-diagram rule reads the steps to this train and test accuracy.
+inline constexpr double kPhaseDiagramAccuracy = 0.90;  // t_train90, t_test90 (grok-sweep)
 
 // ---- robust reading of curves
 // Running median over this many rows (centred): one spiking row never survives it.

@@ -1,0 +1,268 @@
+// grok-sweep — many grok-train runs over a grid of options, their results in one file.
+//
+//   grok-sweep --preset demo --grid weight_decay=0,0.3,1,3 --grid frac_train=0.2:0.8:0.1 \
+//              --seeds 0-2 --out sweeps/wd-frac [--jobs N] [any grok-train option]
+//   grok-sweep --collect sweeps/wd-frac          re-read every run file into sweep.h5
+//
+// Writes DIR/sweep.h5 (docs/sweep-file.md) and one ordinary run file per row in DIR/runs/.
+// Rerunning the same command skips finished rows and resumes interrupted ones.
+// Exit 0 all rows complete, 3 some rows failed, 130 interrupted, 2 bad input, 1 runtime error.
+#include <fmt/core.h>
+#include <boost/program_options.hpp>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "grok/core/error.h"
+#include "grok/core/options.h"
+#include "grok/core/presets.h"
+#include "grok/runfile/writer_lock.h"
+#include "grok/runtime/allocator.h"
+#include "grok/runtime/threads.h"
+#include "grok/sweep/runner.h"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void on_signal(int) {
+  g_stop = true;
+  // A second signal kills at once (the runs' files stay readable and resumable).
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+}
+
+const char* kUsage =
+    "grok-sweep — train many runs over a grid of grok-train options; one sweep.h5 indexes them.\n\n"
+    "Usage:\n"
+    "  grok-sweep [--preset NAME] --grid NAME=VALUES [--grid ...] [--seeds S] --out DIR [options]\n"
+    "             [any grok-train option, given to every run]\n"
+    "  grok-sweep --collect DIR\n\n"
+    "VALUES: a list 0,0.3,1 | a linear range 0.2:0.8:0.1 (ends included) | a log range 1e-4..1e-1:log:7.\n"
+    "S: seeds, e.g. 0-2 or 0,5,9 (the model seed; the data seed is an ordinary --grid data_seed=...).\n"
+    "Rerunning the same command skips complete rows and resumes interrupted ones; a changed grid is\n"
+    "refused unless --extend. Exit 0 all rows complete, 3 some rows failed, 130 interrupted, 2 bad input.\n";
+
+struct SweepArgs {
+  std::vector<std::string> grids;
+  std::string seeds, out, collect;
+  int64_t random = 0, sweep_seed = 0, jobs = 0;
+  bool extend = false, help = false;
+  std::vector<std::string> train_args;  // handed to grok-train's parser
+};
+
+SweepArgs parse(int argc, char** argv) {
+  po::options_description opts("grok-sweep", 100, 50);
+  opts.add_options()("help,h", "print this help and exit")(
+      "grid", po::value<std::vector<std::string>>()->value_name("NAME=VALUES"),
+      "an axis: a grok-train option and its values (repeat for more axes)")(
+      "seeds", po::value<std::string>()->value_name("S"), "model seeds, e.g. 0-2 (the last, fastest axis)")(
+      "random", po::value<int64_t>()->value_name("N"),
+      "random search: N points drawn from the --grid axes (ranges uniform, log ranges log-uniform)")(
+      "sweep-seed", po::value<int64_t>()->value_name("N"), "seed of the random search (default 0)")(
+      "out,o", po::value<std::string>()->value_name("DIR"), "sweep directory (sweep.h5, runs/, logs/)")(
+      "jobs,j", po::value<int64_t>()->value_name("N"),
+      "grok-train processes at once (default: cores / threads per run)")(
+      "extend", "add the new points of a changed grid to an existing sweep")(
+      "collect", po::value<std::string>()->value_name("DIR"), "re-read DIR's run files into DIR/sweep.h5");
+  po::variables_map vm;
+  po::parsed_options parsed = [&] {
+    try {
+      return po::command_line_parser(argc, argv).options(opts).allow_unregistered().run();
+    } catch (const po::error& e) {
+      throw grok::InputError(e.what());
+    }
+  }();
+  try {
+    po::store(parsed, vm);
+  } catch (const po::error& e) {
+    throw grok::InputError(e.what());
+  }
+  SweepArgs a;
+  a.help = vm.count("help") > 0;
+  if (vm.count("grid")) a.grids = vm["grid"].as<std::vector<std::string>>();
+  if (vm.count("seeds")) a.seeds = vm["seeds"].as<std::string>();
+  if (vm.count("random")) a.random = vm["random"].as<int64_t>();
+  if (vm.count("sweep-seed")) a.sweep_seed = vm["sweep-seed"].as<int64_t>();
+  if (vm.count("out")) a.out = vm["out"].as<std::string>();
+  if (vm.count("jobs")) a.jobs = vm["jobs"].as<int64_t>();
+  if (vm.count("collect")) a.collect = vm["collect"].as<std::string>();
+  a.extend = vm.count("extend") > 0;
+  a.train_args = po::collect_unrecognized(parsed.options, po::include_positional);
+  return a;
+}
+
+grok::SweepSpec spec_from(const SweepArgs& a) {
+  std::vector<const char*> argv{"grok-sweep"};
+  for (const auto& s : a.train_args) argv.push_back(s.c_str());
+  grok::TrainArgs t = grok::parse_train_args(static_cast<int>(argv.size()), argv.data());
+  if (t.action != grok::TrainArgs::Action::Train || !t.resume.empty() || t.force || !t.out.empty())
+    throw grok::InputError("grok-sweep takes grok-train's options for the runs, not --resume/--recover/--force/"
+                           "--list-presets (see grok-sweep --help)");
+  grok::SweepSpec spec;
+  spec.preset = t.preset.empty() ? grok::kDefaultPreset : t.preset;
+  grok::load_preset(spec.preset);  // an unknown preset fails here, in one line
+  spec.base_overrides = t.overrides;
+  if (spec.base_overrides.contains("threads")) {
+    spec.threads_per_run = spec.base_overrides["threads"].get<int64_t>();
+    spec.base_overrides.erase("threads");
+    if (spec.threads_per_run < 1) throw grok::InputError("--threads must be at least 1 for a sweep's runs");
+  }
+  if (a.grids.empty() && a.seeds.empty()) throw grok::InputError("no axes: give --grid NAME=VALUES and/or --seeds");
+  for (const auto& g : a.grids) {
+    grok::SweepAxis axis = grok::parse_axis(g);
+    if (axis.name == "seed") throw grok::InputError("give model seeds with --seeds, not --grid seed=...");
+    for (const auto& other : spec.axes)
+      if (other.name == axis.name) throw grok::InputError("--grid " + axis.name + " is given twice");
+    if (spec.base_overrides.contains(axis.name))
+      throw grok::InputError(fmt::format("--{} is both an axis and a fixed option", axis.name));
+    spec.axes.push_back(std::move(axis));
+  }
+  if (!a.seeds.empty()) {
+    if (spec.base_overrides.contains("seed")) throw grok::InputError("--seed and --seeds: give one");
+    spec.axes.push_back(grok::parse_seeds(a.seeds));
+  }
+  if (a.random < 0) throw grok::InputError("--random must be positive");
+  spec.random = a.random;
+  spec.sweep_seed = a.sweep_seed;
+  return spec;
+}
+
+std::string grok_train_path() {
+  const fs::path self = fs::read_symlink("/proc/self/exe");
+  const fs::path train = self.parent_path() / "grok-train";
+  if (!fs::exists(train)) throw grok::InputError("cannot find grok-train next to " + self.string());
+  return train.string();
+}
+
+int64_t resolve_jobs(int64_t requested, int64_t threads_per_run) {
+  const auto cores = static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency()));
+  if (requested == 0) return std::max<int64_t>(1, cores / threads_per_run);
+  if (requested < 0) throw grok::InputError("--jobs must be at least 1");
+  if (requested * threads_per_run > cores)
+    throw grok::InputError(fmt::format(
+        "--jobs {} x --threads {} is more threads than this machine's {} cores; LibTorch processes that "
+        "oversubscribe cores run many times slower (use --jobs {})",
+        requested, threads_per_run, cores, std::max<int64_t>(1, cores / threads_per_run)));
+  return requested;
+}
+
+// Only one grok-sweep works on a directory at a time.
+grok::WriterLock lock_directory(const std::string& dir) {
+  fs::create_directories(dir);
+  const std::string path = (fs::path(dir) / ".lock").string();
+  std::ofstream(path, std::ios::app).close();
+  try {
+    return grok::WriterLock::acquire(path);
+  } catch (const grok::InputError&) {
+    throw grok::InputError(dir + " is in use by another grok-sweep (wait for it, or stop it first)");
+  }
+}
+
+void print_failures(const grok::Sweep& sweep) {
+  int shown = 0;
+  for (const auto& row : sweep.rows) {
+    if (row.status != "failed") continue;
+    if (shown++ == 5) {
+      std::cerr << "  ...\n";
+      break;
+    }
+    std::cerr << fmt::format("  r{:04d} {}: {}\n", row.id, grok::describe_point(row.point), row.error);
+  }
+}
+
+int finish(const grok::Sweep& sweep, const std::string& dir, bool interrupted) {
+  const grok::SweepProgress p = grok::count_rows(sweep);
+  const std::string sweep_file = (fs::path(dir) / "sweep.h5").string();
+  std::cout << fmt::format("sweep: {} rows: {} complete, {} failed, {} interrupted, {} pending\n", p.total, p.complete,
+                           p.failed, p.interrupted, p.pending + p.running);
+  std::cout << fmt::format("sweep file: {}  (grok-probe sweep {})\n", sweep_file, sweep_file);
+  print_failures(sweep);
+  if (interrupted) {
+    std::cerr << "interrupted: every run checkpointed; rerun the same command to go on\n";
+    return 130;
+  }
+  return p.failed > 0 ? 3 : 0;
+}
+
+int collect(const std::string& dir) {
+  grok::WriterLock lock = lock_directory(dir);
+  const std::string path = (fs::path(dir) / "sweep.h5").string();
+  grok::Sweep sweep = grok::read_sweep_file(path);
+  for (auto& row : sweep.rows) grok::refresh_row(row, dir);
+  grok::write_sweep_file(path, sweep);
+  return finish(sweep, dir, false);
+}
+
+int run(int argc, char** argv) {
+  SweepArgs args = parse(argc, argv);
+  if (args.help) {
+    std::cout << kUsage << "\nRun options are grok-train's (grok-train --help lists them).\n";
+    return 0;
+  }
+  // Results are read (key frequencies) in this process while runs train: keep it to one core.
+  grok::apply_threads(1);
+  if (!args.collect.empty()) return collect(args.collect);
+  if (args.out.empty()) throw grok::InputError("--out DIR is required (the sweep's directory)");
+  grok::SweepSpec spec = spec_from(args);
+  const int64_t jobs = resolve_jobs(args.jobs, spec.threads_per_run);
+  const std::string grok_train = grok_train_path();
+
+  grok::WriterLock lock = lock_directory(args.out);
+  const std::string path = (fs::path(args.out) / "sweep.h5").string();
+  std::optional<grok::Sweep> existing;
+  if (fs::exists(path)) existing = grok::read_sweep_file(path);
+  grok::Sweep sweep = grok::plan_sweep(spec, existing, args.extend);
+  for (int i = 0; i < argc; ++i) sweep.command_line += (i ? " " : "") + std::string(argv[i]);
+  // Rows recorded unfinished (or whose run file moved) are re-read from their run files.
+  for (auto& row : sweep.rows)
+    if (row.status != "complete" || !fs::exists(fs::path(args.out) / row.run_file)) grok::refresh_row(row, args.out);
+  // Every row's config is checked before anything trains: a typo fails now, not in row 37.
+  for (auto& row : sweep.rows) grok::row_config(sweep.spec, row.point);
+
+  const grok::SweepProgress before = grok::count_rows(sweep);
+  std::cerr << fmt::format("sweep {}: {} rows ({} complete), {} job{} x {} thread{}\n", args.out, before.total,
+                           before.complete, jobs, jobs == 1 ? "" : "s", spec.threads_per_run,
+                           spec.threads_per_run == 1 ? "" : "s");
+  const bool tty = isatty(STDERR_FILENO);
+  grok::LocalRunOptions options;
+  options.jobs = jobs;
+  options.grok_train = grok_train;
+  options.stop = &g_stop;
+  size_t last_complete = 0;
+  options.on_progress = [&](const grok::SweepProgress& p) {
+    const std::string line = grok::describe_progress(p);
+    if (tty) std::cerr << "\r\033[K" << line << std::flush;
+    else if (static_cast<size_t>(p.complete + p.failed) != last_complete) std::cerr << line << '\n';
+    last_complete = static_cast<size_t>(p.complete + p.failed);
+  };
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  grok::run_local(sweep, args.out, options);
+  if (tty) std::cerr << '\n';
+  return finish(sweep, args.out, g_stop.load());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  grok::retain_freed_memory();
+  try {
+    return run(argc, argv);
+  } catch (const grok::InputError& e) {
+    std::cerr << "grok-sweep: " << e.what() << '\n';
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "grok-sweep: error: " << e.what() << '\n';
+    return 1;
+  }
+}
