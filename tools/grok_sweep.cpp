@@ -2,6 +2,7 @@
 //
 //   grok-sweep --preset demo --grid weight_decay=0,0.3,1,3 --grid frac_train=0.2:0.8:0.1 \
 //              --seeds 0-2 --out sweeps/wd-frac [--jobs N] [any grok-train option]
+//   grok-sweep ... --slurm [--slurm-args "--partition=gpu --time=1:00:00"] [--no-wait]
 //   grok-sweep --collect sweeps/wd-frac          re-read every run file into sweep.h5
 //
 // Writes DIR/sweep.h5 (docs/sweep-file.md) and one ordinary run file per row in DIR/runs/.
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -26,6 +28,7 @@
 #include "grok/runtime/allocator.h"
 #include "grok/runtime/threads.h"
 #include "grok/sweep/runner.h"
+#include "grok/sweep/slurm.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -46,6 +49,7 @@ const char* kUsage =
     "Usage:\n"
     "  grok-sweep [--preset NAME] --grid NAME=VALUES [--grid ...] [--seeds S] --out DIR [options]\n"
     "             [any grok-train option, given to every run]\n"
+    "  grok-sweep ... --slurm [--slurm-args ARGS] [--no-wait]   (one Slurm job array)\n"
     "  grok-sweep --collect DIR\n\n"
     "VALUES: a list 0,0.3,1 | a linear range 0.2:0.8:0.1 (ends included) | a log range 1e-4..1e-1:log:7.\n"
     "S: seeds, e.g. 0-2 or 0,5,9 (the model seed; the data seed is an ordinary --grid data_seed=...).\n"
@@ -54,9 +58,9 @@ const char* kUsage =
 
 struct SweepArgs {
   std::vector<std::string> grids;
-  std::string seeds, out, collect;
+  std::string seeds, out, collect, slurm_args;
   int64_t random = 0, sweep_seed = 0, jobs = 0;
-  bool extend = false, help = false;
+  bool extend = false, help = false, slurm = false, no_wait = false;
   std::vector<std::string> train_args;  // handed to grok-train's parser
 };
 
@@ -73,6 +77,10 @@ SweepArgs parse(int argc, char** argv) {
       "jobs,j", po::value<int64_t>()->value_name("N"),
       "grok-train processes at once (default: cores / threads per run)")(
       "extend", "add the new points of a changed grid to an existing sweep")(
+      "slurm", "train the unfinished rows as one Slurm job array (sbatch), wait for it and collect")(
+      "slurm-args", po::value<std::string>()->value_name("ARGS"),
+      "more sbatch options, e.g. \"--partition=gpu --time=1:00:00 --gres=gpu:1\"")(
+      "no-wait", "with --slurm: return once submitted (collect later with --collect DIR)")(
       "collect", po::value<std::string>()->value_name("DIR"), "re-read DIR's run files into DIR/sweep.h5");
   po::variables_map vm;
   po::parsed_options parsed = [&] {
@@ -97,6 +105,12 @@ SweepArgs parse(int argc, char** argv) {
   if (vm.count("jobs")) a.jobs = vm["jobs"].as<int64_t>();
   if (vm.count("collect")) a.collect = vm["collect"].as<std::string>();
   a.extend = vm.count("extend") > 0;
+  a.slurm = vm.count("slurm") > 0;
+  a.no_wait = vm.count("no-wait") > 0;
+  if (vm.count("slurm-args")) a.slurm_args = vm["slurm-args"].as<std::string>();
+  if (!a.slurm && (a.no_wait || !a.slurm_args.empty()))
+    throw grok::InputError("--no-wait and --slurm-args go with --slurm");
+  if (a.slurm && a.jobs) throw grok::InputError("--jobs is for local sweeps; Slurm decides how many tasks run at once");
   a.train_args = po::collect_unrecognized(parsed.options, po::include_positional);
   return a;
 }
@@ -106,8 +120,9 @@ grok::SweepSpec spec_from(const SweepArgs& a) {
   for (const auto& s : a.train_args) argv.push_back(s.c_str());
   grok::TrainArgs t = grok::parse_train_args(static_cast<int>(argv.size()), argv.data());
   if (t.action != grok::TrainArgs::Action::Train || !t.resume.empty() || t.force || !t.out.empty())
-    throw grok::InputError("grok-sweep takes grok-train's options for the runs, not --resume/--recover/--force/"
-                           "--list-presets (see grok-sweep --help)");
+    throw grok::InputError(
+        "grok-sweep takes grok-train's options for the runs, not --resume/--recover/--force/"
+        "--list-presets (see grok-sweep --help)");
   grok::SweepSpec spec;
   spec.preset = t.preset.empty() ? grok::kDefaultPreset : t.preset;
   grok::load_preset(spec.preset);  // an unknown preset fails here, in one line
@@ -149,10 +164,10 @@ int64_t resolve_jobs(int64_t requested, int64_t threads_per_run) {
   if (requested == 0) return std::max<int64_t>(1, cores / threads_per_run);
   if (requested < 0) throw grok::InputError("--jobs must be at least 1");
   if (requested * threads_per_run > cores)
-    throw grok::InputError(fmt::format(
-        "--jobs {} x --threads {} is more threads than this machine's {} cores; LibTorch processes that "
-        "oversubscribe cores run many times slower (use --jobs {})",
-        requested, threads_per_run, cores, std::max<int64_t>(1, cores / threads_per_run)));
+    throw grok::InputError(
+        fmt::format("--jobs {} x --threads {} is more threads than this machine's {} cores; LibTorch processes that "
+                    "oversubscribe cores run many times slower (use --jobs {})",
+                    requested, threads_per_run, cores, std::max<int64_t>(1, cores / threads_per_run)));
   return requested;
 }
 
@@ -195,12 +210,49 @@ int finish(const grok::Sweep& sweep, const std::string& dir, bool interrupted) {
 }
 
 int collect(const std::string& dir) {
-  grok::WriterLock lock = lock_directory(dir);
   const std::string path = (fs::path(dir) / "sweep.h5").string();
+  if (!fs::exists(path)) throw grok::InputError(path + ": no such file (is " + dir + " a sweep directory?)");
+  grok::WriterLock lock = lock_directory(dir);
   grok::Sweep sweep = grok::read_sweep_file(path);
   for (auto& row : sweep.rows) grok::refresh_row(row, dir);
   grok::write_sweep_file(path, sweep);
   return finish(sweep, dir, false);
+}
+
+// Submits the unfinished rows as one job array; waits (unless --no-wait) and collects.
+int run_slurm(grok::Sweep& sweep, const std::string& dir, const SweepArgs& args, const std::string& grok_train) {
+  const std::string path = (fs::path(dir) / "sweep.h5").string();
+  const grok::SlurmArray array = grok::write_slurm_array(sweep, dir, grok_train);
+  grok::write_sweep_file(path, sweep);
+  if (array.rows.empty()) return finish(sweep, dir, false);
+  const std::string job = grok::submit_slurm_array(array, args.slurm_args);
+  size_t rows = 0;
+  for (const auto& task : array.rows) rows += task.size();
+  std::cerr << fmt::format("submitted Slurm job {}: {} array tasks, {} rows ({})\n", job, array.rows.size(), rows,
+                           array.script);
+  if (args.no_wait) {
+    std::cout << fmt::format("collect when it has run: grok-sweep --collect {}\n", dir);
+    return 0;
+  }
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  bool cancelled = false;
+  int64_t last_left = -2;
+  for (;;) {
+    if (g_stop && !cancelled) {
+      std::cerr << "stopping: running tasks checkpoint, pending tasks are dropped\n";
+      grok::cancel_slurm_array(job);
+      cancelled = true;
+    }
+    const int64_t left = grok::slurm_tasks_left(job);
+    if (left == 0) break;
+    if (left != last_left && left > 0) std::cerr << fmt::format("job {}: {} array tasks left\n", job, left);
+    last_left = left;
+    std::this_thread::sleep_for(std::chrono::milliseconds(left < 0 ? 2000 : 500));
+  }
+  grok::mark_unfinished_slurm_rows(sweep, array, dir);
+  grok::write_sweep_file(path, sweep);
+  return finish(sweep, dir, cancelled);
 }
 
 int run(int argc, char** argv) {
@@ -214,7 +266,7 @@ int run(int argc, char** argv) {
   if (!args.collect.empty()) return collect(args.collect);
   if (args.out.empty()) throw grok::InputError("--out DIR is required (the sweep's directory)");
   grok::SweepSpec spec = spec_from(args);
-  const int64_t jobs = resolve_jobs(args.jobs, spec.threads_per_run);
+  const int64_t jobs = args.slurm ? 1 : resolve_jobs(args.jobs, spec.threads_per_run);
   const std::string grok_train = grok_train_path();
 
   grok::WriterLock lock = lock_directory(args.out);
@@ -227,8 +279,15 @@ int run(int argc, char** argv) {
   for (auto& row : sweep.rows)
     if (row.status != "complete" || !fs::exists(fs::path(args.out) / row.run_file)) grok::refresh_row(row, args.out);
   // Every row's config is checked before anything trains: a typo fails now, not in row 37.
-  for (auto& row : sweep.rows) grok::row_config(sweep.spec, row.point);
+  for (auto& row : sweep.rows) {
+    try {
+      grok::row_config(sweep.spec, row.point);
+    } catch (const grok::InputError& e) {
+      throw grok::InputError(fmt::format("row r{:04d} ({}): {}", row.id, grok::describe_point(row.point), e.what()));
+    }
+  }
 
+  if (args.slurm) return run_slurm(sweep, args.out, args, grok_train);
   const grok::SweepProgress before = grok::count_rows(sweep);
   std::cerr << fmt::format("sweep {}: {} rows ({} complete), {} job{} x {} thread{}\n", args.out, before.total,
                            before.complete, jobs, jobs == 1 ? "" : "s", spec.threads_per_run,
@@ -241,8 +300,10 @@ int run(int argc, char** argv) {
   size_t last_complete = 0;
   options.on_progress = [&](const grok::SweepProgress& p) {
     const std::string line = grok::describe_progress(p);
-    if (tty) std::cerr << "\r\033[K" << line << std::flush;
-    else if (static_cast<size_t>(p.complete + p.failed) != last_complete) std::cerr << line << '\n';
+    if (tty)
+      std::cerr << "\r\033[K" << line << std::flush;
+    else if (static_cast<size_t>(p.complete + p.failed) != last_complete)
+      std::cerr << line << '\n';
     last_complete = static_cast<size_t>(p.complete + p.failed);
   };
   std::signal(SIGINT, on_signal);

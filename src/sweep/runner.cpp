@@ -47,19 +47,6 @@ std::string dashed(std::string name) {
   return name;
 }
 
-std::string log_path(const std::string& dir, const SweepRow& row) {
-  return (fs::path(dir) / fmt::format("logs/r{:04d}.log", row.id)).string();
-}
-
-// The last non-empty line of a log: grok-train's one-line error.
-std::string last_line(const std::string& path) {
-  std::ifstream in(path);
-  std::string line, last;
-  while (std::getline(in, line))
-    if (line.find_first_not_of(" \t\r") != std::string::npos) last = line;
-  return last;
-}
-
 // Training time of a run that may have been resumed: wall_time_s restarts at every process.
 double summed_wall_time(const std::vector<double>& wall) {
   double total = 0;
@@ -116,6 +103,18 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& log) {
 
 }  // namespace
 
+std::string row_log_path(const std::string& dir, int64_t id) {
+  return (fs::path(dir) / fmt::format("logs/r{:04d}.log", id)).string();
+}
+
+std::string last_line(const std::string& path) {
+  std::ifstream in(path);
+  std::string line, last;
+  while (std::getline(in, line))
+    if (line.find_first_not_of(" \t\r") != std::string::npos) last = line;
+  return last;
+}
+
 std::vector<SweepPoint> spec_points(const SweepSpec& spec) {
   return spec.random > 0 ? random_points(spec.axes, spec.random, static_cast<uint64_t>(spec.sweep_seed))
                          : grid_points(spec.axes);
@@ -144,10 +143,10 @@ Sweep plan_sweep(const SweepSpec& spec, const std::optional<Sweep>& existing, bo
   const SweepSpec& old = existing->spec;
   if (old.preset != spec.preset || old.base_overrides != spec.base_overrides ||
       old.threads_per_run != spec.threads_per_run)
-    throw InputError(fmt::format(
-        "this directory holds a sweep with other settings (preset {}, options {}, threads {}); "
-        "use another --out",
-        old.preset, old.base_overrides.dump(), old.threads_per_run));
+    throw InputError(
+        fmt::format("this directory holds a sweep with other settings (preset {}, options {}, threads {}); "
+                    "use another --out",
+                    old.preset, old.base_overrides.dump(), old.threads_per_run));
   sweep = *existing;
   std::set<std::string> known;
   for (const auto& row : sweep.rows) known.insert(row.point.dump());
@@ -160,10 +159,10 @@ Sweep plan_sweep(const SweepSpec& spec, const std::optional<Sweep>& existing, bo
   const auto dropped = std::count_if(sweep.rows.begin(), sweep.rows.end(),
                                      [&](const SweepRow& r) { return !asked.count(r.point.dump()); });
   if (!extend && (!fresh.empty() || dropped > 0))
-    throw InputError(fmt::format(
-        "the grid differs from this directory's sweep ({} new points, {} of its points not asked for); "
-        "rerun with --extend to add the new points, or use another --out",
-        fresh.size(), dropped));
+    throw InputError(
+        fmt::format("the grid differs from this directory's sweep ({} new points, {} of its points not asked for); "
+                    "rerun with --extend to add the new points, or use another --out",
+                    fresh.size(), dropped));
   if (extend) {
     // The axes now list every value any row has; rows keep their ids.
     sweep.spec.axes = spec.axes;
@@ -200,8 +199,7 @@ std::vector<std::string> train_command(const std::string& grok_train, const Swee
   }
   argv.push_back("--preset=" + spec.preset);
   const nlohmann::json overrides = merged_overrides(spec, row.point);
-  for (const auto& [k, v] : overrides.items())
-    argv.push_back(fmt::format("--{}={}", dashed(k), format_value(v)));
+  for (const auto& [k, v] : overrides.items()) argv.push_back(fmt::format("--{}={}", dashed(k), format_value(v)));
   argv.insert(argv.end(), {"--out", run, "--quiet"});
   return argv;
 }
@@ -257,11 +255,16 @@ SweepProgress count_rows(const Sweep& sweep) {
   SweepProgress p;
   p.total = static_cast<int64_t>(sweep.rows.size());
   for (const auto& row : sweep.rows) {
-    if (row.status == "complete") ++p.complete;
-    else if (row.status == "running") ++p.running;
-    else if (row.status == "failed") ++p.failed;
-    else if (row.status == "interrupted") ++p.interrupted;
-    else ++p.pending;
+    if (row.status == "complete")
+      ++p.complete;
+    else if (row.status == "running")
+      ++p.running;
+    else if (row.status == "failed")
+      ++p.failed;
+    else if (row.status == "interrupted")
+      ++p.interrupted;
+    else
+      ++p.pending;
   }
   return p;
 }
@@ -315,7 +318,7 @@ SweepProgress run_local(Sweep& sweep, const std::string& dir, const LocalRunOpti
       row.error = e.what();
       return;
     }
-    const pid_t pid = spawn(train_command(options.grok_train, sweep.spec, row, dir), log_path(dir, row));
+    const pid_t pid = spawn(train_command(options.grok_train, sweep.spec, row, dir), row_log_path(dir, row.id));
     row.status = "running";
     row.error.clear();
     running[pid] = Child{index, Clock::now()};
@@ -335,7 +338,7 @@ SweepProgress run_local(Sweep& sweep, const std::string& dir, const LocalRunOpti
       row.status = "interrupted";
     } else if (code != 0) {
       row.status = "failed";
-      const std::string why = last_line(log_path(dir, row));
+      const std::string why = last_line(row_log_path(dir, row.id));
       row.error = fmt::format("exit {}: {}", code, why.empty() ? "no output" : why);
     }
   };

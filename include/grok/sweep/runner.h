@@ -34,6 +34,11 @@ Sweep plan_sweep(const SweepSpec& spec, const std::optional<Sweep>& existing, bo
 std::vector<std::string> train_command(const std::string& grok_train, const SweepSpec& spec, const SweepRow& row,
                                        const std::string& dir);
 
+// DIR/logs/rNNNN.log, where row `id`'s grok-train output goes (local and Slurm alike).
+std::string row_log_path(const std::string& dir, int64_t id);
+// The last non-empty line of a file (a failed grok-train's one-line error); "" if none.
+std::string last_line(const std::string& path);
+
 // What the run file at `path` says: status and results. InputError if unreadable.
 RowResult read_row_result(const std::string& path, std::string* status = nullptr);
 
@@ -52,8 +57,8 @@ std::string describe_progress(const SweepProgress& p);
 
 struct LocalRunOptions {
   int64_t jobs = 1;
-  std::string grok_train;                 // path of the grok-train executable
-  const std::atomic<bool>* stop = nullptr;  // set (e.g. by SIGINT): stop every run cleanly and return
+  std::string grok_train;                                 // path of the grok-train executable
+  const std::atomic<bool>* stop = nullptr;                // set (e.g. by SIGINT): stop every run cleanly and return
   std::function<void(const SweepProgress&)> on_progress;  // about once a second and at every change
 };
 
