@@ -56,9 +56,9 @@ TEST_CASE("a log range is geometric, rounded to 6 digits; integer options drop d
 }
 
 TEST_CASE("bad axes are one-line input errors", "[sweep]") {
-  for (const char* bad : {"weight_decay", "=1,2", "nonsense=1,2", "threads=1,2", "lr=", "p=53.5", "lr=abc",
-                          "lr=1,1", "lr=0.1:0.05:0.1", "lr=0.1:0.2:0", "lr=0.1:0.2", "lr=0..1:log:3",
-                          "lr=1e-3..1e-1:log:1", "lr=1e-3..1e-1:lin:3", "bias=maybe"})
+  for (const char* bad :
+       {"weight_decay", "=1,2", "nonsense=1,2", "threads=1,2", "lr=", "p=53.5", "lr=abc", "lr=1,1", "lr=0.1:0.05:0.1",
+        "lr=0.1:0.2:0", "lr=0.1:0.2", "lr=0..1:log:3", "lr=1e-3..1e-1:log:1", "lr=1e-3..1e-1:lin:3", "bias=maybe"})
     CHECK_THROWS_AS(parse_axis(bad), InputError);
 }
 

@@ -4,6 +4,7 @@
 //              --seeds 0-2 --out sweeps/wd-frac [--jobs N] [any grok-train option]
 //   grok-sweep ... --slurm [--slurm-args "--partition=gpu --time=1:00:00"] [--no-wait]
 //   grok-sweep --collect sweeps/wd-frac          re-read every run file into sweep.h5
+//   grok-sweep --sweep fraction --out sweeps/fraction   a shipped sweep (--list-sweeps)
 //
 // Writes DIR/sweep.h5 (docs/sweep-file.md) and one ordinary run file per row in DIR/runs/.
 // Rerunning the same command skips finished rows and resumes interrupted ones.
@@ -29,6 +30,7 @@
 #include "grok/runtime/threads.h"
 #include "grok/sweep/runner.h"
 #include "grok/sweep/slurm.h"
+#include "grok/sweep/sweep_presets.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -50,7 +52,8 @@ const char* kUsage =
     "  grok-sweep [--preset NAME] --grid NAME=VALUES [--grid ...] [--seeds S] --out DIR [options]\n"
     "             [any grok-train option, given to every run]\n"
     "  grok-sweep ... --slurm [--slurm-args ARGS] [--no-wait]   (one Slurm job array)\n"
-    "  grok-sweep --collect DIR\n\n"
+    "  grok-sweep --collect DIR\n"
+    "  grok-sweep --sweep NAME --out DIR [options]   a shipped sweep; options given replace its own\n\n"
     "VALUES: a list 0,0.3,1 | a linear range 0.2:0.8:0.1 (ends included) | a log range 1e-4..1e-1:log:7.\n"
     "S: seeds, e.g. 0-2 or 0,5,9 (the model seed; the data seed is an ordinary --grid data_seed=...).\n"
     "Rerunning the same command skips complete rows and resumes interrupted ones; a changed grid is\n"
@@ -60,13 +63,39 @@ struct SweepArgs {
   std::vector<std::string> grids;
   std::string seeds, out, collect, slurm_args;
   int64_t random = 0, sweep_seed = 0, jobs = 0;
-  bool extend = false, help = false, slurm = false, no_wait = false;
+  bool extend = false, help = false, list_sweeps = false, slurm = false, no_wait = false;
   std::vector<std::string> train_args;  // handed to grok-train's parser
 };
 
-SweepArgs parse(int argc, char** argv) {
+// argv with `--sweep NAME` replaced by the shipped sweep's options (those given on the
+// command line win).
+std::vector<std::string> expand_sweep_preset(int argc, char** argv) {
+  std::vector<std::string> words(argv + 1, argv + argc), rest;
+  std::string name;
+  for (size_t i = 0; i < words.size(); ++i) {
+    if (words[i] == "--sweep" && i + 1 < words.size())
+      name = words[++i];
+    else if (words[i].rfind("--sweep=", 0) == 0)
+      name = words[i].substr(8);
+    else if (words[i] == "--sweep")
+      throw grok::InputError("--sweep needs a name (grok-sweep --list-sweeps)");
+    else
+      rest.push_back(words[i]);
+  }
+  if (name.empty()) return rest;
+  std::vector<std::string> expanded = grok::sweep_preset_args(name, rest);
+  expanded.insert(expanded.end(), rest.begin(), rest.end());
+  return expanded;
+}
+
+SweepArgs parse(int argc_in, char** argv_in) {
+  const std::vector<std::string> words = expand_sweep_preset(argc_in, argv_in);
+  std::vector<const char*> argv_words{argv_in[0]};
+  for (const auto& w : words) argv_words.push_back(w.c_str());
+  const int argc = static_cast<int>(argv_words.size());
+  const char* const* argv = argv_words.data();
   po::options_description opts("grok-sweep", 100, 50);
-  opts.add_options()("help,h", "print this help and exit")(
+  opts.add_options()("help,h", "print this help and exit")("list-sweeps", "list the shipped sweeps and exit")(
       "grid", po::value<std::vector<std::string>>()->value_name("NAME=VALUES"),
       "an axis: a grok-train option and its values (repeat for more axes)")(
       "seeds", po::value<std::string>()->value_name("S"), "model seeds, e.g. 0-2 (the last, fastest axis)")(
@@ -97,6 +126,7 @@ SweepArgs parse(int argc, char** argv) {
   }
   SweepArgs a;
   a.help = vm.count("help") > 0;
+  a.list_sweeps = vm.count("list-sweeps") > 0;
   if (vm.count("grid")) a.grids = vm["grid"].as<std::vector<std::string>>();
   if (vm.count("seeds")) a.seeds = vm["seeds"].as<std::string>();
   if (vm.count("random")) a.random = vm["random"].as<int64_t>();
@@ -258,7 +288,12 @@ int run_slurm(grok::Sweep& sweep, const std::string& dir, const SweepArgs& args,
 int run(int argc, char** argv) {
   SweepArgs args = parse(argc, argv);
   if (args.help) {
-    std::cout << kUsage << "\nRun options are grok-train's (grok-train --help lists them).\n";
+    std::cout << kUsage << "Shipped sweeps:\n"
+              << grok::sweep_presets_listing() << "\nRun options are grok-train's (grok-train --help lists them).\n";
+    return 0;
+  }
+  if (args.list_sweeps) {
+    std::cout << "Shipped sweeps (grok-sweep --sweep NAME --out DIR):\n" << grok::sweep_presets_listing();
     return 0;
   }
   // Results are read (key frequencies) in this process while runs train: keep it to one core.

@@ -56,8 +56,10 @@ std::vector<std::string> split_shell_words(const std::string& text) {
   char quote = 0;
   for (char c : text) {
     if (quote) {
-      if (c == quote) quote = 0;
-      else word += c;
+      if (c == quote)
+        quote = 0;
+      else
+        word += c;
     } else if (c == '\'' || c == '"') {
       quote = c;
       in_word = true;
@@ -94,7 +96,8 @@ SlurmArray write_slurm_array(const Sweep& sweep, const std::string& dir_in, cons
   array.script = (dir / "slurm" / fmt::format("array-{}.sh", n)).string();
   std::ofstream out(array.script);
   out << "#!/bin/bash\n";
-  out << fmt::format("# Written by grok-sweep for the sweep in {}: array task i trains the rows listed\n", dir.string());
+  out << fmt::format("# Written by grok-sweep for the sweep in {}: array task i trains the rows listed\n",
+                     dir.string());
   out << "# under i, each with the grok-train command shown (its output in logs/rNNNN.log).\n";
   out << "#SBATCH --job-name=grok-sweep\n";
   out << fmt::format("#SBATCH --array=0-{}\n", tasks - 1);
