@@ -280,7 +280,7 @@ int run_slurm(grok::Sweep& sweep, const std::string& dir, const SweepArgs& args,
     last_left = left;
     std::this_thread::sleep_for(std::chrono::milliseconds(left < 0 ? 2000 : 500));
   }
-  grok::mark_unfinished_slurm_rows(sweep, array, dir);
+  grok::mark_unfinished_slurm_rows(sweep, array, dir, cancelled);
   grok::write_sweep_file(path, sweep);
   return finish(sweep, dir, cancelled);
 }

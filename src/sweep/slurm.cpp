@@ -150,7 +150,7 @@ void cancel_slurm_array(const std::string& job_id) {
   run_command({"scancel", "--signal=INT", "--full", job_id});
 }
 
-void mark_unfinished_slurm_rows(Sweep& sweep, const SlurmArray& array, const std::string& dir) {
+void mark_unfinished_slurm_rows(Sweep& sweep, const SlurmArray& array, const std::string& dir, bool cancelled) {
   for (const auto& task : array.rows)
     for (int64_t id : task) {
       SweepRow& row = sweep.rows[static_cast<size_t>(id)];
@@ -159,8 +159,11 @@ void mark_unfinished_slurm_rows(Sweep& sweep, const SlurmArray& array, const std
       const bool has_run = fs::exists(fs::path(dir) / row.run_file);
       const std::string last = last_line(row_log_path(dir, id));
       if (has_run) {
+        // Stopped by our cancel, or ended early by Slurm (time limit, pre-emption): resumable.
         row.status = "interrupted";
-        row.error = last.empty() ? "the Slurm task ended before the run completed" : last;
+        row.error = cancelled ? "" : (last.empty() ? "the Slurm task ended before the run completed" : last);
+      } else if (cancelled && last.empty()) {
+        row.status = "pending";  // dropped from the queue before it started
       } else {
         row.status = "failed";
         row.error = last.empty() ? "the Slurm task left no run file (see logs/slurm-*.out)" : last;

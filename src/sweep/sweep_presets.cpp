@@ -64,8 +64,7 @@ const std::vector<SweepPreset>& sweep_presets() {
 std::vector<std::string> sweep_preset_args(const std::string& name, const std::vector<std::string>& user_args) {
   const auto& all = sweep_presets();
   auto it = std::find_if(all.begin(), all.end(), [&](const SweepPreset& p) { return p.name == name; });
-  if (it == all.end())
-    throw InputError(fmt::format("unknown sweep '{}' (grok-sweep --list-sweeps lists them)", name));
+  if (it == all.end()) throw InputError(fmt::format("unknown sweep '{}' (grok-sweep --list-sweeps lists them)", name));
   // What the user gives replaces the preset's. "--grid X=..." and "--grid" "X=..." both count.
   std::set<std::string> given;
   for (size_t i = 0; i < user_args.size(); ++i) {

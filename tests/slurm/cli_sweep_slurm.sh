@@ -39,5 +39,21 @@ check "... and sweep.h5 agrees with the run files" "[[ $? -eq 0 ]]"
 "$sweep" "${small[@]}" --grid weight_decay=1,2 --out "$dir/later" --slurm >"$dir/again.out" 2>&1
 check "rerun with every row complete submits nothing" "[[ $? -eq 0 ]] && ! grep -q submitted '$dir/again.out'"
 
+# Ctrl-C while waiting: running tasks checkpoint (interrupted), queued ones are dropped (pending).
+long=(--preset demo --p 23 --steps 100000 --stop-after-grok -1 --activation-log 0 --checkpoint-every 1000)
+"$sweep" "${long[@]}" --grid weight_decay=1,2,3 --out "$dir/stopped" --slurm >"$dir/stopped.out" 2>&1 &
+pid=$!
+for _ in $(seq 1 300); do
+  sleep 0.2
+  rows=$(/usr/bin/python3 -c "import h5py,sys; f=h5py.File(sys.argv[1],'r',libver='latest',swmr=True); print(f['metrics/step'].shape[0])" "$dir/stopped/runs/r0000.h5" 2>/dev/null || echo 0)
+  [[ ${rows:-0} -gt 3 ]] && break
+done
+kill -INT $pid
+wait $pid
+check "SIGINT while waiting: exit 130" "[[ $? -eq 130 ]]"
+check "... started rows interrupted, the rest pending, none failed" \
+  "[[ '$(status_of "$dir/stopped")' =~ ^interrupted(\ interrupted|\ pending)*$ ]] && ! grep -q failed <<<'$(status_of "$dir/stopped")'"
+check "... and the interrupted run files say so" "/usr/bin/python3 -c \"import h5py; assert h5py.File('$dir/stopped/runs/r0000.h5').attrs['status'] == 'interrupted'\""
+
 [[ $failures -eq 0 ]] || { echo "$failures failed; Slurm logs in $dir/cluster/log"; exit 1; }
 echo "all passed"

@@ -37,9 +37,10 @@ int64_t slurm_tasks_left(const std::string& job_id);
 // pending ones.
 void cancel_slurm_array(const std::string& job_id);
 
-// After the job: a row it was to train with no complete run file is failed (no run file:
-// the last line of its log says why) or interrupted (ended early, e.g. a time limit).
-void mark_unfinished_slurm_rows(Sweep& sweep, const SlurmArray& array, const std::string& dir);
+// After the job: a row it was to train with no complete run file is interrupted (it has a
+// run file: stopped by `cancelled`, or ended early, e.g. a time limit), pending (cancelled
+// before it started) or failed (the last line of its log says why).
+void mark_unfinished_slurm_rows(Sweep& sweep, const SlurmArray& array, const std::string& dir, bool cancelled);
 
 // Shell words of `text` (whitespace-separated; single and double quotes group).
 std::vector<std::string> split_shell_words(const std::string& text);
