@@ -99,6 +99,8 @@ TEST_CASE("bad command lines are one-line InputErrors", "[config][cli]") {
   CHECK_THROWS_AS(resolve({"--lr", "-1"}), grok::InputError);
   CHECK_THROWS_AS(resolve({"--steps", "0"}), grok::InputError);
   CHECK_THROWS_AS(resolve({"--checkpoint-steps", "10,x"}), grok::InputError);
+  CHECK_THROWS_WITH(resolve({"--label-noise", "-0.1"}), Catch::Contains("label_noise must be in [0, 1)"));
+  CHECK_THROWS_WITH(resolve({"--label-noise", "1.0"}), Catch::Contains("label_noise must be in [0, 1)"));
 }
 
 TEST_CASE("config JSON round-trips and rejects unknown keys", "[config]") {

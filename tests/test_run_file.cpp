@@ -1,6 +1,8 @@
 // test_run_file.cpp — run files written by the trainer, read back; exact resume.
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -205,4 +207,109 @@ TEST_CASE("an existing output is kept unless overwrite is asked for", "[run]") {
   std::ifstream again(path);
   again >> content;
   CHECK(content == "precious");  // a bad config never touches the old file
+}
+
+// ---- the double-descent options (label_noise, loss, random_features, solver)
+
+namespace {
+
+// A one-hot MLP on add mod 17: 101 train pairs.
+grok::Config tiny_mlp() {
+  grok::Config c = tiny();
+  c.model = "mlp";
+  c.mlp_input = "onehot";
+  c.d_mlp = 64;
+  c.steps = 30;
+  c.activation_every = 0;
+  return c;
+}
+
+// Mean cross-entropy and MSE, and argmax accuracy, written out element by element.
+struct HandLoss {
+  double ce = 0, mse = 0, acc = 0;
+};
+HandLoss hand_loss(const at::Tensor& logits_in, const std::vector<int64_t>& labels) {
+  const at::Tensor logits = logits_in.to(at::kDouble).contiguous();
+  const int64_t n = logits.size(0), k = logits.size(1);
+  const double* x = logits.data_ptr<double>();
+  HandLoss h;
+  for (int64_t i = 0; i < n; ++i) {
+    const double* row = x + i * k;
+    const int64_t y = labels[static_cast<size_t>(i)];
+    double top = row[0], sum_exp = 0;
+    int64_t arg = 0;
+    for (int64_t j = 0; j < k; ++j)
+      if (row[j] > top) top = row[j], arg = j;
+    for (int64_t j = 0; j < k; ++j) {
+      sum_exp += std::exp(row[j] - top);
+      const double d = row[j] - (j == y ? 1.0 : 0.0);
+      h.mse += d * d;
+    }
+    h.ce += top + std::log(sum_exp) - row[y];
+    h.acc += arg == y;
+  }
+  h.ce /= static_cast<double>(n);
+  h.mse /= static_cast<double>(n * k);
+  h.acc /= static_cast<double>(n);
+  return h;
+}
+
+std::vector<int64_t> clean_labels(const grok::RunReader& r, const std::vector<int64_t>& rows) {
+  std::vector<int64_t> all = r.labels(), out;
+  for (int64_t i : rows) out.push_back(all[static_cast<size_t>(i)]);
+  return out;
+}
+
+// The model of `c` at checkpoint `index` of `r`, evaluated on the grid rows `rows`: [n, p].
+at::Tensor logits_at(const grok::Config& c, const grok::RunReader& r, size_t index, const std::vector<int64_t>& rows) {
+  c10::NoGradGuard no_grad;
+  auto m = grok::make_model(c);
+  for (auto& p : m->parameters()) p.value.copy_(r.checkpoint_param(index, p.name));
+  return m->forward(grok::pairs_of(at::tensor(rows, at::kLong), c.p));
+}
+
+}  // namespace
+
+TEST_CASE("label noise: trained on /split/train_labels, train metrics use them, test metrics the clean labels",
+          "[run][noise]") {
+  grok::Config c = tiny_mlp();
+  c.label_noise = 0.3;
+  const std::string path = temp_path("noise.h5"), other_seed = temp_path("noise_seed1.h5");
+  grok::train_new(c, path, "test");
+  grok::RunReader r(path);
+  const grok::Split s = r.split();
+  const std::vector<int64_t> noisy = r.train_labels(), clean = clean_labels(r, s.train);
+  REQUIRE(noisy.size() == 101);
+  size_t changed = 0;
+  for (size_t i = 0; i < noisy.size(); ++i) changed += noisy[i] != clean[i];
+  CHECK(changed == 30);  // round(0.3 * 101) = round(30.3)
+  CHECK(r.file().root().open_group("split").attr_double("label_noise") == 0.3);
+
+  // Final step: train loss/accuracy against the noisy labels, test against the task's.
+  const size_t last = r.checkpoint_steps().size() - 1;
+  const HandLoss train = hand_loss(logits_at(c, r, last, s.train), noisy);
+  const HandLoss train_clean = hand_loss(logits_at(c, r, last, s.train), clean);
+  const HandLoss test = hand_loss(logits_at(c, r, last, s.test), clean_labels(r, s.test));
+  CHECK(r.metric("train_loss").back() == Approx(train.ce).epsilon(1e-9));
+  CHECK(r.metric("train_loss").back() != Approx(train_clean.ce).epsilon(1e-6));
+  CHECK(r.metric("train_acc").back() == Approx(train.acc).epsilon(1e-12));
+  CHECK(r.metric("test_loss").back() == Approx(test.ce).epsilon(1e-9));
+  CHECK(r.metric("test_acc").back() == Approx(test.acc).epsilon(1e-12));
+
+  // Another model seed: other initial weights, the same noisy labels.
+  c.seed = 1;
+  grok::train_new(c, other_seed, "test");
+  grok::RunReader r1(other_seed);
+  CHECK(r1.train_labels() == noisy);
+  CHECK_FALSE(at::equal(r1.checkpoint_param(0, "mlp.W_in"), r.checkpoint_param(0, "mlp.W_in")));
+}
+
+TEST_CASE("without label noise /split/train_labels holds the task's labels", "[run][noise]") {
+  grok::Config c = tiny_mlp();
+  c.steps = 2;
+  const std::string path = temp_path("no_noise.h5");
+  grok::train_new(c, path, "test");
+  grok::RunReader r(path);
+  CHECK(r.train_labels() == clean_labels(r, r.split().train));
+  CHECK(r.file().root().open_group("split").attr_double("label_noise") == 0.0);
 }

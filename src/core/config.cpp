@@ -60,6 +60,8 @@ void validate(const Config& c) {
   make_task(c.task, c.p, static_cast<uint64_t>(c.data_seed));
   require(c.frac_train > 0.0 && c.frac_train < 1.0, fmt::format("frac_train must be in (0, 1), got {}", c.frac_train));
   require(c.data_seed >= 0 && c.seed >= 0, "seeds must be non-negative");
+  require(c.label_noise >= 0.0 && c.label_noise < 1.0,
+          fmt::format("label_noise must be in [0, 1), got {}", c.label_noise));
   require_one_of("act", c.act, {"relu", "gelu", "quadratic"});
   require_one_of("mlp_input", c.mlp_input, {"embed", "onehot"});
   require_one_of("optimizer", c.optimizer, {"adamw", "adam", "sgd"});

@@ -58,19 +58,20 @@ class Trainer {
         hooks_(hooks),
         task_(make_task(c_.task, c_.p, static_cast<uint64_t>(c_.data_seed))),
         split_(make_split(task_, c_.frac_train, static_cast<uint64_t>(c_.data_seed))),
+        train_labels_(noisy_train_labels(task_, split_, c_.label_noise, static_cast<uint64_t>(c_.data_seed))),
         model_(make_model(c_)),
         optimizer_(c_, model_->parameters()),
         hook_infos_(select_hooks(*model_, c_.hooks)),
         checkpoints_(c_.steps, c_.checkpoint_every, c_.checkpoint_log, parse_step_list(c_.checkpoint_steps)),
         snapshots_(c_.steps, c_.activation_every, c_.activation_log, parse_step_list(c_.activation_steps)) {
-    train_ = {pairs_of(split_.train, c_.p), labels_of(split_.train, task_)};
+    train_ = {pairs_of(split_.train, c_.p), at::tensor(train_labels_, at::kLong)};
     test_ = {pairs_of(split_.test, c_.p), labels_of(split_.test, task_)};
     grid_ = grid_pairs(c_.p);
     for (const auto& p : model_->parameters()) init_.push_back(p.value.detach().clone());
   }
 
   RunHeader header(const std::string& command_line) {
-    return {c_, command_line, task_, split_, model_->parameters(), optimizer_.state(), hook_infos_};
+    return {c_, command_line, task_, split_, train_labels_, model_->parameters(), optimizer_.state(), hook_infos_};
   }
 
   // Loads a resume slot into the model and optimizer; theta_0 from checkpoint 0.
@@ -227,6 +228,7 @@ class Trainer {
   TrainHooks hooks_;
   Task task_;
   Split split_;
+  std::vector<int64_t> train_labels_;  // [n_train], aligned with split_.train; noisy under label_noise
   std::unique_ptr<Model> model_;
   Optimizer optimizer_;
   std::vector<HookInfo> hook_infos_;

@@ -20,6 +20,7 @@ struct Config {
   int64_t p = 113;
   double frac_train = 0.3;
   int64_t data_seed = 0;
+  double label_noise = 0.0;
   // -- model
   std::string model = "transformer";
   int64_t n_layers = 1;
@@ -65,6 +66,9 @@ void visit_fields(C& c, V&& v) {
   v("Task", "p", c.p, "modulus; inputs are pairs (a, b) with a, b in 0..p-1");
   v("Task", "frac_train", c.frac_train, "fraction of the valid pairs used for training, in (0, 1)");
   v("Task", "data_seed", c.data_seed, "seed of the train/test split (and of the rand task's table)");
+  v("Task", "label_noise", c.label_noise,
+    "fraction of the train pairs trained on a uniformly random wrong label, in [0, 1); drawn from data_seed; "
+    "test labels stay clean");
   v("Model", "model", c.model, "model family (listed under \"Models\" below)");
   v("Model", "n_layers", c.n_layers, "transformer blocks");
   v("Model", "d_model", c.d_model, "residual stream width (MLP: embedding width when mlp_input = embed)");

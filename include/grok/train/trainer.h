@@ -4,6 +4,7 @@
 // theta_s is measured (train and test loss/accuracy, norms) before update s
 // is applied; checkpoints and activation snapshots likewise hold theta_s.
 // The first (s = 0) and the final state are always recorded.
+// The train metrics are measured against the labels trained on (label_noise).
 #pragma once
 
 #include <atomic>
