@@ -313,3 +313,21 @@ TEST_CASE("without label noise /split/train_labels holds the task's labels", "[r
   CHECK(r.train_labels() == clean_labels(r, r.split().train));
   CHECK(r.file().root().open_group("split").attr_double("label_noise") == 0.0);
 }
+
+TEST_CASE("loss = mse trains on, and reports, the mean over pairs and classes of (logit - one_hot)^2", "[run][loss]") {
+  grok::Config c = tiny();  // a transformer: the loss is not the MLP's alone
+  c.loss = "mse";
+  c.steps = 20;
+  const std::string path = temp_path("mse.h5");
+  grok::train_new(c, path, "test");
+  grok::RunReader r(path);
+  const grok::Split s = r.split();
+  const size_t last = r.checkpoint_steps().size() - 1;
+  const HandLoss train = hand_loss(logits_at(c, r, last, s.train), clean_labels(r, s.train));
+  const HandLoss test = hand_loss(logits_at(c, r, last, s.test), clean_labels(r, s.test));
+  CHECK(r.metric("train_loss").back() == Approx(train.mse).epsilon(1e-9));
+  CHECK(r.metric("test_loss").back() == Approx(test.mse).epsilon(1e-9));
+  CHECK(r.metric("test_acc").back() == Approx(test.acc).epsilon(1e-12));
+  CHECK(r.metric("train_loss").back() < r.metric("train_loss").front());  // it trained on it
+  CHECK(r.file().root().open_dataset("metrics/train_loss").attr_string("units") == "1");
+}

@@ -177,7 +177,13 @@ RunWriter RunWriter::create(const std::string& path, const RunHeader& h) {
   h5::Group metrics = root.create_group("metrics");
   h5::Dataset mstep = step_scale(metrics, "step");
   h5::Layout column{{1024}, {H5S_UNLIMITED}, 0};
-  for (const auto& m : metric_infos()) {
+  for (MetricInfo m : metric_infos()) {
+    // The loss columns hold the run's training loss (config loss).
+    if (c.loss == "mse" && std::string(m.name) == "train_loss")
+      m = {m.name, "1",
+           "mean over the train pairs and the p classes of (logit - one_hot(label trained on))^2 (float64)"};
+    if (c.loss == "mse" && std::string(m.name) == "test_loss")
+      m = {m.name, "1", "mean over the test pairs and the p classes of (logit - one_hot(label))^2 (float64)"};
     h5::Dataset d = metrics.create_dataset<double>(m.name, {0}, column);
     d.set_attr("units", m.units);
     d.set_attr("description", m.description);

@@ -20,6 +20,7 @@
 #include "grok/runfile/writer_lock.h"
 #include "grok/runtime/threads.h"
 #include "grok/story/thresholds.h"
+#include "grok/train/loss.h"
 #include "grok/train/optimizer.h"
 
 namespace grok {
@@ -34,11 +35,6 @@ at::Tensor labels_of(const std::vector<int64_t>& grid_index, const Task& task) {
   out.reserve(grid_index.size());
   for (int64_t i : grid_index) out.push_back(task.labels[static_cast<size_t>(i)]);
   return at::tensor(out, at::kLong);
-}
-
-// Cross-entropy in float64 (logits are float32; the loss is not).
-at::Tensor cross_entropy(const at::Tensor& logits, const at::Tensor& labels) {
-  return at::nll_loss(at::log_softmax(logits.to(at::kDouble), -1), labels);
 }
 
 double accuracy(const at::Tensor& logits, const at::Tensor& labels) {
@@ -117,7 +113,7 @@ class Trainer {
         Dataset batch = batch_at(step_);
         train_logits = model_->forward(batch.pairs);
         train_labels = batch.labels;
-        loss = cross_entropy(train_logits, batch.labels);
+        loss = loss_value(c_.loss, train_logits, batch.labels);
       }
       if (eval_due) {
         writer.append_metrics(evaluate(full_batch() ? train_logits : at::Tensor(), loss));
@@ -189,7 +185,7 @@ class Trainer {
     row.step = step_;
     at::Tensor tl = train_logits.defined() ? train_logits : model_->forward(train_.pairs);
     double train_loss_value =
-        train_logits.defined() ? train_loss.item<double>() : cross_entropy(tl, train_.labels).item<double>();
+        train_logits.defined() ? train_loss.item<double>() : loss_value(c_.loss, tl, train_.labels).item<double>();
     at::Tensor test_logits = model_->forward(test_.pairs);
     double total_sq = 0, dist_sq = 0;
     const auto& params = model_->parameters();
@@ -204,7 +200,7 @@ class Trainer {
     ev.step = step_;
     ev.total_steps = c_.steps;
     ev.train_loss = train_loss_value;
-    ev.test_loss = cross_entropy(test_logits, test_.labels).item<double>();
+    ev.test_loss = loss_value(c_.loss, test_logits, test_.labels).item<double>();
     ev.train_acc = accuracy(tl, train_.labels);
     ev.test_acc = accuracy(test_logits, test_.labels);
     ev.elapsed_s = seconds();

@@ -32,6 +32,7 @@ struct Config {
   bool bias = false;
   std::string mlp_input = "embed";
   // -- optimisation
+  std::string loss = "ce";
   std::string optimizer = "adamw";
   double lr = 1e-3;
   double weight_decay = 1.0;
@@ -79,6 +80,9 @@ void visit_fields(C& c, V&& v) {
   v("Model", "bias", c.bias, "give every linear map a trainable bias (TransformerLens b_* names)");
   v("Model", "mlp_input", c.mlp_input,
     "MLP family input: embed (E[a] + E[b]) | onehot (concat one_hot(a), one_hot(b))");
+  v("Optimisation", "loss", c.loss,
+    "ce (mean cross-entropy, nats) | mse (sum of (logit - one_hot(label))^2 / (pairs * p)); "
+    "float64; also the train_loss/test_loss metrics");
   v("Optimisation", "optimizer", c.optimizer, "adamw | adam | sgd");
   v("Optimisation", "lr", c.lr, "peak learning rate");
   v("Optimisation", "weight_decay", c.weight_decay, "weight decay (decoupled for adamw, L2 for adam and sgd)");
