@@ -33,6 +33,7 @@ expect_bad "unwritable path"       --out /proc/grokscope/run.h5 --steps 1
 expect_bad "label_noise < 0"       --out "$dir/a.h5" --label-noise -0.1
 expect_bad "label_noise = 1"       --out "$dir/a.h5" --label-noise 1.0
 expect_bad "unknown loss"          --out "$dir/a.h5" --loss foo
+expect_bad "random_features, transformer" --out "$dir/a.h5" --model transformer --random-features true
 expect_bad "resume missing file"   --resume "$dir/none.h5"
 echo "not hdf5" > "$dir/text.h5"
 expect_bad "resume a text file"    --resume "$dir/text.h5"
@@ -52,5 +53,5 @@ else
   failures=$((failures + 1))
 fi
 
-echo "$((18 + 1 - failures)) passed, $failures failed"
+echo "$((19 + 1 - failures)) passed, $failures failed"
 [[ $failures -eq 0 ]]

@@ -102,6 +102,8 @@ TEST_CASE("bad command lines are one-line InputErrors", "[config][cli]") {
   CHECK_THROWS_WITH(resolve({"--label-noise", "-0.1"}), Catch::Contains("label_noise must be in [0, 1)"));
   CHECK_THROWS_WITH(resolve({"--label-noise", "1.0"}), Catch::Contains("label_noise must be in [0, 1)"));
   CHECK_THROWS_WITH(resolve({"--loss", "foo"}), Catch::Contains("loss must be one of ce | mse"));
+  CHECK_THROWS_WITH(resolve({"--random-features", "true"}),  // the demo preset is a transformer
+                    Catch::Contains("random_features needs model = mlp"));
 }
 
 TEST_CASE("config JSON round-trips and rejects unknown keys", "[config]") {

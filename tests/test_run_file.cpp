@@ -10,6 +10,7 @@
 #include "grok/core/error.h"
 #include "grok/core/presets.h"
 #include "grok/model/grid.h"
+#include "grok/model/mlp.h"
 #include "grok/model/transformer.h"
 #include "grok/runfile/run_file.h"
 #include "grok/train/trainer.h"
@@ -268,6 +269,10 @@ at::Tensor logits_at(const grok::Config& c, const grok::RunReader& r, size_t ind
   return m->forward(grok::pairs_of(at::tensor(rows, at::kLong), c.p));
 }
 
+bool same_param(const grok::RunReader& r, size_t i, size_t j, const std::string& name) {
+  return at::equal(r.checkpoint_param(i, name), r.checkpoint_param(j, name));
+}
+
 }  // namespace
 
 TEST_CASE("label noise: trained on /split/train_labels, train metrics use them, test metrics the clean labels",
@@ -330,4 +335,60 @@ TEST_CASE("loss = mse trains on, and reports, the mean over pairs and classes of
   CHECK(r.metric("test_acc").back() == Approx(test.acc).epsilon(1e-12));
   CHECK(r.metric("train_loss").back() < r.metric("train_loss").front());  // it trained on it
   CHECK(r.file().root().open_dataset("metrics/train_loss").attr_string("units") == "1");
+}
+
+TEST_CASE("random_features trains only the readout, the first layer stays at its init bit for bit",
+          "[run][random_features]") {
+  grok::Config c = tiny_mlp();
+  c.mlp_input = "embed";
+  c.bias = true;
+  c.random_features = true;
+  c.weight_decay = 1.0;  // AdamW would shrink a frozen layer that it still decayed
+  c.lr = 1e-2;
+  const std::string path = temp_path("rf.h5");
+  grok::train_new(c, path, "test");
+  grok::RunReader r(path);
+  const size_t last = r.checkpoint_steps().size() - 1;
+  REQUIRE(r.checkpoint_steps().back() == 30);
+  grok::Mlp init(c);  // theta_0 drawn independently from the model seed
+  for (const auto& p : init.parameters()) {
+    INFO(p.name);
+    CHECK(at::equal(r.checkpoint_param(0, p.name), p.value.detach()));
+  }
+  for (const char* frozen : {"embed.W_E", "mlp.W_in", "mlp.b_in"}) {
+    INFO(frozen);
+    CHECK(same_param(r, 0, last, frozen));
+  }
+  for (const char* trained : {"unembed.W_U", "unembed.b_U"}) {
+    INFO(trained);
+    CHECK_FALSE(same_param(r, 0, last, trained));
+  }
+  // The checkpoints hold every parameter (the file looks like any MLP run); the optimizer only the readout's.
+  grok::ResumeState state = r.resume_state();
+  CHECK(state.params.size() == 5);
+  REQUIRE(state.optimizer.size() == 4);  // exp_avg, exp_avg_sq of W_U and b_U
+  for (const auto& t : state.optimizer) CHECK(t.name.rfind("unembed.", 0) == 0);
+}
+
+TEST_CASE("random_features: training N then resuming N equals training 2N straight", "[run][random_features]") {
+  grok::Config c = tiny_mlp();
+  c.random_features = true;
+  c.steps = 20;
+  const std::string straight = temp_path("rf_straight.h5"), split = temp_path("rf_split.h5");
+  grok::train_new(c, straight, "test");
+  grok::Config half = c;
+  half.steps = 10;
+  grok::train_new(half, split, "test");
+  grok::train_resume(split, {{"steps", 20}});
+  grok::RunReader a(straight), b(split);
+  require_same_metrics(a, b);
+  REQUIRE(a.checkpoint_steps() == b.checkpoint_steps());
+  CHECK(at::equal(a.checkpoint_param(2, "unembed.W_U"), b.checkpoint_param(2, "unembed.W_U")));
+}
+
+TEST_CASE("random_features is refused where it does not apply", "[run][random_features]") {
+  grok::Config c = tiny();  // a transformer
+  c.random_features = true;
+  CHECK_THROWS_WITH(grok::train_new(c, temp_path("rf_transformer.h5"), "test"),
+                    Catch::Contains("random_features needs model = mlp"));
 }

@@ -66,6 +66,9 @@ void validate(const Config& c) {
   require_one_of("mlp_input", c.mlp_input, {"embed", "onehot"});
   require_one_of("optimizer", c.optimizer, {"adamw", "adam", "sgd"});
   require_one_of("loss", c.loss, {"ce", "mse"});
+  require(
+      !c.random_features || c.model == "mlp",
+      fmt::format("random_features needs model = mlp (its first layer is what stays fixed), got model = {}", c.model));
   require(c.n_layers >= 1 && c.n_layers <= 64, fmt::format("n_layers must be in 1..64, got {}", c.n_layers));
   for (auto [name, v] :
        {std::pair{"d_model", c.d_model}, {"n_heads", c.n_heads}, {"d_head", c.d_head}, {"d_mlp", c.d_mlp}})

@@ -37,6 +37,23 @@ at::Tensor labels_of(const std::vector<int64_t>& grid_index, const Task& task) {
   return at::tensor(out, at::kLong);
 }
 
+// The parameters the optimizer updates: all of them, or with random_features only the
+// readout. The others stop requiring gradients, so nothing is computed for them.
+std::vector<NamedTensor> trained_parameters(Model& model, const Config& c) {
+  if (!c.random_features) return model.parameters();
+  std::optional<Readout> readout = model.readout();
+  if (!readout) throw InputError(fmt::format("random_features: model '{}' has no readout layer", c.model));
+  std::vector<NamedTensor> trained;
+  for (size_t i = 0; i < model.parameters().size(); ++i) {
+    NamedTensor& p = model.parameters()[i];
+    if (i == readout->weight || (readout->bias && i == *readout->bias))
+      trained.push_back(p);  // the same tensor: updates reach the model
+    else
+      p.value.requires_grad_(false);
+  }
+  return trained;
+}
+
 double accuracy(const at::Tensor& logits, const at::Tensor& labels) {
   return logits.argmax(-1).eq(labels).to(at::kDouble).mean().item<double>();
 }
@@ -56,7 +73,8 @@ class Trainer {
         split_(make_split(task_, c_.frac_train, static_cast<uint64_t>(c_.data_seed))),
         train_labels_(noisy_train_labels(task_, split_, c_.label_noise, static_cast<uint64_t>(c_.data_seed))),
         model_(make_model(c_)),
-        optimizer_(c_, model_->parameters()),
+        trained_(trained_parameters(*model_, c_)),
+        optimizer_(c_, trained_),
         hook_infos_(select_hooks(*model_, c_.hooks)),
         checkpoints_(c_.steps, c_.checkpoint_every, c_.checkpoint_log, parse_step_list(c_.checkpoint_steps)),
         snapshots_(c_.steps, c_.activation_every, c_.activation_log, parse_step_list(c_.activation_steps)) {
@@ -226,6 +244,7 @@ class Trainer {
   Split split_;
   std::vector<int64_t> train_labels_;  // [n_train], aligned with split_.train; noisy under label_noise
   std::unique_ptr<Model> model_;
+  std::vector<NamedTensor> trained_;  // the parameters the optimizer updates (aliases model_'s)
   Optimizer optimizer_;
   std::vector<HookInfo> hook_infos_;
   Schedule checkpoints_, snapshots_;

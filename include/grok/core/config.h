@@ -31,6 +31,7 @@ struct Config {
   std::string act = "relu";
   bool bias = false;
   std::string mlp_input = "embed";
+  bool random_features = false;
   // -- optimisation
   std::string loss = "ce";
   std::string optimizer = "adamw";
@@ -80,6 +81,8 @@ void visit_fields(C& c, V&& v) {
   v("Model", "bias", c.bias, "give every linear map a trainable bias (TransformerLens b_* names)");
   v("Model", "mlp_input", c.mlp_input,
     "MLP family input: embed (E[a] + E[b]) | onehot (concat one_hot(a), one_hot(b))");
+  v("Model", "random_features", c.random_features,
+    "mlp only: the first layer (W_E, W_in, b_in) stays at its random init; only the readout (W_U, b_U) is trained");
   v("Optimisation", "loss", c.loss,
     "ce (mean cross-entropy, nats) | mse (sum of (logit - one_hot(label))^2 / (pairs * p)); "
     "float64; also the train_loss/test_loss metrics");
