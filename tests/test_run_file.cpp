@@ -386,9 +386,78 @@ TEST_CASE("random_features: training N then resuming N equals training 2N straig
   CHECK(at::equal(a.checkpoint_param(2, "unembed.W_U"), b.checkpoint_param(2, "unembed.W_U")));
 }
 
-TEST_CASE("random_features is refused where it does not apply", "[run][random_features]") {
+TEST_CASE("min_norm with d_mlp >= n_train interpolates the (noisy) train labels in one step", "[run][min_norm]") {
+  grok::Config c = tiny_mlp();
+  c.p = 11;
+  c.frac_train = 0.5;  // 61 train pairs
+  c.d_mlp = 128;
+  c.bias = true;
+  c.label_noise = 0.2;
+  c.random_features = true;
+  c.loss = "mse";
+  c.solver = "min_norm";
+  c.weight_decay = 0.0;
+  c.steps = 100;  // min_norm is one step whatever is asked
+  const std::string path = temp_path("min_norm.h5");
+  grok::TrainResult result = grok::train_new(c, path, "test");
+  CHECK(result.final_step == 1);
+  grok::RunReader r(path);
+  REQUIRE(r.split().train.size() == 61);
+  CHECK(r.config().steps == 1);
+  CHECK(r.metric_steps() == std::vector<int64_t>{0, 1});
+  CHECK(r.checkpoint_steps() == std::vector<int64_t>{0, 1});
+  CHECK(r.activation_steps() == std::vector<int64_t>{0, 1});
+  // A planted truth: more features than pairs, so the readout can fit any labels exactly.
+  CHECK(r.metric("train_loss")[0] > 0.01);
+  CHECK(r.metric("train_loss")[1] < 1e-10);
+  CHECK(r.metric("train_acc")[1] == 1.0);  // against the noisy labels it was fitted to
+  const HandLoss fitted = hand_loss(logits_at(c, r, 1, r.split().train), r.train_labels());
+  CHECK(fitted.mse < 1e-10);
+  CHECK(fitted.acc == 1.0);
+  CHECK(same_param(r, 0, 1, "mlp.W_in"));
+  CHECK(same_param(r, 0, 1, "mlp.b_in"));
+  CHECK_FALSE(same_param(r, 0, 1, "unembed.W_U"));
+  CHECK_FALSE(same_param(r, 0, 1, "unembed.b_U"));
+}
+
+TEST_CASE("a min_norm run stopped at step 0 resumes to the straight run's solution", "[run][min_norm][resume]") {
+  grok::Config c = tiny_mlp();
+  c.random_features = true;
+  c.loss = "mse";
+  c.solver = "min_norm";
+  c.weight_decay = 0.1;  // ridge
+  const std::string straight = temp_path("mn_straight.h5"), stopped = temp_path("mn_stopped.h5");
+  grok::train_new(c, straight, "test");
+  std::atomic<bool> stop{true};
+  grok::TrainHooks hooks;
+  hooks.stop = &stop;
+  grok::TrainResult r0 = grok::train_new(c, stopped, "test", hooks);
+  CHECK(r0.interrupted);
+  CHECK(r0.final_step == 0);
+  grok::TrainResult r1 = grok::train_resume(stopped, nlohmann::json::object());
+  CHECK(r1.final_step == 1);
+  at::Tensor solved;
+  {
+    grok::RunReader a(straight), b(stopped);
+    require_same_metrics(a, b);
+    solved = a.checkpoint_param(1, "unembed.W_U");
+    CHECK(at::equal(solved, b.checkpoint_param(1, "unembed.W_U")));
+  }
+  // Resuming the finished run (even asking for more steps) re-records step 1 and changes nothing.
+  grok::TrainResult r2 = grok::train_resume(straight, {{"steps", 50}});
+  CHECK(r2.final_step == 1);
+  grok::RunReader again(straight);
+  CHECK(again.metric_steps() == std::vector<int64_t>{0, 1});
+  CHECK(at::equal(again.checkpoint_param(1, "unembed.W_U"), solved));
+}
+
+TEST_CASE("random_features and min_norm are refused where they do not apply", "[run][min_norm]") {
   grok::Config c = tiny();  // a transformer
   c.random_features = true;
   CHECK_THROWS_WITH(grok::train_new(c, temp_path("rf_transformer.h5"), "test"),
                     Catch::Contains("random_features needs model = mlp"));
+  grok::Config m = tiny_mlp();
+  m.solver = "min_norm";
+  m.random_features = true;  // loss stays ce
+  CHECK_THROWS_WITH(grok::train_new(m, temp_path("mn_ce.h5"), "test"), Catch::Contains("loss = ce"));
 }

@@ -67,7 +67,7 @@ struct Dataset {
 class Trainer {
  public:
   Trainer(const Config& config, const TrainHooks& hooks)
-      : c_(config),
+      : c_(with_implied_settings(config)),
         hooks_(hooks),
         task_(make_task(c_.task, c_.p, static_cast<uint64_t>(c_.data_seed))),
         split_(make_split(task_, c_.frac_train, static_cast<uint64_t>(c_.data_seed))),
@@ -147,9 +147,13 @@ class Trainer {
         last_flush = clock::now();
       }
       if (stopping) break;
-      loss.backward();
-      optimizer_.step(learning_rate(c_, step_));
-      optimizer_.zero_grad();
+      if (c_.solver == "min_norm") {
+        solve_readout();  // update 0 (min_norm runs have steps = 1)
+      } else {
+        loss.backward();
+        optimizer_.step(learning_rate(c_, step_));
+        optimizer_.zero_grad();
+      }
       ++step_;
     }
     interrupted_ = stop_requested();
@@ -228,6 +232,24 @@ class Trainer {
     if (!grok_step_ && ev.test_acc >= kGrokAccuracy) grok_step_ = step_;
     if (hooks_.on_eval) hooks_.on_eval(ev);
     return row;
+  }
+
+  // solver = min_norm: sets the readout to min_norm_readout(Phi, Y, weight_decay), Phi [n_train, d]
+  // the readout's input features on the train pairs (the rows of the grid forward that
+  // /activations records, plus a ones column for the bias), Y [n_train, p] the one-hot labels
+  // trained on; solved in float64, stored as float32.
+  void solve_readout() {
+    c10::NoGradGuard no_grad;
+    const Readout r = *model_->readout();  // validate() allows min_norm only for the mlp
+    ActivationCache cache;
+    model_->forward(grid_, &cache);
+    at::Tensor phi = cache.at(r.features_hook).index_select(0, at::tensor(split_.train, at::kLong));  // [n, d]
+    const int64_t d = phi.size(1);
+    phi = phi.to(at::kDouble);
+    if (r.bias) phi = at::cat({phi, at::ones({phi.size(0), 1}, phi.options())}, 1);           // [n, d + 1]
+    at::Tensor w = min_norm_readout(phi, at::one_hot(train_.labels, c_.p), c_.weight_decay);  // [d (+1), p]
+    model_->parameters()[r.weight].value.copy_(w.slice(0, 0, d));
+    if (r.bias) model_->parameters()[*r.bias].value.copy_(w.select(0, d));
   }
 
   // Every hook on the full p x p grid, as [p*p, ...] float32.

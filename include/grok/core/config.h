@@ -34,6 +34,7 @@ struct Config {
   bool random_features = false;
   // -- optimisation
   std::string loss = "ce";
+  std::string solver = "gd";
   std::string optimizer = "adamw";
   double lr = 1e-3;
   double weight_decay = 1.0;
@@ -86,6 +87,9 @@ void visit_fields(C& c, V&& v) {
   v("Optimisation", "loss", c.loss,
     "ce (mean cross-entropy, nats) | mse (sum of (logit - one_hot(label))^2 / (pairs * p)); "
     "float64; also the train_loss/test_loss metrics");
+  v("Optimisation", "solver", c.solver,
+    "gd (optimizer steps) | min_norm (mlp, random_features, loss = mse: readout = pinv(features) @ one_hot "
+    "labels, ridge when weight_decay > 0; steps is set to 1)");
   v("Optimisation", "optimizer", c.optimizer, "adamw | adam | sgd");
   v("Optimisation", "lr", c.lr, "peak learning rate");
   v("Optimisation", "weight_decay", c.weight_decay, "weight decay (decoupled for adamw, L2 for adam and sgd)");
@@ -118,6 +122,10 @@ void visit_fields(C& c, V&& v) {
 
 // Throws InputError with a one-line message for any out-of-range value.
 void validate(const Config& c);
+
+// The settings one option implies, applied by the trainer (new runs and
+// resumes): solver = min_norm is one "step" (the solve), so steps = 1.
+Config with_implied_settings(Config c);
 
 nlohmann::ordered_json to_json(const Config& c);
 // Unknown keys are an error; missing keys keep `base`'s values.
