@@ -30,13 +30,8 @@ std::string synthetic_run(int64_t n_checkpoints) {
   grok::Task task = grok::make_task(c.task, c.p, 0);
   auto model = grok::make_model(c);
   grok::Optimizer opt(c, model->parameters());
-  grok::RunHeader h{c,
-                    "bench_probe",
-                    task,
-                    grok::make_split(task, c.frac_train, 0),
-                    model->parameters(),
-                    opt.state(),
-                    grok::select_hooks(*model, c.hooks)};
+  grok::RunHeader h{c,  "bench_probe",       task,        grok::make_split(task, c.frac_train, 0),
+                    {}, model->parameters(), opt.state(), grok::select_hooks(*model, c.hooks)};
   grok::RunWriter w = grok::RunWriter::create(path, h);
   c10::NoGradGuard no_grad;
   for (int64_t i = 0; i < n_checkpoints; ++i) {

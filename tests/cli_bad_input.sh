@@ -30,6 +30,11 @@ expect_bad "unknown hook"          --out "$dir/a.h5" --hooks blocks.0.hook_nope
 expect_bad "unknown model"         --out "$dir/a.h5" --model lstm
 expect_bad "missing config file"   --out "$dir/a.h5" --config "$dir/none.ini"
 expect_bad "unwritable path"       --out /proc/grokscope/run.h5 --steps 1
+expect_bad "label_noise < 0"       --out "$dir/a.h5" --label-noise -0.1
+expect_bad "label_noise = 1"       --out "$dir/a.h5" --label-noise 1.0
+expect_bad "unknown loss"          --out "$dir/a.h5" --loss foo
+expect_bad "random_features, transformer" --out "$dir/a.h5" --model transformer --random-features true
+expect_bad "min_norm with ce"      --out "$dir/a.h5" --model mlp --random-features true --solver min_norm --loss ce
 expect_bad "resume missing file"   --resume "$dir/none.h5"
 echo "not hdf5" > "$dir/text.h5"
 expect_bad "resume a text file"    --resume "$dir/text.h5"
@@ -49,5 +54,5 @@ else
   failures=$((failures + 1))
 fi
 
-echo "$((15 + 1 - failures)) passed, $failures failed"
+echo "$((20 + 1 - failures)) passed, $failures failed"
 [[ $failures -eq 0 ]]

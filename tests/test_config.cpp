@@ -99,6 +99,33 @@ TEST_CASE("bad command lines are one-line InputErrors", "[config][cli]") {
   CHECK_THROWS_AS(resolve({"--lr", "-1"}), grok::InputError);
   CHECK_THROWS_AS(resolve({"--steps", "0"}), grok::InputError);
   CHECK_THROWS_AS(resolve({"--checkpoint-steps", "10,x"}), grok::InputError);
+  CHECK_THROWS_WITH(resolve({"--label-noise", "-0.1"}), Catch::Contains("label_noise must be in [0, 1)"));
+  CHECK_THROWS_WITH(resolve({"--label-noise", "1.0"}), Catch::Contains("label_noise must be in [0, 1)"));
+  CHECK_THROWS_WITH(resolve({"--loss", "foo"}), Catch::Contains("loss must be one of ce | mse"));
+  CHECK_THROWS_WITH(resolve({"--solver", "newton"}), Catch::Contains("solver must be one of gd | min_norm"));
+  CHECK_THROWS_WITH(resolve({"--random-features", "true"}),  // the demo preset is a transformer
+                    Catch::Contains("random_features needs model = mlp"));
+  CHECK_THROWS_WITH(resolve({"--model", "mlp", "--random-features", "true", "--solver", "min_norm"}),
+                    Catch::Contains("solver = min_norm needs model = mlp, random_features = true and loss = mse"));
+  CHECK_THROWS_WITH(resolve({"--model", "mlp", "--loss", "mse", "--solver", "min_norm"}),
+                    Catch::Contains("random_features = false"));
+}
+
+TEST_CASE("the double-descent options parse, and min_norm implies one step", "[config][cli]") {
+  grok::Config c = resolve({"--model", "mlp", "--label-noise", "0.2", "--random-features", "true", "--loss", "mse",
+                            "--solver", "min_norm", "--steps", "500"});
+  CHECK(c.label_noise == 0.2);
+  CHECK(c.random_features);
+  CHECK(c.loss == "mse");
+  CHECK(c.solver == "min_norm");
+  CHECK(grok::with_implied_settings(c).steps == 1);
+  c.solver = "gd";
+  CHECK(grok::with_implied_settings(c).steps == 500);  // gradient descent keeps its steps
+  grok::Config d;
+  CHECK(d.label_noise == 0.0);
+  CHECK_FALSE(d.random_features);
+  CHECK(d.loss == "ce");
+  CHECK(d.solver == "gd");
 }
 
 TEST_CASE("config JSON round-trips and rejects unknown keys", "[config]") {

@@ -242,3 +242,35 @@ TEST_CASE("MLP anatomy: one-hot and embedded inputs, written out", "[model][anat
   CHECK(embed.operand_rows().b_offset == 0);  // a and b share W_E's rows
   CHECK(embed.neuron_hook() == "mlp.hook_post");
 }
+
+TEST_CASE("MLP readout: logits = hook_post @ W_U + b_U, written out, and the transformer declares none",
+          "[model][anatomy]") {
+  grok::Config c = grok::load_preset("demo");
+  c.model = "mlp";
+  c.p = 5;
+  c.d_model = 4;
+  c.d_mlp = 3;
+  for (bool bias : {false, true}) {
+    INFO("bias " << bias);
+    c.bias = bias;
+    grok::Mlp m(c);
+    const std::optional<grok::Readout> r = m.readout();
+    REQUIRE(r);
+    CHECK(r->features_hook == "mlp.hook_post");
+    CHECK(m.parameters().at(r->weight).name == "unembed.W_U");
+    CHECK(r->bias.has_value() == bias);
+    if (bias) CHECK(m.parameters().at(*r->bias).name == "unembed.b_U");
+    c10::NoGradGuard no_grad;
+    if (bias) m.parameters().at(*r->bias).value.normal_();  // b_U starts at zero; make it count
+    grok::ActivationCache cache;
+    at::Tensor logits = m.forward(grok::grid_pairs(5), &cache).to(at::kDouble);
+    at::Tensor h = cache.at(r->features_hook).to(at::kDouble), W = f64(m, "unembed.W_U");
+    for (int64_t i : {0, 7, 24})
+      for (int64_t k = 0; k < 5; ++k) {
+        double expected = bias ? f64(m, "unembed.b_U")[k].item<double>() : 0.0;
+        for (int64_t j = 0; j < 3; ++j) expected += h[i][j].item<double>() * W[j][k].item<double>();
+        CHECK(logits[i][k].item<double>() == Approx(expected).epsilon(1e-5).margin(1e-6));
+      }
+  }
+  CHECK_FALSE(grok::Transformer(small_transformer()).readout());
+}

@@ -1,6 +1,8 @@
 // test_run_file.cpp — run files written by the trainer, read back; exact resume.
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -8,6 +10,7 @@
 #include "grok/core/error.h"
 #include "grok/core/presets.h"
 #include "grok/model/grid.h"
+#include "grok/model/mlp.h"
 #include "grok/model/transformer.h"
 #include "grok/runfile/run_file.h"
 #include "grok/train/trainer.h"
@@ -205,4 +208,256 @@ TEST_CASE("an existing output is kept unless overwrite is asked for", "[run]") {
   std::ifstream again(path);
   again >> content;
   CHECK(content == "precious");  // a bad config never touches the old file
+}
+
+// ---- the double-descent options (label_noise, loss, random_features, solver)
+
+namespace {
+
+// A one-hot MLP on add mod 17: 101 train pairs.
+grok::Config tiny_mlp() {
+  grok::Config c = tiny();
+  c.model = "mlp";
+  c.mlp_input = "onehot";
+  c.d_mlp = 64;
+  c.steps = 30;
+  c.activation_every = 0;
+  return c;
+}
+
+// Mean cross-entropy and MSE, and argmax accuracy, written out element by element.
+struct HandLoss {
+  double ce = 0, mse = 0, acc = 0;
+};
+HandLoss hand_loss(const at::Tensor& logits_in, const std::vector<int64_t>& labels) {
+  const at::Tensor logits = logits_in.to(at::kDouble).contiguous();
+  const int64_t n = logits.size(0), k = logits.size(1);
+  const double* x = logits.data_ptr<double>();
+  HandLoss h;
+  for (int64_t i = 0; i < n; ++i) {
+    const double* row = x + i * k;
+    const int64_t y = labels[static_cast<size_t>(i)];
+    double top = row[0], sum_exp = 0;
+    int64_t arg = 0;
+    for (int64_t j = 0; j < k; ++j)
+      if (row[j] > top) top = row[j], arg = j;
+    for (int64_t j = 0; j < k; ++j) {
+      sum_exp += std::exp(row[j] - top);
+      const double d = row[j] - (j == y ? 1.0 : 0.0);
+      h.mse += d * d;
+    }
+    h.ce += top + std::log(sum_exp) - row[y];
+    h.acc += arg == y;
+  }
+  h.ce /= static_cast<double>(n);
+  h.mse /= static_cast<double>(n * k);
+  h.acc /= static_cast<double>(n);
+  return h;
+}
+
+std::vector<int64_t> clean_labels(const grok::RunReader& r, const std::vector<int64_t>& rows) {
+  std::vector<int64_t> all = r.labels(), out;
+  for (int64_t i : rows) out.push_back(all[static_cast<size_t>(i)]);
+  return out;
+}
+
+// The model of `c` at checkpoint `index` of `r`, evaluated on the grid rows `rows`: [n, p].
+at::Tensor logits_at(const grok::Config& c, const grok::RunReader& r, size_t index, const std::vector<int64_t>& rows) {
+  c10::NoGradGuard no_grad;
+  auto m = grok::make_model(c);
+  for (auto& p : m->parameters()) p.value.copy_(r.checkpoint_param(index, p.name));
+  return m->forward(grok::pairs_of(at::tensor(rows, at::kLong), c.p));
+}
+
+bool same_param(const grok::RunReader& r, size_t i, size_t j, const std::string& name) {
+  return at::equal(r.checkpoint_param(i, name), r.checkpoint_param(j, name));
+}
+
+}  // namespace
+
+TEST_CASE("label noise: trained on /split/train_labels, train metrics use them, test metrics the clean labels",
+          "[run][noise]") {
+  grok::Config c = tiny_mlp();
+  c.label_noise = 0.3;
+  const std::string path = temp_path("noise.h5"), other_seed = temp_path("noise_seed1.h5");
+  grok::train_new(c, path, "test");
+  grok::RunReader r(path);
+  const grok::Split s = r.split();
+  const std::vector<int64_t> noisy = r.train_labels(), clean = clean_labels(r, s.train);
+  REQUIRE(noisy.size() == 101);
+  size_t changed = 0;
+  for (size_t i = 0; i < noisy.size(); ++i) changed += noisy[i] != clean[i];
+  CHECK(changed == 30);  // round(0.3 * 101) = round(30.3)
+  CHECK(r.file().root().open_group("split").attr_double("label_noise") == 0.3);
+
+  // Final step: train loss/accuracy against the noisy labels, test against the task's.
+  const size_t last = r.checkpoint_steps().size() - 1;
+  const HandLoss train = hand_loss(logits_at(c, r, last, s.train), noisy);
+  const HandLoss train_clean = hand_loss(logits_at(c, r, last, s.train), clean);
+  const HandLoss test = hand_loss(logits_at(c, r, last, s.test), clean_labels(r, s.test));
+  CHECK(r.metric("train_loss").back() == Approx(train.ce).epsilon(1e-9));
+  CHECK(r.metric("train_loss").back() != Approx(train_clean.ce).epsilon(1e-6));
+  CHECK(r.metric("train_acc").back() == Approx(train.acc).epsilon(1e-12));
+  CHECK(r.metric("test_loss").back() == Approx(test.ce).epsilon(1e-9));
+  CHECK(r.metric("test_acc").back() == Approx(test.acc).epsilon(1e-12));
+
+  // Another model seed: other initial weights, the same noisy labels.
+  c.seed = 1;
+  grok::train_new(c, other_seed, "test");
+  grok::RunReader r1(other_seed);
+  CHECK(r1.train_labels() == noisy);
+  CHECK_FALSE(at::equal(r1.checkpoint_param(0, "mlp.W_in"), r.checkpoint_param(0, "mlp.W_in")));
+}
+
+TEST_CASE("without label noise /split/train_labels holds the task's labels", "[run][noise]") {
+  grok::Config c = tiny_mlp();
+  c.steps = 2;
+  const std::string path = temp_path("no_noise.h5");
+  grok::train_new(c, path, "test");
+  grok::RunReader r(path);
+  CHECK(r.train_labels() == clean_labels(r, r.split().train));
+  CHECK(r.file().root().open_group("split").attr_double("label_noise") == 0.0);
+}
+
+TEST_CASE("loss = mse trains on, and reports, the mean over pairs and classes of (logit - one_hot)^2", "[run][loss]") {
+  grok::Config c = tiny();  // a transformer: the loss is not the MLP's alone
+  c.loss = "mse";
+  c.steps = 20;
+  const std::string path = temp_path("mse.h5");
+  grok::train_new(c, path, "test");
+  grok::RunReader r(path);
+  const grok::Split s = r.split();
+  const size_t last = r.checkpoint_steps().size() - 1;
+  const HandLoss train = hand_loss(logits_at(c, r, last, s.train), clean_labels(r, s.train));
+  const HandLoss test = hand_loss(logits_at(c, r, last, s.test), clean_labels(r, s.test));
+  CHECK(r.metric("train_loss").back() == Approx(train.mse).epsilon(1e-9));
+  CHECK(r.metric("test_loss").back() == Approx(test.mse).epsilon(1e-9));
+  CHECK(r.metric("test_acc").back() == Approx(test.acc).epsilon(1e-12));
+  CHECK(r.metric("train_loss").back() < r.metric("train_loss").front());  // it trained on it
+  CHECK(r.file().root().open_dataset("metrics/train_loss").attr_string("units") == "1");
+}
+
+TEST_CASE("random_features trains only the readout, the first layer stays at its init bit for bit",
+          "[run][random_features]") {
+  grok::Config c = tiny_mlp();
+  c.mlp_input = "embed";
+  c.bias = true;
+  c.random_features = true;
+  c.weight_decay = 1.0;  // AdamW would shrink a frozen layer that it still decayed
+  c.lr = 1e-2;
+  const std::string path = temp_path("rf.h5");
+  grok::train_new(c, path, "test");
+  grok::RunReader r(path);
+  const size_t last = r.checkpoint_steps().size() - 1;
+  REQUIRE(r.checkpoint_steps().back() == 30);
+  grok::Mlp init(c);  // theta_0 drawn independently from the model seed
+  for (const auto& p : init.parameters()) {
+    INFO(p.name);
+    CHECK(at::equal(r.checkpoint_param(0, p.name), p.value.detach()));
+  }
+  for (const char* frozen : {"embed.W_E", "mlp.W_in", "mlp.b_in"}) {
+    INFO(frozen);
+    CHECK(same_param(r, 0, last, frozen));
+  }
+  for (const char* trained : {"unembed.W_U", "unembed.b_U"}) {
+    INFO(trained);
+    CHECK_FALSE(same_param(r, 0, last, trained));
+  }
+  // The checkpoints hold every parameter (the file looks like any MLP run); the optimizer only the readout's.
+  grok::ResumeState state = r.resume_state();
+  CHECK(state.params.size() == 5);
+  REQUIRE(state.optimizer.size() == 4);  // exp_avg, exp_avg_sq of W_U and b_U
+  for (const auto& t : state.optimizer) CHECK(t.name.rfind("unembed.", 0) == 0);
+}
+
+TEST_CASE("random_features: training N then resuming N equals training 2N straight", "[run][random_features]") {
+  grok::Config c = tiny_mlp();
+  c.random_features = true;
+  c.steps = 20;
+  const std::string straight = temp_path("rf_straight.h5"), split = temp_path("rf_split.h5");
+  grok::train_new(c, straight, "test");
+  grok::Config half = c;
+  half.steps = 10;
+  grok::train_new(half, split, "test");
+  grok::train_resume(split, {{"steps", 20}});
+  grok::RunReader a(straight), b(split);
+  require_same_metrics(a, b);
+  REQUIRE(a.checkpoint_steps() == b.checkpoint_steps());
+  CHECK(at::equal(a.checkpoint_param(2, "unembed.W_U"), b.checkpoint_param(2, "unembed.W_U")));
+}
+
+TEST_CASE("min_norm with d_mlp >= n_train interpolates the (noisy) train labels in one step", "[run][min_norm]") {
+  grok::Config c = tiny_mlp();
+  c.p = 11;
+  c.frac_train = 0.5;  // 61 train pairs
+  c.d_mlp = 128;
+  c.bias = true;
+  c.label_noise = 0.2;
+  c.random_features = true;
+  c.loss = "mse";
+  c.solver = "min_norm";
+  c.weight_decay = 0.0;
+  c.steps = 100;  // min_norm is one step whatever is asked
+  const std::string path = temp_path("min_norm.h5");
+  grok::TrainResult result = grok::train_new(c, path, "test");
+  CHECK(result.final_step == 1);
+  grok::RunReader r(path);
+  REQUIRE(r.split().train.size() == 61);
+  CHECK(r.config().steps == 1);
+  CHECK(r.metric_steps() == std::vector<int64_t>{0, 1});
+  CHECK(r.checkpoint_steps() == std::vector<int64_t>{0, 1});
+  CHECK(r.activation_steps() == std::vector<int64_t>{0, 1});
+  // A planted truth: more features than pairs, so the readout can fit any labels exactly.
+  CHECK(r.metric("train_loss")[0] > 0.01);
+  CHECK(r.metric("train_loss")[1] < 1e-10);
+  CHECK(r.metric("train_acc")[1] == 1.0);  // against the noisy labels it was fitted to
+  const HandLoss fitted = hand_loss(logits_at(c, r, 1, r.split().train), r.train_labels());
+  CHECK(fitted.mse < 1e-10);
+  CHECK(fitted.acc == 1.0);
+  CHECK(same_param(r, 0, 1, "mlp.W_in"));
+  CHECK(same_param(r, 0, 1, "mlp.b_in"));
+  CHECK_FALSE(same_param(r, 0, 1, "unembed.W_U"));
+  CHECK_FALSE(same_param(r, 0, 1, "unembed.b_U"));
+}
+
+TEST_CASE("a min_norm run stopped at step 0 resumes to the straight run's solution", "[run][min_norm][resume]") {
+  grok::Config c = tiny_mlp();
+  c.random_features = true;
+  c.loss = "mse";
+  c.solver = "min_norm";
+  c.weight_decay = 0.1;  // ridge
+  const std::string straight = temp_path("mn_straight.h5"), stopped = temp_path("mn_stopped.h5");
+  grok::train_new(c, straight, "test");
+  std::atomic<bool> stop{true};
+  grok::TrainHooks hooks;
+  hooks.stop = &stop;
+  grok::TrainResult r0 = grok::train_new(c, stopped, "test", hooks);
+  CHECK(r0.interrupted);
+  CHECK(r0.final_step == 0);
+  grok::TrainResult r1 = grok::train_resume(stopped, nlohmann::json::object());
+  CHECK(r1.final_step == 1);
+  at::Tensor solved;
+  {
+    grok::RunReader a(straight), b(stopped);
+    require_same_metrics(a, b);
+    solved = a.checkpoint_param(1, "unembed.W_U");
+    CHECK(at::equal(solved, b.checkpoint_param(1, "unembed.W_U")));
+  }
+  // Resuming the finished run (even asking for more steps) re-records step 1 and changes nothing.
+  grok::TrainResult r2 = grok::train_resume(straight, {{"steps", 50}});
+  CHECK(r2.final_step == 1);
+  grok::RunReader again(straight);
+  CHECK(again.metric_steps() == std::vector<int64_t>{0, 1});
+  CHECK(at::equal(again.checkpoint_param(1, "unembed.W_U"), solved));
+}
+
+TEST_CASE("random_features and min_norm are refused where they do not apply", "[run][min_norm]") {
+  grok::Config c = tiny();  // a transformer
+  c.random_features = true;
+  CHECK_THROWS_WITH(grok::train_new(c, temp_path("rf_transformer.h5"), "test"),
+                    Catch::Contains("random_features needs model = mlp"));
+  grok::Config m = tiny_mlp();
+  m.solver = "min_norm";
+  m.random_features = true;  // loss stays ce
+  CHECK_THROWS_WITH(grok::train_new(m, temp_path("mn_ce.h5"), "test"), Catch::Contains("loss = ce"));
 }

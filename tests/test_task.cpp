@@ -2,6 +2,9 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <map>
 #include <set>
 
 #include "grok/core/error.h"
@@ -98,4 +101,78 @@ TEST_CASE("the split is disjoint, complete, sized by frac_train and seeded", "[t
 TEST_CASE("frac_train outside (0, 1) is rejected", "[task][split]") {
   grok::Task t = make_task("add", 13, 0);
   for (double f : {0.0, 1.0, -0.1, 1.5}) REQUIRE_THROWS_AS(make_split(t, f, 0), grok::InputError);
+}
+
+TEST_CASE("label noise corrupts exactly round(label_noise x n_train) train labels, each to a wrong one",
+          "[task][noise]") {
+  grok::Task t = make_task("add", 23, 0);
+  grok::Split s = make_split(t, 0.3, 0);  // 159 train pairs
+  REQUIRE(s.train.size() == 159);
+  for (double noise : {0.0, 0.01, 0.1, 0.25, 0.5, 0.99}) {
+    INFO("label_noise " << noise);
+    std::vector<int64_t> y = grok::noisy_train_labels(t, s, noise, 7);
+    REQUIRE(y.size() == s.train.size());
+    size_t changed = 0;
+    for (size_t i = 0; i < y.size(); ++i) {
+      const int64_t a = s.train[i] / 23, b = s.train[i] % 23;
+      const int64_t truth = (a + b) % 23;  // written out, not read from the task
+      CHECK(y[i] >= 0);
+      CHECK(y[i] < 23);
+      changed += y[i] != truth;
+    }
+    // 159 * noise rounded half away from zero: 0, 2 (1.59), 16 (15.9), 40 (39.75), 80 (79.5), 157 (157.41).
+    const std::map<double, size_t> expected{{0.0, 0}, {0.01, 2}, {0.1, 16}, {0.25, 40}, {0.5, 80}, {0.99, 157}};
+    CHECK(changed == expected.at(noise));  // none of the chosen kept its true label
+  }
+}
+
+TEST_CASE("label noise 0 is the task's labels, bit for bit", "[task][noise]") {
+  grok::Task t = make_task("x2xyy2", 31, 0);
+  grok::Split s = make_split(t, 0.4, 3);
+  std::vector<int64_t> clean;
+  for (int64_t i : s.train) clean.push_back(t.labels[static_cast<size_t>(i)]);
+  CHECK(grok::noisy_train_labels(t, s, 0.0, 3) == clean);
+  CHECK(grok::noisy_train_labels(t, s, 0.0, 99) == clean);  // no seed can matter without noise
+}
+
+TEST_CASE("label noise is drawn from the data seed alone", "[task][noise]") {
+  grok::Task t = make_task("add", 23, 0);
+  grok::Split s = make_split(t, 0.3, 0);
+  std::vector<int64_t> a = grok::noisy_train_labels(t, s, 0.2, 0);
+  CHECK(grok::noisy_train_labels(t, s, 0.2, 0) == a);  // same data seed: same labels
+  CHECK(grok::noisy_train_labels(t, s, 0.2, 1) != a);  // another data seed: other labels
+  // The split's own stream and the noise's are independent: the noise is not the split's shuffle.
+  std::vector<int64_t> b = grok::noisy_train_labels(t, s, 0.4, 0);
+  CHECK(b != a);
+}
+
+TEST_CASE("label noise picks pairs and wrong labels uniformly", "[task][noise]") {
+  // add mod 7, half the 49 pairs for training (25), 20% noisy (5 pairs). Over 4000 data
+  // seeds each train position should be noisy ~20% of the time, and the wrong label's
+  // offset from the true one, (y - truth) mod 7, uniform over 1..6.
+  grok::Task t = make_task("add", 7, 0);
+  const int draws = 4000;
+  std::vector<int> noisy_at(25, 0), offset(7, 0);
+  for (int seed = 0; seed < draws; ++seed) {
+    grok::Split s = make_split(t, 0.5, static_cast<uint64_t>(seed));
+    REQUIRE(s.train.size() == 25);
+    std::vector<int64_t> y = grok::noisy_train_labels(t, s, 0.2, static_cast<uint64_t>(seed));
+    for (size_t i = 0; i < y.size(); ++i) {
+      const int64_t truth = (s.train[i] / 7 + s.train[i] % 7) % 7;
+      if (y[i] == truth) continue;
+      ++noisy_at[i];
+      ++offset[static_cast<size_t>(((y[i] - truth) % 7 + 7) % 7)];
+    }
+  }
+  // Binomial(4000, 0.2): mean 800, sd 25.3; allow 6 sd.
+  for (int n : noisy_at) CHECK(std::abs(n - 800) < 152);
+  // 20000 wrong labels over 6 offsets: mean 3333, sd 52.7; allow 6 sd. Offset 0 never happens.
+  CHECK(offset[0] == 0);
+  for (size_t k = 1; k < 7; ++k) CHECK(std::abs(offset[k] - 20000 / 6) < 316);
+}
+
+TEST_CASE("label noise below 0 or at 1 and above is rejected", "[task][noise]") {
+  grok::Task t = make_task("add", 13, 0);
+  grok::Split s = make_split(t, 0.3, 0);
+  for (double f : {-0.1, 1.0, 1.5}) REQUIRE_THROWS_AS(grok::noisy_train_labels(t, s, f, 0), grok::InputError);
 }

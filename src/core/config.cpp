@@ -60,9 +60,20 @@ void validate(const Config& c) {
   make_task(c.task, c.p, static_cast<uint64_t>(c.data_seed));
   require(c.frac_train > 0.0 && c.frac_train < 1.0, fmt::format("frac_train must be in (0, 1), got {}", c.frac_train));
   require(c.data_seed >= 0 && c.seed >= 0, "seeds must be non-negative");
+  require(c.label_noise >= 0.0 && c.label_noise < 1.0,
+          fmt::format("label_noise must be in [0, 1), got {}", c.label_noise));
   require_one_of("act", c.act, {"relu", "gelu", "quadratic"});
   require_one_of("mlp_input", c.mlp_input, {"embed", "onehot"});
   require_one_of("optimizer", c.optimizer, {"adamw", "adam", "sgd"});
+  require_one_of("loss", c.loss, {"ce", "mse"});
+  require_one_of("solver", c.solver, {"gd", "min_norm"});
+  require(
+      !c.random_features || c.model == "mlp",
+      fmt::format("random_features needs model = mlp (its first layer is what stays fixed), got model = {}", c.model));
+  require(c.solver != "min_norm" || (c.model == "mlp" && c.random_features && c.loss == "mse"),
+          fmt::format("solver = min_norm needs model = mlp, random_features = true and loss = mse "
+                      "(got model = {}, random_features = {}, loss = {})",
+                      c.model, c.random_features, c.loss));
   require(c.n_layers >= 1 && c.n_layers <= 64, fmt::format("n_layers must be in 1..64, got {}", c.n_layers));
   for (auto [name, v] :
        {std::pair{"d_model", c.d_model}, {"n_heads", c.n_heads}, {"d_head", c.d_head}, {"d_mlp", c.d_mlp}})
@@ -87,6 +98,11 @@ void validate(const Config& c) {
   parse_step_list(c.checkpoint_steps);
   parse_step_list(c.activation_steps);
   require(c.gzip >= 0 && c.gzip <= 9, fmt::format("gzip must be in 0..9, got {}", c.gzip));
+}
+
+Config with_implied_settings(Config c) {
+  if (c.solver == "min_norm") c.steps = 1;
+  return c;
 }
 
 nlohmann::ordered_json to_json(const Config& c) {

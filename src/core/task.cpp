@@ -116,4 +116,27 @@ Split make_split(const Task& task, double frac_train, uint64_t data_seed) {
   return split;
 }
 
+std::vector<int64_t> noisy_train_labels(const Task& task, const Split& split, double label_noise, uint64_t data_seed) {
+  if (!(label_noise >= 0.0 && label_noise < 1.0))
+    throw InputError(fmt::format("label_noise must be in [0, 1), got {}", label_noise));
+  std::vector<int64_t> labels;
+  labels.reserve(split.train.size());
+  for (int64_t i : split.train) labels.push_back(task.labels[static_cast<size_t>(i)]);
+  const auto n_noisy = static_cast<size_t>(std::llround(label_noise * static_cast<double>(labels.size())));
+  if (n_noisy == 0) return labels;
+  // Which pairs: the first n_noisy of a uniform permutation of the train positions,
+  // then, in ascending position order, a wrong label uniform over the n_out - 1 others.
+  std::mt19937_64 rng(mix_seed(data_seed, kLabelNoiseStream));
+  std::vector<size_t> order(labels.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  shuffle_in_place(order, rng);
+  std::vector<size_t> chosen(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n_noisy));
+  std::sort(chosen.begin(), chosen.end());
+  for (size_t i : chosen) {
+    const auto r = static_cast<int64_t>(uniform_below(rng, static_cast<uint64_t>(task.n_out - 1)));
+    labels[i] = r < labels[i] ? r : r + 1;  // skips the true label
+  }
+  return labels;
+}
+
 }  // namespace grok

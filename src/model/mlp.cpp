@@ -20,7 +20,11 @@ Mlp::Mlp(const Config& c) : Model(c) {
   if (c.bias) b_in = add_param("mlp.b_in", {c.d_mlp}, {"d_mlp"}, 0.0, gen);
   W_U = add_param("unembed.W_U", {c.d_mlp, c.p}, {"d_mlp", "d_vocab_out"},
                   1.0 / std::sqrt(static_cast<double>(c.d_mlp)), gen);
-  if (c.bias) b_U = add_param("unembed.b_U", {c.p}, {"d_vocab_out"}, 0.0, gen);
+  readout_ = {"mlp.hook_post", params_.size() - 1, std::nullopt};
+  if (c.bias) {
+    b_U = add_param("unembed.b_U", {c.p}, {"d_vocab_out"}, 0.0, gen);
+    readout_.bias = params_.size() - 1;
+  }
 }
 
 at::Tensor Mlp::forward(const at::Tensor& pairs, ActivationCache* cache) const {

@@ -5,14 +5,19 @@
 
 namespace grok {
 
-PhaseInputs phase_inputs(const RunMetrics& m, int64_t p, const FourierResult* fourier, const std::string& note) {
+PhaseInputs phase_inputs(const RunMetrics& m, const Config& c, const FourierResult* fourier, const std::string& note) {
   PhaseInputs in;
-  in.p = p;
+  in.p = c.p;
   in.steps = m.steps;
   in.train_acc = m.train_acc;
   in.test_acc = m.test_acc;
-  in.test_loss = m.test_loss;
-  in.train_loss = m.train_loss;  // memorisation ends when it is near zero
+  if (c.loss == "ce") {
+    in.test_loss = m.test_loss;
+    in.train_loss = m.train_loss;  // memorisation ends when it is near zero
+  } else {
+    in.loss_note = "the run was trained with loss = " + c.loss +
+                   ", and the loss-based boundaries read cross-entropy against chance, ln p";
+  }
   in.total_norm = m.total_norm();
   in.fourier_note = note;
   if (fourier) {
@@ -37,7 +42,7 @@ RunSummary summarise(RunCheckpoints& run, FourierOptions options) {
   s.fourier_note = fourier_not_applicable(run.config());
   if (options.stride == 0) options.stride = stride_for_at_most(run.checkpoint_steps().size(), kSummaryCheckpoints);
   if (s.fourier_note.empty()) s.fourier = analyse_fourier(run, options);
-  s.inputs = phase_inputs(s.metrics, run.p(), s.fourier ? &*s.fourier : nullptr, s.fourier_note);
+  s.inputs = phase_inputs(s.metrics, run.config(), s.fourier ? &*s.fourier : nullptr, s.fourier_note);
   s.phases = find_phases(s.inputs);
   return s;
 }

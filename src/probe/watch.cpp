@@ -32,7 +32,7 @@ WatchFrame read_watch_frame(RunCheckpoints& run) {
   f.total_steps = c.steps;
   f.metrics = run.reader().metrics();
   // Metrics only: the Fourier curves need every checkpoint, which a live view cannot afford.
-  const PhaseInputs in = phase_inputs(f.metrics, c.p, nullptr, "");
+  const PhaseInputs in = phase_inputs(f.metrics, c, nullptr, "");
   f.phases = find_phases(in);
   f.phase_reached = phase_reached(f.phases);
   if (!run.checkpoint_steps().empty() && fourier_not_applicable(c).empty()) {

@@ -43,9 +43,10 @@ json phase_bands(const Phases& ph, int64_t last_step) {
                 {"range", {"#e45756", "#f58518", "#54a24b"}}}}}}}}};
 }
 
-Chart loss_chart(const RunMetrics& m, const json& bands) {
+Chart loss_chart(const RunMetrics& m, const json& bands, const std::string& loss) {
   json rows = vega::long_rows(m.steps, {{"train loss", m.train_loss}, {"test loss", m.test_loss}}, true);
-  return {"loss", vega::line_chart("Loss", rows, "cross-entropy (nats, log scale)", true, &bands)};
+  const char* axis = loss == "mse" ? "mean squared error (log scale)" : "cross-entropy (nats, log scale)";
+  return {"loss", vega::line_chart("Loss", rows, axis, true, &bands)};
 }
 
 Chart accuracy_chart(const RunMetrics& m, const json& bands) {

@@ -53,7 +53,7 @@ std::string render_report(RunCheckpoints& run, const std::string& run_path, cons
   const RunMetrics& m = summary.metrics;
   const int64_t last = m.steps.empty() ? 1 : m.steps.back();
   const nlohmann::ordered_json bands = phase_bands(summary.phases, last);
-  std::vector<Chart> charts{loss_chart(m, bands), accuracy_chart(m, bands)};
+  std::vector<Chart> charts{loss_chart(m, bands, run.config().loss), accuracy_chart(m, bands)};
   if (fourier && fourier->projections_apply()) charts.push_back(restricted_chart(*fourier, bands));
   charts.push_back(norms_chart(m, bands));
   if (fourier) {

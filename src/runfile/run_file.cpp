@@ -25,7 +25,7 @@ struct MetricInfo {
 
 const std::vector<MetricInfo>& metric_infos() {
   static const std::vector<MetricInfo> infos = {
-      {"train_loss", "nats", "mean cross-entropy on the train pairs (float64)"},
+      {"train_loss", "nats", "mean cross-entropy on the train pairs, against the labels trained on (float64)"},
       {"test_loss", "nats", "mean cross-entropy on the test pairs (float64)"},
       {"train_acc", "fraction", "argmax accuracy on the train pairs"},
       {"test_acc", "fraction", "argmax accuracy on the test pairs"},
@@ -158,17 +158,32 @@ RunWriter RunWriter::create(const std::string& path, const RunHeader& h) {
   h5::Group split = root.create_group("split");
   split.set_attr("frac_train", c.frac_train);
   split.set_attr("data_seed", c.data_seed);
+  split.set_attr("label_noise", c.label_noise);
   for (auto [name, idx] : {std::pair{"train", &h.split.train}, {"test", &h.split.test}}) {
     h5::Dataset d = split.create_dataset<int64_t>(name, {static_cast<hsize_t>(idx->size())});
     d.write(*idx);
     d.set_attr("description", "grid indices i = a*p + b, ascending");
   }
+  std::vector<int64_t> train_labels = h.train_labels;
+  if (train_labels.empty())
+    for (int64_t i : h.split.train) train_labels.push_back(h.task.labels[static_cast<size_t>(i)]);
+  h5::Dataset tl = split.create_dataset<int64_t>("train_labels", {static_cast<hsize_t>(train_labels.size())});
+  tl.write(train_labels);
+  tl.set_attr("description",
+              "the label each train pair is trained on, aligned with /split/train: the task's label, or a "
+              "random wrong one for the round(label_noise * n_train) noisy pairs");
 
   // Metrics: one extendable column per quantity, all on the "step" axis.
   h5::Group metrics = root.create_group("metrics");
   h5::Dataset mstep = step_scale(metrics, "step");
   h5::Layout column{{1024}, {H5S_UNLIMITED}, 0};
-  for (const auto& m : metric_infos()) {
+  for (MetricInfo m : metric_infos()) {
+    // The loss columns hold the run's training loss (config loss).
+    if (c.loss == "mse" && std::string(m.name) == "train_loss")
+      m = {m.name, "1",
+           "mean over the train pairs and the p classes of (logit - one_hot(label trained on))^2 (float64)"};
+    if (c.loss == "mse" && std::string(m.name) == "test_loss")
+      m = {m.name, "1", "mean over the test pairs and the p classes of (logit - one_hot(label))^2 (float64)"};
     h5::Dataset d = metrics.create_dataset<double>(m.name, {0}, column);
     d.set_attr("units", m.units);
     d.set_attr("description", m.description);
@@ -466,6 +481,14 @@ std::vector<int64_t> RunReader::labels() const { return file_.root().open_datase
 Split RunReader::split() const {
   h5::Group g = file_.root().open_group("split");
   return {g.open_dataset("train").read<int64_t>(), g.open_dataset("test").read<int64_t>()};
+}
+
+std::vector<int64_t> RunReader::train_labels() const {
+  h5::Group g = file_.root().open_group("split");
+  if (g.exists("train_labels")) return g.open_dataset("train_labels").read<int64_t>();
+  std::vector<int64_t> all = labels(), out;
+  for (int64_t i : g.open_dataset("train").read<int64_t>()) out.push_back(all[static_cast<size_t>(i)]);
+  return out;
 }
 
 std::vector<int64_t> RunReader::metric_steps() const {

@@ -156,7 +156,8 @@ std::string generalisation_sentence(const PhaseInputs& in, const Phases& ph) {
 }  // namespace
 
 std::string tell_story(const PhaseInputs& in, const Phases& ph) {
-  const std::string note = in.fourier_note.empty() ? "" : " (No Fourier analysis: " + in.fourier_note + ".)";
+  std::string note = in.fourier_note.empty() ? "" : " (No Fourier analysis: " + in.fourier_note + ".)";
+  if (!in.loss_note.empty()) note += " (No loss curves: " + in.loss_note + ".)";
   if (in.steps.empty()) return "The run has no evaluated steps." + note;
   if (!ph.memorisation.end)
     return fmt::format("The model did not memorise its training set in {} steps (train accuracy never reached {}).",

@@ -20,6 +20,7 @@
 #include "grok/runfile/writer_lock.h"
 #include "grok/runtime/threads.h"
 #include "grok/story/thresholds.h"
+#include "grok/train/loss.h"
 #include "grok/train/optimizer.h"
 
 namespace grok {
@@ -36,9 +37,21 @@ at::Tensor labels_of(const std::vector<int64_t>& grid_index, const Task& task) {
   return at::tensor(out, at::kLong);
 }
 
-// Cross-entropy in float64 (logits are float32; the loss is not).
-at::Tensor cross_entropy(const at::Tensor& logits, const at::Tensor& labels) {
-  return at::nll_loss(at::log_softmax(logits.to(at::kDouble), -1), labels);
+// The parameters the optimizer updates: all of them, or with random_features only the
+// readout. The others stop requiring gradients, so nothing is computed for them.
+std::vector<NamedTensor> trained_parameters(Model& model, const Config& c) {
+  if (!c.random_features) return model.parameters();
+  std::optional<Readout> readout = model.readout();
+  if (!readout) throw InputError(fmt::format("random_features: model '{}' has no readout layer", c.model));
+  std::vector<NamedTensor> trained;
+  for (size_t i = 0; i < model.parameters().size(); ++i) {
+    NamedTensor& p = model.parameters()[i];
+    if (i == readout->weight || (readout->bias && i == *readout->bias))
+      trained.push_back(p);  // the same tensor: updates reach the model
+    else
+      p.value.requires_grad_(false);
+  }
+  return trained;
 }
 
 double accuracy(const at::Tensor& logits, const at::Tensor& labels) {
@@ -54,23 +67,25 @@ struct Dataset {
 class Trainer {
  public:
   Trainer(const Config& config, const TrainHooks& hooks)
-      : c_(config),
+      : c_(with_implied_settings(config)),
         hooks_(hooks),
         task_(make_task(c_.task, c_.p, static_cast<uint64_t>(c_.data_seed))),
         split_(make_split(task_, c_.frac_train, static_cast<uint64_t>(c_.data_seed))),
+        train_labels_(noisy_train_labels(task_, split_, c_.label_noise, static_cast<uint64_t>(c_.data_seed))),
         model_(make_model(c_)),
-        optimizer_(c_, model_->parameters()),
+        trained_(trained_parameters(*model_, c_)),
+        optimizer_(c_, trained_),
         hook_infos_(select_hooks(*model_, c_.hooks)),
         checkpoints_(c_.steps, c_.checkpoint_every, c_.checkpoint_log, parse_step_list(c_.checkpoint_steps)),
         snapshots_(c_.steps, c_.activation_every, c_.activation_log, parse_step_list(c_.activation_steps)) {
-    train_ = {pairs_of(split_.train, c_.p), labels_of(split_.train, task_)};
+    train_ = {pairs_of(split_.train, c_.p), at::tensor(train_labels_, at::kLong)};
     test_ = {pairs_of(split_.test, c_.p), labels_of(split_.test, task_)};
     grid_ = grid_pairs(c_.p);
     for (const auto& p : model_->parameters()) init_.push_back(p.value.detach().clone());
   }
 
   RunHeader header(const std::string& command_line) {
-    return {c_, command_line, task_, split_, model_->parameters(), optimizer_.state(), hook_infos_};
+    return {c_, command_line, task_, split_, train_labels_, model_->parameters(), optimizer_.state(), hook_infos_};
   }
 
   // Loads a resume slot into the model and optimizer; theta_0 from checkpoint 0.
@@ -116,7 +131,7 @@ class Trainer {
         Dataset batch = batch_at(step_);
         train_logits = model_->forward(batch.pairs);
         train_labels = batch.labels;
-        loss = cross_entropy(train_logits, batch.labels);
+        loss = loss_value(c_.loss, train_logits, batch.labels);
       }
       if (eval_due) {
         writer.append_metrics(evaluate(full_batch() ? train_logits : at::Tensor(), loss));
@@ -132,9 +147,13 @@ class Trainer {
         last_flush = clock::now();
       }
       if (stopping) break;
-      loss.backward();
-      optimizer_.step(learning_rate(c_, step_));
-      optimizer_.zero_grad();
+      if (c_.solver == "min_norm") {
+        solve_readout();  // update 0 (min_norm runs have steps = 1)
+      } else {
+        loss.backward();
+        optimizer_.step(learning_rate(c_, step_));
+        optimizer_.zero_grad();
+      }
       ++step_;
     }
     interrupted_ = stop_requested();
@@ -188,7 +207,7 @@ class Trainer {
     row.step = step_;
     at::Tensor tl = train_logits.defined() ? train_logits : model_->forward(train_.pairs);
     double train_loss_value =
-        train_logits.defined() ? train_loss.item<double>() : cross_entropy(tl, train_.labels).item<double>();
+        train_logits.defined() ? train_loss.item<double>() : loss_value(c_.loss, tl, train_.labels).item<double>();
     at::Tensor test_logits = model_->forward(test_.pairs);
     double total_sq = 0, dist_sq = 0;
     const auto& params = model_->parameters();
@@ -203,7 +222,7 @@ class Trainer {
     ev.step = step_;
     ev.total_steps = c_.steps;
     ev.train_loss = train_loss_value;
-    ev.test_loss = cross_entropy(test_logits, test_.labels).item<double>();
+    ev.test_loss = loss_value(c_.loss, test_logits, test_.labels).item<double>();
     ev.train_acc = accuracy(tl, train_.labels);
     ev.test_acc = accuracy(test_logits, test_.labels);
     ev.elapsed_s = seconds();
@@ -213,6 +232,24 @@ class Trainer {
     if (!grok_step_ && ev.test_acc >= kGrokAccuracy) grok_step_ = step_;
     if (hooks_.on_eval) hooks_.on_eval(ev);
     return row;
+  }
+
+  // solver = min_norm: sets the readout to min_norm_readout(Phi, Y, weight_decay), Phi [n_train, d]
+  // the readout's input features on the train pairs (the rows of the grid forward that
+  // /activations records, plus a ones column for the bias), Y [n_train, p] the one-hot labels
+  // trained on; solved in float64, stored as float32.
+  void solve_readout() {
+    c10::NoGradGuard no_grad;
+    const Readout r = *model_->readout();  // validate() allows min_norm only for the mlp
+    ActivationCache cache;
+    model_->forward(grid_, &cache);
+    at::Tensor phi = cache.at(r.features_hook).index_select(0, at::tensor(split_.train, at::kLong));  // [n, d]
+    const int64_t d = phi.size(1);
+    phi = phi.to(at::kDouble);
+    if (r.bias) phi = at::cat({phi, at::ones({phi.size(0), 1}, phi.options())}, 1);           // [n, d + 1]
+    at::Tensor w = min_norm_readout(phi, at::one_hot(train_.labels, c_.p), c_.weight_decay);  // [d (+1), p]
+    model_->parameters()[r.weight].value.copy_(w.slice(0, 0, d));
+    if (r.bias) model_->parameters()[*r.bias].value.copy_(w.select(0, d));
   }
 
   // Every hook on the full p x p grid, as [p*p, ...] float32.
@@ -227,7 +264,9 @@ class Trainer {
   TrainHooks hooks_;
   Task task_;
   Split split_;
+  std::vector<int64_t> train_labels_;  // [n_train], aligned with split_.train; noisy under label_noise
   std::unique_ptr<Model> model_;
+  std::vector<NamedTensor> trained_;  // the parameters the optimizer updates (aliases model_'s)
   Optimizer optimizer_;
   std::vector<HookInfo> hook_infos_;
   Schedule checkpoints_, snapshots_;

@@ -20,6 +20,7 @@ struct Config {
   int64_t p = 113;
   double frac_train = 0.3;
   int64_t data_seed = 0;
+  double label_noise = 0.0;
   // -- model
   std::string model = "transformer";
   int64_t n_layers = 1;
@@ -30,7 +31,10 @@ struct Config {
   std::string act = "relu";
   bool bias = false;
   std::string mlp_input = "embed";
+  bool random_features = false;
   // -- optimisation
+  std::string loss = "ce";
+  std::string solver = "gd";
   std::string optimizer = "adamw";
   double lr = 1e-3;
   double weight_decay = 1.0;
@@ -65,6 +69,9 @@ void visit_fields(C& c, V&& v) {
   v("Task", "p", c.p, "modulus; inputs are pairs (a, b) with a, b in 0..p-1");
   v("Task", "frac_train", c.frac_train, "fraction of the valid pairs used for training, in (0, 1)");
   v("Task", "data_seed", c.data_seed, "seed of the train/test split (and of the rand task's table)");
+  v("Task", "label_noise", c.label_noise,
+    "fraction of the train pairs trained on a uniformly random wrong label, in [0, 1); drawn from data_seed; "
+    "test labels stay clean");
   v("Model", "model", c.model, "model family (listed under \"Models\" below)");
   v("Model", "n_layers", c.n_layers, "transformer blocks");
   v("Model", "d_model", c.d_model, "residual stream width (MLP: embedding width when mlp_input = embed)");
@@ -75,6 +82,14 @@ void visit_fields(C& c, V&& v) {
   v("Model", "bias", c.bias, "give every linear map a trainable bias (TransformerLens b_* names)");
   v("Model", "mlp_input", c.mlp_input,
     "MLP family input: embed (E[a] + E[b]) | onehot (concat one_hot(a), one_hot(b))");
+  v("Model", "random_features", c.random_features,
+    "mlp only: the first layer (W_E, W_in, b_in) stays at its random init; only the readout (W_U, b_U) is trained");
+  v("Optimisation", "loss", c.loss,
+    "ce (mean cross-entropy, nats) | mse (sum of (logit - one_hot(label))^2 / (pairs * p)); "
+    "float64; also the train_loss/test_loss metrics");
+  v("Optimisation", "solver", c.solver,
+    "gd (optimizer steps) | min_norm (mlp, random_features, loss = mse: readout = pinv(features) @ one_hot "
+    "labels, ridge when weight_decay > 0; steps is set to 1)");
   v("Optimisation", "optimizer", c.optimizer, "adamw | adam | sgd");
   v("Optimisation", "lr", c.lr, "peak learning rate");
   v("Optimisation", "weight_decay", c.weight_decay, "weight decay (decoupled for adamw, L2 for adam and sgd)");
@@ -107,6 +122,10 @@ void visit_fields(C& c, V&& v) {
 
 // Throws InputError with a one-line message for any out-of-range value.
 void validate(const Config& c);
+
+// The settings one option implies, applied by the trainer (new runs and
+// resumes): solver = min_norm is one "step" (the solve), so steps = 1.
+Config with_implied_settings(Config c);
 
 nlohmann::ordered_json to_json(const Config& c);
 // Unknown keys are an error; missing keys keep `base`'s values.

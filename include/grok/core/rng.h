@@ -1,6 +1,6 @@
 // rng.h — small portable random helpers for data-side randomness.
 //
-// The split, the rand task's table and minibatch order are drawn from
+// The split, the rand task's table, label noise and minibatch order are drawn from
 // std::mt19937_64 (fully specified by the C++ standard) with our own bounded
 // draw, so they are identical on every platform and standard library —
 // unlike std::uniform_int_distribution or std::shuffle.
@@ -13,7 +13,7 @@
 namespace grok {
 
 // Mixes a seed with a stream id so that independent uses of one seed (split,
-// rand table, epoch order) never share a random sequence (splitmix64 finaliser).
+// rand table, epoch order, label noise) never share a random sequence (splitmix64 finaliser).
 inline uint64_t mix_seed(uint64_t seed, uint64_t stream) {
   uint64_t z = seed + 0x9E3779B97F4A7C15ULL * (stream + 1);
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
@@ -37,7 +37,7 @@ void shuffle_in_place(std::vector<T>& v, std::mt19937_64& rng) {
 }
 
 // Random-stream ids, one per use of the data seed.
-enum RngStream : uint64_t { kSplitStream = 1, kRandTableStream = 2, kEpochStream = 3 };
+enum RngStream : uint64_t { kSplitStream = 1, kRandTableStream = 2, kEpochStream = 3, kLabelNoiseStream = 4 };
 // The stream of grok-sweep's random search (mixed with --sweep-seed, not a data seed).
 constexpr uint64_t kSweepStream = 16;
 

@@ -50,4 +50,12 @@ struct Split {
 // from the data seed alone (so model seeds can vary with the split fixed).
 Split make_split(const Task& task, double frac_train, uint64_t data_seed);
 
+// The labels the model is trained on, [n_train], aligned with split.train:
+// the task's label, except that exactly round(label_noise * n_train) training
+// pairs, chosen uniformly, carry a uniformly random wrong label (never the
+// true one). Drawn from the data seed alone (its own stream), so model seeds
+// can vary with the noisy labels fixed; label_noise = 0 gives the task's
+// labels. InputError unless label_noise is in [0, 1).
+std::vector<int64_t> noisy_train_labels(const Task& task, const Split& split, double label_noise, uint64_t data_seed);
+
 }  // namespace grok

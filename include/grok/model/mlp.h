@@ -26,9 +26,12 @@ class Mlp : public Model {
   // h = act(in(a) + in(b)): the operands meet only as a sum.
   bool operands_enter_additively() const override { return true; }
   OperandRows operand_rows() const override;
+  // logits = mlp.hook_post @ W_U + b_U.
+  std::optional<Readout> readout() const override { return readout_; }
 
  private:
   at::Tensor W_E, W_in, b_in, W_U, b_U;
+  Readout readout_;
 };
 
 }  // namespace grok

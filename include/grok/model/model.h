@@ -49,6 +49,14 @@ struct OperandRows {
   int64_t b_offset = 0;  // operand b reads row b + b_offset
 };
 
+// The last layer, when it is affine in one hook's activations:
+// logits = features @ parameters()[weight] (+ parameters()[*bias]).
+struct Readout {
+  std::string features_hook;   // activations [B, d] that feed it
+  size_t weight = 0;           // index into parameters(), [d, p]
+  std::optional<size_t> bias;  // index into parameters(), [p], if the model has one
+};
+
 // The attention pattern from the last query position, when the model has one.
 struct AttentionSite {
   std::string hook;  // activation [B, heads, keys]
@@ -90,6 +98,9 @@ class Model {
   // by construction and gradient symmetricity measures nothing.
   virtual bool operands_enter_additively() const = 0;
   virtual OperandRows operand_rows() const = 0;
+  // The readout layer, for random-features training (only it is trained) and
+  // the closed-form readout solve; none by default.
+  virtual std::optional<Readout> readout() const { return std::nullopt; }
 
   std::vector<NamedTensor>& parameters() { return params_; }
   const std::vector<NamedTensor>& parameters() const { return params_; }

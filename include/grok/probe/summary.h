@@ -32,7 +32,11 @@ RunSummary summarise(RunCheckpoints& run, FourierOptions options);
 
 // The curves the phases are read from: the run's metrics, plus the Fourier
 // curves when the analysis applied (`fourier` may be null; `note` says why not).
-PhaseInputs phase_inputs(const RunMetrics& metrics, int64_t p, const FourierResult* fourier, const std::string& note);
+// The loss-based boundaries compare cross-entropy with chance (ln p): a run
+// trained with loss = mse has MSE loss curves, so they are left out and its
+// phases rest on accuracy and the (cross-entropy) Fourier curves.
+PhaseInputs phase_inputs(const RunMetrics& metrics, const Config& config, const FourierResult* fourier,
+                         const std::string& note);
 
 // {"t_mem", ..., "story"}: the probe file's /phases attributes and `grok-probe summary --json`.
 nlohmann::ordered_json summary_json(const RunSummary& summary);

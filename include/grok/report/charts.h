@@ -26,7 +26,8 @@ struct Chart {
 // The phases as shaded bands, a layer to draw under curve charts.
 nlohmann::ordered_json phase_bands(const Phases& phases, int64_t last_step);
 
-Chart loss_chart(const RunMetrics& metrics, const nlohmann::ordered_json& bands);
+// `loss` is the run's config loss ("ce" or "mse"), which the metrics' loss columns hold.
+Chart loss_chart(const RunMetrics& metrics, const nlohmann::ordered_json& bands, const std::string& loss = "ce");
 Chart accuracy_chart(const RunMetrics& metrics, const nlohmann::ordered_json& bands);
 Chart norms_chart(const RunMetrics& metrics, const nlohmann::ordered_json& bands);
 // Restricted and excluded loss next to test and train loss (needs the logit projections).

@@ -63,6 +63,7 @@ struct RunHeader {
   std::string command_line;
   Task task;
   Split split;
+  std::vector<int64_t> train_labels;   // [n_train], the labels trained on (label_noise); empty = the task's
   std::vector<NamedTensor> params;     // names and shapes (values unused)
   std::vector<NamedTensor> optimizer;  // names and shapes of optimizer state
   std::vector<HookInfo> hooks;         // activations to record
@@ -129,6 +130,9 @@ class RunReader {
   std::string status() const;
   std::vector<int64_t> labels() const;  // [p*p]
   Split split() const;
+  // The label each training pair was trained on, [n_train], aligned with split().train:
+  // /split/train_labels (noisy under label_noise), or the task's labels in files from before 0.3.
+  std::vector<int64_t> train_labels() const;
   std::vector<int64_t> metric_steps() const;
   std::vector<double> metric(const std::string& name) const;  // a column of /metrics
   RunMetrics metrics() const;                                 // all of /metrics

@@ -46,6 +46,7 @@ struct PhaseInputs {
   std::vector<double> restricted_null_mean, restricted_null_sd;
   std::vector<int64_t> key_frequencies;
   std::string fourier_note;  // why the Fourier analysis did not apply, if it did not
+  std::string loss_note;     // why train_loss and test_loss are empty, if they are left out
 };
 
 // One phase: its first and last step, and for each boundary the line of evidence that

@@ -3,7 +3,9 @@
 // Step s means "s updates applied". At an evaluated step the model's state
 // theta_s is measured (train and test loss/accuracy, norms) before update s
 // is applied; checkpoints and activation snapshots likewise hold theta_s.
-// The first (s = 0) and the final state are always recorded.
+// The first (s = 0) and the final state are always recorded. With solver =
+// min_norm there is one update, the closed-form readout solve (steps = 1).
+// The train metrics are measured against the labels trained on (label_noise).
 #pragma once
 
 #include <atomic>

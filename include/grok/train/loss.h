@@ -1,0 +1,31 @@
+// loss.h — the training loss (config.loss) and the closed-form readout solve (config.solver).
+//
+// The loss is computed in float64 (logits are float32; the loss is not) and
+// is both what training minimises and the train_loss/test_loss metrics.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <string>
+
+namespace grok {
+
+// logits [B, C] float32 or float64, labels [B] int64 in 0..C-1 -> a float64 scalar.
+//   "ce":  mean over the B pairs of -log softmax(logits)[label]            (nats)
+//   "mse": sum over pairs and classes of (logits - one_hot(label))^2 / (B * C),
+//          i.e. the mean over examples AND classes
+// Differentiable with respect to `logits`. InputError for another name.
+at::Tensor loss_value(const std::string& loss, const at::Tensor& logits, const at::Tensor& labels);
+
+// The readout W [d, C] that minimises ||features @ W - targets||_F^2 + ridge ||W||_F^2,
+// from features [n, d] and targets [n, C], in float64 via the thin SVD
+// features = U diag(s) V^T:
+//   ridge = 0: W = V diag(1/s) U^T targets = pinv(features) @ targets, the
+//              minimum-norm least-squares solution; singular values at or
+//              below max(n, d) * DBL_EPSILON * max(s) count as zero
+//              (NumPy's lstsq and torch.linalg.pinv default cut-off);
+//   ridge > 0: W = V diag(s / (s^2 + ridge)) U^T targets
+//              = (features^T features + ridge I)^-1 features^T targets.
+at::Tensor min_norm_readout(const at::Tensor& features, const at::Tensor& targets, double ridge);
+
+}  // namespace grok

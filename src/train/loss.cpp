@@ -1,0 +1,36 @@
+// loss.cpp — cross-entropy / MSE losses and the minimum-norm readout (see loss.h).
+#include "grok/train/loss.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <cfloat>
+
+#include "grok/core/error.h"
+
+namespace grok {
+
+at::Tensor loss_value(const std::string& loss, const at::Tensor& logits, const at::Tensor& labels) {
+  const at::Tensor x = logits.to(at::kDouble);  // [B, C]
+  if (loss == "ce") return at::nll_loss(at::log_softmax(x, -1), labels);
+  if (loss == "mse") return at::mse_loss(x, at::one_hot(labels, x.size(-1)).to(at::kDouble));  // mean of B*C terms
+  throw InputError(fmt::format("loss must be one of ce | mse, got '{}'", loss));
+}
+
+at::Tensor min_norm_readout(const at::Tensor& features, const at::Tensor& targets, double ridge) {
+  c10::NoGradGuard no_grad;
+  const at::Tensor phi = features.to(at::kDouble);  // [n, d]
+  const at::Tensor y = targets.to(at::kDouble);     // [n, C]
+  auto [u, s, vh] = at::linalg_svd(phi, /*full_matrices=*/false);  // [n, k], [k], [k, d]; k = min(n, d)
+  at::Tensor gain;                                                    // [k]: 1/s, or s / (s^2 + ridge)
+  if (ridge > 0) {
+    gain = s / (s * s + ridge);
+  } else {
+    const double cutoff = static_cast<double>(std::max(phi.size(0), phi.size(1))) * DBL_EPSILON *
+                          (s.numel() > 0 ? s.max().item<double>() : 0.0);
+    gain = at::where(s > cutoff, s.reciprocal(), at::zeros_like(s));
+  }
+  return at::matmul(vh.transpose(0, 1) * gain, at::matmul(u.transpose(0, 1), y));  // [d, C]
+}
+
+}  // namespace grok
