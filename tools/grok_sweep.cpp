@@ -106,8 +106,9 @@ grok::SweepSpec spec_from(const SweepArgs& a) {
   for (const auto& s : a.train_args) argv.push_back(s.c_str());
   grok::TrainArgs t = grok::parse_train_args(static_cast<int>(argv.size()), argv.data());
   if (t.action != grok::TrainArgs::Action::Train || !t.resume.empty() || t.force || !t.out.empty())
-    throw grok::InputError("grok-sweep takes grok-train's options for the runs, not --resume/--recover/--force/"
-                           "--list-presets (see grok-sweep --help)");
+    throw grok::InputError(
+        "grok-sweep takes grok-train's options for the runs, not --resume/--recover/--force/"
+        "--list-presets (see grok-sweep --help)");
   grok::SweepSpec spec;
   spec.preset = t.preset.empty() ? grok::kDefaultPreset : t.preset;
   grok::load_preset(spec.preset);  // an unknown preset fails here, in one line
@@ -149,10 +150,10 @@ int64_t resolve_jobs(int64_t requested, int64_t threads_per_run) {
   if (requested == 0) return std::max<int64_t>(1, cores / threads_per_run);
   if (requested < 0) throw grok::InputError("--jobs must be at least 1");
   if (requested * threads_per_run > cores)
-    throw grok::InputError(fmt::format(
-        "--jobs {} x --threads {} is more threads than this machine's {} cores; LibTorch processes that "
-        "oversubscribe cores run many times slower (use --jobs {})",
-        requested, threads_per_run, cores, std::max<int64_t>(1, cores / threads_per_run)));
+    throw grok::InputError(
+        fmt::format("--jobs {} x --threads {} is more threads than this machine's {} cores; LibTorch processes that "
+                    "oversubscribe cores run many times slower (use --jobs {})",
+                    requested, threads_per_run, cores, std::max<int64_t>(1, cores / threads_per_run)));
   return requested;
 }
 
@@ -241,8 +242,10 @@ int run(int argc, char** argv) {
   size_t last_complete = 0;
   options.on_progress = [&](const grok::SweepProgress& p) {
     const std::string line = grok::describe_progress(p);
-    if (tty) std::cerr << "\r\033[K" << line << std::flush;
-    else if (static_cast<size_t>(p.complete + p.failed) != last_complete) std::cerr << line << '\n';
+    if (tty)
+      std::cerr << "\r\033[K" << line << std::flush;
+    else if (static_cast<size_t>(p.complete + p.failed) != last_complete)
+      std::cerr << line << '\n';
     last_complete = static_cast<size_t>(p.complete + p.failed);
   };
   std::signal(SIGINT, on_signal);

@@ -23,10 +23,14 @@ FieldType field_type(const std::string& name) {
   visit_fields(c, [&](const char*, const char* field_name, auto& field, const char*) {
     using T = std::decay_t<decltype(field)>;
     if (name != field_name) return;
-    if constexpr (std::is_same_v<T, bool>) type = FieldType::Bool;
-    else if constexpr (std::is_same_v<T, int64_t>) type = FieldType::Int;
-    else if constexpr (std::is_same_v<T, double>) type = FieldType::Double;
-    else type = FieldType::String;
+    if constexpr (std::is_same_v<T, bool>)
+      type = FieldType::Bool;
+    else if constexpr (std::is_same_v<T, int64_t>)
+      type = FieldType::Int;
+    else if constexpr (std::is_same_v<T, double>)
+      type = FieldType::Double;
+    else
+      type = FieldType::String;
   });
   return type;
 }
@@ -124,8 +128,7 @@ SweepAxis parse_axis(const std::string& arg) {
   for (char& ch : axis.name)
     if (ch == '-') ch = '_';
   axis.spec = arg.substr(eq + 1);
-  if (axis.name == "threads")
-    throw InputError("--grid threads: a sweep sets the threads of every run (use --threads)");
+  if (axis.name == "threads") throw InputError("--grid threads: a sweep sets the threads of every run (use --threads)");
   const FieldType type = field_type(axis.name);
   if (type == FieldType::Missing)
     throw InputError(fmt::format("--grid {}: not a grok-train option (grok-train --help lists them)", axis.name));
@@ -157,9 +160,8 @@ SweepAxis parse_seeds(const std::string& spec) {
   for (const std::string& item : split_list(spec)) {
     auto dash = item.find('-', 1);
     const int64_t lo = typed_value(item.substr(0, dash), FieldType::Int, "--seeds").get<int64_t>();
-    const int64_t hi = dash == std::string::npos
-                           ? lo
-                           : typed_value(item.substr(dash + 1), FieldType::Int, "--seeds").get<int64_t>();
+    const int64_t hi =
+        dash == std::string::npos ? lo : typed_value(item.substr(dash + 1), FieldType::Int, "--seeds").get<int64_t>();
     if (lo < 0 || hi < lo || hi - lo > 100000)
       throw InputError(fmt::format("--seeds: '{}' is not a seed or a range a-b of seeds >= 0", item));
     for (int64_t s = lo; s <= hi; ++s) axis.values.push_back(s);

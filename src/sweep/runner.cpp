@@ -144,10 +144,10 @@ Sweep plan_sweep(const SweepSpec& spec, const std::optional<Sweep>& existing, bo
   const SweepSpec& old = existing->spec;
   if (old.preset != spec.preset || old.base_overrides != spec.base_overrides ||
       old.threads_per_run != spec.threads_per_run)
-    throw InputError(fmt::format(
-        "this directory holds a sweep with other settings (preset {}, options {}, threads {}); "
-        "use another --out",
-        old.preset, old.base_overrides.dump(), old.threads_per_run));
+    throw InputError(
+        fmt::format("this directory holds a sweep with other settings (preset {}, options {}, threads {}); "
+                    "use another --out",
+                    old.preset, old.base_overrides.dump(), old.threads_per_run));
   sweep = *existing;
   std::set<std::string> known;
   for (const auto& row : sweep.rows) known.insert(row.point.dump());
@@ -160,10 +160,10 @@ Sweep plan_sweep(const SweepSpec& spec, const std::optional<Sweep>& existing, bo
   const auto dropped = std::count_if(sweep.rows.begin(), sweep.rows.end(),
                                      [&](const SweepRow& r) { return !asked.count(r.point.dump()); });
   if (!extend && (!fresh.empty() || dropped > 0))
-    throw InputError(fmt::format(
-        "the grid differs from this directory's sweep ({} new points, {} of its points not asked for); "
-        "rerun with --extend to add the new points, or use another --out",
-        fresh.size(), dropped));
+    throw InputError(
+        fmt::format("the grid differs from this directory's sweep ({} new points, {} of its points not asked for); "
+                    "rerun with --extend to add the new points, or use another --out",
+                    fresh.size(), dropped));
   if (extend) {
     // The axes now list every value any row has; rows keep their ids.
     sweep.spec.axes = spec.axes;
@@ -200,8 +200,7 @@ std::vector<std::string> train_command(const std::string& grok_train, const Swee
   }
   argv.push_back("--preset=" + spec.preset);
   const nlohmann::json overrides = merged_overrides(spec, row.point);
-  for (const auto& [k, v] : overrides.items())
-    argv.push_back(fmt::format("--{}={}", dashed(k), format_value(v)));
+  for (const auto& [k, v] : overrides.items()) argv.push_back(fmt::format("--{}={}", dashed(k), format_value(v)));
   argv.insert(argv.end(), {"--out", run, "--quiet"});
   return argv;
 }
@@ -257,11 +256,16 @@ SweepProgress count_rows(const Sweep& sweep) {
   SweepProgress p;
   p.total = static_cast<int64_t>(sweep.rows.size());
   for (const auto& row : sweep.rows) {
-    if (row.status == "complete") ++p.complete;
-    else if (row.status == "running") ++p.running;
-    else if (row.status == "failed") ++p.failed;
-    else if (row.status == "interrupted") ++p.interrupted;
-    else ++p.pending;
+    if (row.status == "complete")
+      ++p.complete;
+    else if (row.status == "running")
+      ++p.running;
+    else if (row.status == "failed")
+      ++p.failed;
+    else if (row.status == "interrupted")
+      ++p.interrupted;
+    else
+      ++p.pending;
   }
   return p;
 }

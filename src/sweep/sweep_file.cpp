@@ -18,9 +18,12 @@ namespace {
 
 const char* kind_name(SweepAxis::Kind k) {
   switch (k) {
-    case SweepAxis::Kind::Linear: return "linear";
-    case SweepAxis::Kind::Log: return "log";
-    default: return "list";
+    case SweepAxis::Kind::Linear:
+      return "linear";
+    case SweepAxis::Kind::Log:
+      return "log";
+    default:
+      return "list";
   }
 }
 
@@ -40,9 +43,8 @@ nlohmann::json spec_json(const SweepSpec& spec) {
                     {"low", a.low},
                     {"high", a.high},
                     {"integer", a.integer}});
-  return {{"preset", spec.preset},         {"base_overrides", spec.base_overrides}, {"axes", axes},
-          {"random", spec.random},         {"sweep_seed", spec.sweep_seed},
-          {"threads_per_run", spec.threads_per_run}};
+  return {{"preset", spec.preset}, {"base_overrides", spec.base_overrides}, {"axes", axes},
+          {"random", spec.random}, {"sweep_seed", spec.sweep_seed},         {"threads_per_run", spec.threads_per_run}};
 }
 
 SweepSpec spec_from(const nlohmann::json& j) {
@@ -220,8 +222,8 @@ Sweep read_sweep_file(const std::string& path) {
       r.run_file = run_file[i];
       r.status = status[i];
       r.error = error[i];
-      r.result = {final_step[i], t_mem[i],  t_grok[i], t_train90[i], t_test90[i],         ftrl[i], ftel[i],
-                  ftra[i],       ftea[i],   mtl[i],    split_ints(keys[i]), wall[i]};
+      r.result = {final_step[i], t_mem[i], t_grok[i], t_train90[i], t_test90[i],         ftrl[i],
+                  ftel[i],       ftra[i],  ftea[i],   mtl[i],       split_ints(keys[i]), wall[i]};
       sweep.rows.push_back(std::move(r));
     }
     return sweep;

@@ -52,8 +52,8 @@ std::string describe_progress(const SweepProgress& p);
 
 struct LocalRunOptions {
   int64_t jobs = 1;
-  std::string grok_train;                 // path of the grok-train executable
-  const std::atomic<bool>* stop = nullptr;  // set (e.g. by SIGINT): stop every run cleanly and return
+  std::string grok_train;                                 // path of the grok-train executable
+  const std::atomic<bool>* stop = nullptr;                // set (e.g. by SIGINT): stop every run cleanly and return
   std::function<void(const SweepProgress&)> on_progress;  // about once a second and at every change
 };
 

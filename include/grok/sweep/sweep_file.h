@@ -23,11 +23,11 @@ constexpr int64_t kSweepSchemaVersion = 1;
 // What the sweep is: fixed when the sweep is created. A rerun must ask for the same spec
 // (or, with --extend, the same base and more points).
 struct SweepSpec {
-  std::string preset;                                             // grok-train --preset
-  nlohmann::json base_overrides = nlohmann::json::object();       // grok-train flags every run gets
-  std::vector<SweepAxis> axes;                                    // in command-line order, seeds last
-  int64_t random = 0;                                             // --random N (0 = grid search)
-  int64_t sweep_seed = 0;                                         // --sweep-seed
+  std::string preset;                                        // grok-train --preset
+  nlohmann::json base_overrides = nlohmann::json::object();  // grok-train flags every run gets
+  std::vector<SweepAxis> axes;                               // in command-line order, seeds last
+  int64_t random = 0;                                        // --random N (0 = grid search)
+  int64_t sweep_seed = 0;                                    // --sweep-seed
   int64_t threads_per_run = 1;
 };
 
