@@ -1,12 +1,16 @@
-// test_sweep_view.cpp — Liu et al.'s phase rule, the cells' phases and medians over seeds, on
-// sweeps planted in memory with chosen steps and written-out expected answers.
+// test_sweep_view.cpp — Liu et al.'s phase rule, the cells' phases and medians over seeds, and
+// which sweep charts apply and what they draw, on sweeps planted in memory with chosen steps and
+// written-out expected answers.
 #include <catch2/catch.hpp>
+
+#include <fmt/core.h>
 
 #include <cmath>
 #include <string>
 #include <vector>
 
 #include "grok/core/error.h"
+#include "grok/report/sweep_charts.h"
 #include "grok/sweep/sweep_view.h"
 
 namespace {
@@ -246,4 +250,82 @@ TEST_CASE("the phase diagram's axes and its grid in words", "[sweep]") {
   REQUIRE(t.rows.size() == 2);
   CHECK(t.rows[0] == std::vector<std::string>{"0.5", "grokking 4,100", "confusion never"});  // largest y first
   CHECK(t.rows[1] == std::vector<std::string>{"0.3", "comprehension 950", "memorisation never"});
+}
+
+TEST_CASE("charts that do not apply are left out", "[sweep]") {
+  // One axis: no phase diagram, but the t_grok curve over it.
+  const grok::Sweep one = planted_sweep({{{100, 900, 950}}, {{100, -1, -1}}}, "");
+  const grok::SweepView v1 = view_of(one);
+  const grok::DiagramAxes d1 = grok::diagram_axes(v1, "", "");
+  CHECK(d1.x == "weight_decay");
+  CHECK(d1.y.empty());
+  CHECK_FALSE(grok::t_grok_diagram_chart(one, v1, d1).has_value());
+  CHECK_FALSE(grok::phase_diagram_chart(one, v1, d1).has_value());
+  CHECK(grok::phase_grids(v1, d1).empty());
+  CHECK(grok::seed_spread_chart(one, v1, "weight_decay").id == "seeds-weight-decay");
+  // No model-size axis: no double descent.
+  CHECK_FALSE(grok::model_size_axis(v1).has_value());
+  const grok::Sweep two = planted_sweep({{{100, 900, 950}}, {{100, -1, -1}}, {{-1, -1, -1}}, {{100, 900, 950}}});
+  CHECK_FALSE(grok::model_size_axis(view_of(two)).has_value());
+  // A d_mlp axis: double descent over it.
+  const grok::Sweep sized = planted_sweep({{{100, 900, 950}}, {{100, -1, -1}}, {{-1, -1, -1}}, {{100, 900, 950}}},
+                                          "d_mlp", {int64_t{32}, int64_t{128}});
+  CHECK(grok::model_size_axis(view_of(sized)) == std::string("d_mlp"));
+}
+
+TEST_CASE("the t_grok diagram marks cells that never generalised and the phase diagram names each cell's phase",
+          "[sweep]") {
+  const grok::Sweep sweep = planted_sweep({
+      {{100, 500, 600}, {100, 700, 800}},                    // median 700
+      {{100, -1, -1}, {100, -1, -1}},                        // never
+      {{100, 500, 600, "failed"}, {-1, -1, -1, "pending"}},  // no data
+      {{100, 3000, 3100}, {100, 200, 300}},                  // median 1700, a tie: grokking
+  });
+  const grok::SweepView v = view_of(sweep);
+  const grok::DiagramAxes d = grok::diagram_axes(v, "", "");
+  const std::optional<grok::Chart> t = grok::t_grok_diagram_chart(sweep, v, d);
+  REQUIRE(t.has_value());
+  const nlohmann::ordered_json& rows = t->spec["data"]["values"];
+  REQUIRE(rows.size() == 4);
+  CHECK(rows[0]["state"] == "value");
+  CHECK(rows[0]["median_t_grok"] == 700.0);
+  CHECK(rows[0]["label"] == "700");
+  CHECK(rows[1]["state"] == "never");
+  CHECK(rows[1]["label"] == "never");
+  CHECK_FALSE(rows[1].contains("median_t_grok"));  // never coloured on the t_grok scale
+  CHECK(rows[2]["state"] == "no data");
+  CHECK(rows[3]["label"] == "1,700");
+  CHECK(rows[3]["seeds"] == "2/2 gen.");
+  const std::optional<grok::Chart> p = grok::phase_diagram_chart(sweep, v, d);
+  REQUIRE(p.has_value());
+  const nlohmann::ordered_json& phases = p->spec["data"]["values"];
+  CHECK(phases[0]["phase"] == "comprehension");
+  CHECK(phases[1]["phase"] == "memorisation");
+  CHECK(phases[2]["phase"] == "no data");
+  CHECK(phases[3]["phase"] == "grokking");
+  CHECK(phases[3]["agree"] == "1/2");
+}
+
+TEST_CASE("the epoch-wise curve is the median over seeds at the steps they share", "[sweep]") {
+  const grok::Sweep sweep = planted_sweep({{{100, 900, 950}, {100, 900, 950}},
+                                           {{100, 900, 950}, {100, 900, 950}},
+                                           {{100, 900, 950}, {100, 900, 950, "failed"}},
+                                           {{100, 900, 950}, {100, 900, 950}}},
+                                          "d_mlp", {int64_t{32}, int64_t{128}});
+  const grok::SweepView v = view_of(sweep);
+  std::vector<grok::StepCurve> curves(v.rows.size());
+  curves[0] = {{0, 10, 20}, {4.0, 1.0, 0.5}};
+  curves[1] = {{0, 10, 20, 30}, {4.0, 3.0, 0.25, 0.1}};  // step 30: only this seed has it
+  curves[4] = {{0, 10}, {4.0, 2.0}};
+  curves[5] = {{0, 10}, {9.0, 9.0}};  // a failed row: not a seed of its cell
+  const grok::Chart c = grok::epochwise_chart(v, "d_mlp", curves);
+  CHECK(c.id == "epochwise");
+  std::vector<std::string> got;
+  for (const auto& r : c.spec["data"]["values"])
+    got.push_back(fmt::format("{} {} {:g} {:g}", r["panel"].get<std::string>(), r["size"].get<int64_t>(),
+                              r["step"].get<double>(), r["test_loss"].get<double>()));
+  // Cell (weight_decay 0, d_mlp 32): medians of seeds 0 and 1 at steps 0, 10, 20 (step 0 drawn at 1);
+  // cell (1, 32): its one complete seed; cells without curves draw nothing.
+  CHECK(got == std::vector<std::string>{"weight_decay=0 32 1 4", "weight_decay=0 32 10 2", "weight_decay=0 32 20 0.375",
+                                        "weight_decay=1 32 1 4", "weight_decay=1 32 10 2"});
 }
