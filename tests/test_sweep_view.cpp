@@ -250,6 +250,13 @@ TEST_CASE("the phase diagram's axes and its grid in words", "[sweep]") {
   REQUIRE(t.rows.size() == 2);
   CHECK(t.rows[0] == std::vector<std::string>{"0.5", "grokking 4,100", "confusion never"});  // largest y first
   CHECK(t.rows[1] == std::vector<std::string>{"0.3", "comprehension 950", "memorisation never"});
+
+  // A random search's points share no grid: no text grid (the cells table lists them).
+  grok::Sweep drawn = sweep;
+  drawn.spec.random = 4;
+  const grok::SweepView r = view_of(drawn);
+  CHECK(r.random_search);
+  CHECK(grok::phase_grids(r, d).empty());
 }
 
 TEST_CASE("charts that do not apply are left out", "[sweep]") {

@@ -20,6 +20,7 @@ using json = nlohmann::ordered_json;
 const char* const kPhaseColours[kLiuPhases] = {"#9d755d", "#e45756", "#4c78a8", "#54a24b"};
 constexpr const char* kNoDataFill = "#ffffff";
 constexpr const char* kNeverFill = "#dcdcdc";
+constexpr const char* kNeverPoint = "#8c8c8c";  // on white, where a pale grey would not show
 constexpr const char* kNeverInk = "#b00020";
 constexpr const char* kNoDataInk = "#666666";
 // Phase names short enough for a narrow cell, LiuPhase order.
@@ -105,8 +106,10 @@ json group_colour(const std::vector<std::string>& groups) {
   return {{"field", "group"}, {"type", "nominal"}, {"title", "other axes"}, {"scale", {{"domain", groups}}}};
 }
 
-// A tick at each value of a numeric axis with few values (more keep the scale's own ticks).
+// A tick at each value of a numeric grid axis with few values (more, or a random search's
+// scattered values, keep the scale's own ticks).
 void value_ticks(json& encoding, const SweepView& view, const std::string& axis) {
+  if (view.random_search) return;
   std::set<double> values;
   for (const CellView& c : view.cells) values.insert(c.point.at(axis).get<double>());
   if (values.size() <= kMaxValueTicks)
@@ -171,9 +174,9 @@ struct DiagramFrame {
   std::vector<std::string> panels;  // the values of the other axes, one panel each (one: no panels)
 };
 
-DiagramFrame diagram_frame(const Sweep& sweep, const SweepView& view, const DiagramAxes& axes) {
+DiagramFrame diagram_frame(const SweepView& view, const DiagramAxes& axes) {
   DiagramFrame f;
-  f.scatter = sweep.spec.random > 0;
+  f.scatter = view.random_search;
   f.panels = group_order(view, {axes.x, axes.y});
   const int panel_width = f.panels.size() > 1 ? vega::kWidth / 2 : vega::kWidth;
   if (!f.scatter) {
@@ -246,7 +249,7 @@ json xy_encoding(const Sweep& sweep, const SweepView& view, const DiagramAxes& a
 }
 
 json cell_mark(const DiagramFrame& f) {
-  if (f.scatter) return {{"type", "point"}, {"filled", true}, {"size", 220}, {"shape", "square"}};
+  if (f.scatter) return {{"type", "point"}, {"filled", true}, {"size", 220}, {"shape", "square"}, {"opacity", 1}};
   return {{"type", "rect"}, {"stroke", "#ffffff"}, {"strokeWidth", 1}};
 }
 
@@ -278,14 +281,14 @@ std::optional<Chart> t_grok_diagram_chart(const Sweep& sweep, const SweepView& v
     }
   const bool any_value = hi > 0;
   if (any_value && hi <= lo) lo /= 2, hi *= 2;  // one value: keep it mid-scale, not at an end
-  const DiagramFrame f = diagram_frame(sweep, view, axes);
+  const DiagramFrame f = diagram_frame(view, axes);
   const json xy = xy_encoding(sweep, view, axes, f.scatter);
   json layers = json::array();
   json enc = xy;
   enc["tooltip"] = tooltip(axes);
-  enc["color"] = {{"value", kNeverFill}};
   json never_mark = cell_mark(f);
-  if (f.scatter) never_mark["shape"] = "cross";
+  if (f.scatter) never_mark["shape"] = "cross";  // a pale square would vanish among the grid lines
+  enc["color"] = {{"value", f.scatter ? kNeverPoint : kNeverFill}};
   layers.push_back(layer(never_mark, enc, "datum.state == 'never'"));
   json empty_mark = cell_mark(f);
   empty_mark["stroke"] = "#999999";
@@ -311,7 +314,7 @@ std::optional<Chart> t_grok_diagram_chart(const Sweep& sweep, const SweepView& v
 
 std::optional<Chart> phase_diagram_chart(const Sweep& sweep, const SweepView& view, const DiagramAxes& axes) {
   if (axes.y.empty()) return std::nullopt;
-  const DiagramFrame f = diagram_frame(sweep, view, axes);
+  const DiagramFrame f = diagram_frame(view, axes);
   const json xy = xy_encoding(sweep, view, axes, f.scatter);
   json enc = xy;
   enc["tooltip"] = tooltip(axes);
@@ -338,7 +341,7 @@ std::optional<Chart> phase_diagram_chart(const Sweep& sweep, const SweepView& vi
 }
 
 Chart seed_spread_chart(const Sweep& sweep, const SweepView& view, const std::string& axis) {
-  const bool numeric = numeric_axis(view, axis), random = sweep.spec.random > 0;
+  const bool numeric = numeric_axis(view, axis), random = view.random_search;
   const std::vector<std::string> groups = random ? std::vector<std::string>{""} : group_order(view, {axis});
   json rows = json::array();
   for (const CellView& c : view.cells) {

@@ -187,6 +187,7 @@ SweepView view_sweep(const Sweep& sweep, const std::vector<PhaseSteps>& steps, c
     throw std::invalid_argument(fmt::format("view_sweep: {} phase steps for {} rows", steps.size(), sweep.rows.size()));
   SweepView view;
   view.rule = rule;
+  view.random_search = sweep.spec.random > 0;
   for (const SweepAxis& axis : sweep.spec.axes) {
     if (axis.name == kSeedAxis)
       view.has_seeds = true;
@@ -321,7 +322,7 @@ TextTable incomplete_table(const SweepView& view) {
 
 std::vector<std::pair<std::string, TextTable>> phase_grids(const SweepView& view, const DiagramAxes& axes) {
   std::vector<std::pair<std::string, TextTable>> grids;
-  if (axes.y.empty()) return grids;
+  if (axes.y.empty() || view.random_search) return grids;
   std::vector<std::string> panels;
   std::set<SweepPoint, ValueLess> xs, ys;
   for (const CellView& c : view.cells) {

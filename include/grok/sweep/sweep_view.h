@@ -78,6 +78,7 @@ struct SweepView {
   PhaseRule rule;
   std::vector<std::string> axes;  // the non-seed axes, in the sweep's order
   bool has_seeds = false;         // the sweep has a "seed" axis
+  bool random_search = false;     // grok-sweep --random: each cell is a drawn point, not a grid node
   std::vector<RowView> rows;      // in sweep order
   std::vector<CellView> cells;    // in order of each cell's first row (grid order)
 };
@@ -116,7 +117,8 @@ TextTable cells_table(const SweepView& view);
 TextTable incomplete_table(const SweepView& view);
 // The phase diagram in words, one table per value of the axes other than x and y (its title
 // first, "" when there are none): y down (largest first), x across, each cell "grokking 1,250"
-// (phase, median t_grok; "—" without a complete seed). Empty without a y axis.
+// (phase, median t_grok; "—" without a complete seed). Empty without a y axis, and for a random
+// search (its points share no grid: the cells table lists each with its phase).
 std::vector<std::pair<std::string, TextTable>> phase_grids(const SweepView& view, const DiagramAxes& axes);
 
 // Words for tables and pages (grok-probe sweep, the sweep report):
