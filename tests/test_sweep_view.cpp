@@ -218,7 +218,8 @@ TEST_CASE("rows that did not complete are left out of their cell", "[sweep]") {
   CHECK(j["rows"][5]["phase"] == "grokking");
 }
 
-TEST_CASE("--gap moves the line between comprehension and grokking", "[sweep]") {
+TEST_CASE("a wider or narrower gap (grok-probe sweep --gap) moves the line between comprehension and grokking",
+          "[sweep]") {
   const grok::Sweep sweep = planted_sweep({{{100, 900, 950}}, {{100, 400, 450}}, {{100, -1, -1}}, {{-1, -1, -1}}});
   grok::PhaseRule rule;
   rule.gap_steps = 500;
