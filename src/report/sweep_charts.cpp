@@ -23,20 +23,24 @@ constexpr const char* kNeverFill = "#dcdcdc";
 constexpr const char* kNeverPoint = "#8c8c8c";  // on white, where a pale grey would not show
 constexpr const char* kNeverInk = "#b00020";
 constexpr const char* kNoDataInk = "#666666";
+constexpr const char* kOneColour = "#4c78a8";  // the line of a chart without other axes
 // Phase names short enough for a narrow cell, LiuPhase order.
 const char* const kPhaseShort[kLiuPhases] = {"conf.", "mem.", "grok", "comp."};
-// Cells at least this wide (pixels) fit "comprehension".
+// Cells at least this wide (pixels) fit "comprehension"; at least kWideCell, a second line of text.
 constexpr int kWordCell = 92;
+constexpr int kWideCell = 56;
+// Past this fraction of the reversed viridis scale a cell is dark enough for white text.
+constexpr double kDarkCell = 0.55;
 // Axes whose values are model sizes: the double-descent charts are drawn over the first one.
 const char* const kModelSizeAxes[] = {"d_mlp", "d_model"};
 // A numeric axis spanning this ratio or more (all values > 0) is drawn on a log scale.
 constexpr double kLogAxisSpan = 10;
+// Pixels between a plot's edge and its first / last value: markers there are not cut in half.
+constexpr int kEdgePadding = 14;
 // A numeric grid axis with at most this many values gets a tick at each value.
 constexpr size_t kMaxValueTicks = 12;
 // Epoch-wise curves keep about this many log-spaced steps each: enough to draw, small enough to inline.
 constexpr size_t kCurvePoints = 160;
-// Cells at least this wide (pixels) get a second line of text.
-constexpr int kWideCell = 56;
 
 json phase_domain() {
   json d = json::array();
@@ -71,8 +75,8 @@ bool numeric_axis(const SweepView& view, const std::string& axis) {
 bool log_axis(const Sweep& sweep, const SweepView& view, const std::string& axis) {
   const SweepAxis* a = find_axis(sweep, axis);
   if (a && a->kind == SweepAxis::Kind::Log) return true;
-  if (numeric_axis(view, axis) && model_size_axis(view) == axis) return true;
   if (!numeric_axis(view, axis)) return false;
+  if (model_size_axis(view) == axis) return true;
   double lo = INFINITY, hi = -INFINITY;
   for (const CellView& c : view.cells) {
     const double v = c.point.at(axis).get<double>();
@@ -102,7 +106,7 @@ std::vector<std::string> group_order(const SweepView& view, const std::vector<st
 
 // One colour per group, in grid order (a legend sorted as text would put d_mlp=256 before 64).
 json group_colour(const std::vector<std::string>& groups) {
-  if (groups.size() <= 1) return {{"value", "#4c78a8"}};
+  if (groups.size() <= 1) return {{"value", kOneColour}};
   return {{"field", "group"}, {"type", "nominal"}, {"title", "other axes"}, {"scale", {{"domain", groups}}}};
 }
 
@@ -113,7 +117,8 @@ void value_ticks(json& encoding, const SweepView& view, const std::string& axis)
   std::set<double> values;
   for (const CellView& c : view.cells) values.insert(c.point.at(axis).get<double>());
   if (values.size() <= kMaxValueTicks)
-    encoding["axis"] = {{"values", std::vector<double>(values.begin(), values.end())}};
+    // "~g": each value as given (0.25, not the "0.3" a one-decimal tick format would print).
+    encoding["axis"] = {{"values", std::vector<double>(values.begin(), values.end())}, {"format", "~g"}};
 }
 
 size_t distinct_values(const SweepView& view, const std::string& axis) {
@@ -209,7 +214,7 @@ json diagram_rows(const SweepView& view, const DiagramAxes& axes, double lo, dou
       r["median_t_grok"] = c.median_t_grok;
       // Where the cell sits on the reversed log scale: dark (slow) cells get white text.
       const double t = hi > lo ? std::log(c.median_t_grok / lo) / std::log(hi / lo) : 0.5;
-      r["ink"] = t > 0.55 ? "white" : "black";
+      r["ink"] = t > kDarkCell ? "white" : "black";
     }
     r["label"] = nodata ? "no data" : never ? "never" : short_steps(c.median_t_grok);
     r["seeds"] = fmt::format("{}/{} gen.", c.n_generalised, c.n_complete);
@@ -368,7 +373,10 @@ Chart seed_spread_chart(const Sweep& sweep, const SweepView& view, const std::st
   json x = {{"field", "x"}, {"title", axis}};
   if (numeric) {
     x["type"] = "quantitative";
-    x["scale"] = {{"type", log_axis(sweep, view, axis) ? "log" : "linear"}, {"zero", false}, {"nice", false}};
+    x["scale"] = {{"type", log_axis(sweep, view, axis) ? "log" : "linear"},
+                  {"zero", false},
+                  {"nice", false},
+                  {"padding", kEdgePadding}};
     value_ticks(x, view, axis);
   } else {
     x["type"] = "ordinal";
@@ -461,7 +469,7 @@ Chart size_chart(const SweepView& view, const std::string& size, const std::stri
   json x = {{"field", "size"},
             {"type", "quantitative"},
             {"title", size + " (log)"},
-            {"scale", {{"type", "log"}, {"nice", false}}}};
+            {"scale", {{"type", "log"}, {"nice", false}, {"padding", kEdgePadding}}}};
   value_ticks(x, view, size);
   const json y = {{"field", "value"},
                   {"type", "quantitative"},
