@@ -97,7 +97,10 @@ Args parse(int argc, char** argv) {
       "y", po::value<std::string>()->value_name("AXIS"), "sweep: phase diagram's y axis (default: the second)")(
       "gap", po::value<int64_t>()->default_value(grok::kComprehensionGapSteps)->value_name("STEPS"),
       "sweep: t_test - t_train below this is comprehension, else grokking (Liu et al.: 1000)")(
-      "accuracy", po::value<double>()->default_value(grok::kPhaseDiagramAccuracy)->value_name("A"),
+      "accuracy",
+      po::value<double>()
+          ->default_value(grok::kPhaseDiagramAccuracy, fmt::format("{:g}", grok::kPhaseDiagramAccuracy))
+          ->value_name("A"),
       "sweep: the train/test accuracy of the phase rule (other than 0.9: re-read from the run files)");
   po::options_description hidden;
   hidden.add_options()("command", po::value<std::string>())("run", po::value<std::string>());
