@@ -6,6 +6,8 @@
 //   grok-probe probes  RUN.h5 [--json]     linear probes, PCA, RQI, clock/pizza, collapse, efficiency
 //   grok-probe inspect RUN.h5 [--json]     what the file holds, in human terms (fast)
 //   grok-probe report  RUN.h5 [-o FILE]    one offline HTML page with the story and interactive plots
+//   grok-probe sweep   DIR/sweep.h5 [--json]   a sweep's rows, cells (median over seeds) and phases
+//   grok-probe report  DIR/sweep.h5 [-o FILE]  one offline HTML page: phase diagram, seeds, double descent
 //
 // Results also go to RUN.probe.h5 (docs/probe-file.md). Exit 0 ok, 2 bad input, 1 runtime error.
 #include <fmt/core.h>
@@ -31,12 +33,14 @@
 #include "grok/probe/summary.h"
 #include "grok/probe/watch.h"
 #include "grok/report/report.h"
+#include "grok/report/sweep_report.h"
 #include "grok/runfile/inspect.h"
 #include "grok/runfile/writer_lock.h"
 #include "grok/runtime/allocator.h"
 #include "grok/runtime/threads.h"
 #include "grok/story/story.h"
 #include "grok/story/thresholds.h"
+#include "grok/sweep/sweep_view.h"
 
 namespace po = boost::program_options;
 
@@ -48,6 +52,8 @@ struct Args {
   double tau = grok::kClusterThreshold, lambda = 1e-2;
   int64_t key_step = -1, stride = 0, threads = 0;
   double interval = 3.0;
+  std::string x, y;  // sweep: phase-diagram axes
+  grok::PhaseRule rule;
 };
 
 const char* kUsage =
@@ -64,7 +70,10 @@ const char* kUsage =
     "  inspect   what the run file holds: task, model, steps, checkpoints, hooks, whether it grokked\n"
     "  report    a self-contained HTML report (default RUN.report.html; -o to choose)\n"
     "  watch     a live view while the run trains: sparklines, the phase reached, key frequencies;\n"
-    "            ends with the story when the run stops (plain lines when not on a terminal)\n\n";
+    "            ends with the story when the run stops (plain lines when not on a terminal)\n"
+    "  sweep     a grok-sweep's DIR/sweep.h5 (or DIR): every row, each cell's median t_grok over seeds and\n"
+    "            Liu et al. 2022's phase (comprehension, grokking, memorisation, confusion), the phase diagram;\n"
+    "            `report DIR/sweep.h5` draws them (phase diagrams, t_grok against each axis, double descent)\n\n";
 
 Args parse(int argc, char** argv) {
   po::options_description opts("Options", 100, 50);
@@ -83,7 +92,16 @@ Args parse(int argc, char** argv) {
       "lambda", po::value<double>()->default_value(1e-2), "probes: ridge penalty")(
       "threads", po::value<int64_t>()->default_value(0),
       "threads (0 = all cores); checkpoints are measured in parallel, one per thread, with identical results")(
-      "interval", po::value<double>()->default_value(3.0), "watch: seconds between refreshes");
+      "interval", po::value<double>()->default_value(3.0), "watch: seconds between refreshes")(
+      "x", po::value<std::string>()->value_name("AXIS"), "sweep: phase diagram's x axis (default: the first)")(
+      "y", po::value<std::string>()->value_name("AXIS"), "sweep: phase diagram's y axis (default: the second)")(
+      "gap", po::value<int64_t>()->default_value(grok::kComprehensionGapSteps)->value_name("STEPS"),
+      "sweep: t_test - t_train below this is comprehension, else grokking (Liu et al.: 1000)")(
+      "accuracy",
+      po::value<double>()
+          ->default_value(grok::kPhaseDiagramAccuracy, fmt::format("{:g}", grok::kPhaseDiagramAccuracy))
+          ->value_name("A"),
+      "sweep: the train/test accuracy of the phase rule (other than 0.9: re-read from the run files)");
   po::options_description hidden;
   hidden.add_options()("command", po::value<std::string>())("run", po::value<std::string>());
   po::options_description all;
@@ -118,6 +136,12 @@ Args parse(int argc, char** argv) {
   a.stride = vm["stride"].as<int64_t>();
   a.threads = vm["threads"].as<int64_t>();
   a.interval = vm["interval"].as<double>();
+  if (vm.count("x")) a.x = vm["x"].as<std::string>();
+  if (vm.count("y")) a.y = vm["y"].as<std::string>();
+  a.rule.gap_steps = vm["gap"].as<int64_t>();
+  a.rule.accuracy = vm["accuracy"].as<double>();
+  if (a.rule.gap_steps < 1) throw grok::InputError("--gap must be at least 1 step");
+  if (!(a.rule.accuracy > 0 && a.rule.accuracy <= 1)) throw grok::InputError("--accuracy must be in (0, 1]");
   if (!(a.interval > 0)) throw grok::InputError("--interval must be > 0");
   if (!(a.tau > 0 && a.tau <= 1)) throw grok::InputError("--tau must be in (0, 1]");
   if (a.stride < 0) throw grok::InputError("--stride must be >= 0");
@@ -383,15 +407,104 @@ int run_report_watch(const Args& a) {
   }
 }
 
+// DIR -> DIR/sweep.h5: a sweep is usually named by its directory.
+std::string sweep_path(const std::string& path) {
+  return std::filesystem::is_directory(path) ? (std::filesystem::path(path) / "sweep.h5").string() : path;
+}
+
+// Characters on screen of UTF-8 text ("—" is one): bytes that do not continue a character.
+size_t display_width(const std::string& text) {
+  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
+// Columns padded to their widest cell, two spaces apart.
+void print_text_table(const grok::TextTable& t, const std::string& indent) {
+  std::vector<size_t> width(t.header.size(), 0);
+  auto measure = [&](const std::vector<std::string>& row) {
+    for (size_t i = 0; i < row.size() && i < width.size(); ++i) width[i] = std::max(width[i], display_width(row[i]));
+  };
+  measure(t.header);
+  for (const auto& row : t.rows) measure(row);
+  auto print = [&](const std::vector<std::string>& row) {
+    std::string line = indent;
+    for (size_t i = 0; i < row.size(); ++i)
+      line += row[i] + (i + 1 < row.size() ? std::string(width[i] - display_width(row[i]) + 2, ' ') : "");
+    std::cout << line << '\n';
+  };
+  print(t.header);
+  for (const auto& row : t.rows) print(row);
+}
+
+int run_sweep(const Args& a) {
+  const std::string path = sweep_path(a.run);
+  const grok::Sweep sweep = grok::read_sweep_file(path);
+  const grok::SweepView view =
+      grok::view_sweep(sweep, grok::phase_steps_for(sweep, grok::sweep_directory(path), a.rule.accuracy), a.rule);
+  const grok::DiagramAxes axes = grok::diagram_axes(view, a.x, a.y);
+  if (a.json) {
+    nlohmann::ordered_json j = {{"file", path}};
+    j.update(grok::sweep_view_json(sweep, view, axes));
+    std::cout << j.dump(2) << '\n';
+    return 0;
+  }
+  std::cout << path << '\n';
+  for (const std::string& line : grok::describe_spec(sweep)) std::cout << "  " << line << '\n';
+  std::cout << "\nrows:\n";
+  print_text_table(grok::rows_table(view), "  ");
+  const grok::TextTable incomplete = grok::incomplete_table(view);
+  if (!incomplete.rows.empty()) {
+    std::cout << "\nrows that did not complete (left out of the cells):\n";
+    print_text_table(incomplete, "  ");
+  }
+  std::cout << "\ncells (median t_grok over complete seeds, never = +infinity; phase: the most common of the seeds, "
+               "a tie going to the one that learned less):\n";
+  print_text_table(grok::cells_table(view), "  ");
+  for (const auto& [panel, grid] : grok::phase_grids(view, axes)) {
+    std::cout << fmt::format("\nphase diagram{}{} (phase and median t_grok):\n", panel.empty() ? "" : " at ", panel);
+    print_text_table(grid, "  ");
+  }
+  std::cout << '\n' << grok::headline(view) << '\n';
+  return 0;
+}
+
+int run_sweep_report(const Args& a, const std::string& path) {
+  std::filesystem::path p(path);
+  const std::string out = a.out.empty() ? (p.parent_path() / (p.stem().string() + ".report.html")).string() : a.out;
+  grok::SweepReportOptions o;
+  o.rule = a.rule;
+  o.x = a.x;
+  o.y = a.y;
+  const std::string html = grok::render_sweep_report(path, o);
+  write_page(out, html);
+  std::cout << "report: " << out << fmt::format(" ({:.1f} MB)\n", static_cast<double>(html.size()) / 1e6);
+  return 0;
+}
+
+// report on a file: a sweep's page, or a run's; anything else in one line.
+std::optional<int> report_sweep_or_check(const Args& a) {
+  const std::string path = sweep_path(a.run);
+  const std::optional<std::string> format = grok::file_format(path);
+  if (format == "grokscope.sweep") return run_sweep_report(a, path);
+  if (format && *format != "grokscope.run")
+    throw grok::InputError(path + " is an HDF5 file but neither a grokscope run file nor a sweep file");
+  return std::nullopt;  // a run file, or a file the run reader explains the trouble with
+}
+
 int run(int argc, char** argv) {
   Args a = parse(argc, argv);
   if (a.command == "help") {
     std::cout << a.out;
     return 0;
   }
-  const std::vector<std::string> commands{"summary", "fourier", "norms", "probes", "inspect", "report", "watch"};
+  const std::vector<std::string> commands{"summary", "fourier", "norms", "probes",
+                                          "inspect", "report",  "watch", "sweep"};
   if (std::find(commands.begin(), commands.end(), a.command) == commands.end())
     throw grok::InputError(fmt::format("unknown command '{}' (grok-probe --help)", a.command));
+  if (a.command == "sweep") return run_sweep(a);
+  if (a.command == "report" && !a.watch)
+    if (const std::optional<int> done = report_sweep_or_check(a)) return *done;
+  if (grok::file_format(a.run) == "grokscope.sweep")
+    throw grok::InputError(a.run + " is a sweep file: read it with grok-probe sweep or grok-probe report (no --watch)");
   if (a.command == "inspect") return run_inspect(a);
   if (a.command == "watch") return run_watch(a);
   if (a.command == "report" && a.watch) return run_report_watch(a);

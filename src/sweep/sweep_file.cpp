@@ -234,4 +234,22 @@ Sweep read_sweep_file(const std::string& path) {
   }
 }
 
+std::string sweep_directory(const std::string& sweep_path) {
+  const std::string dir = std::filesystem::path(sweep_path).parent_path().string();
+  return dir.empty() ? "." : dir;
+}
+
+std::optional<std::string> file_format(const std::string& path) {
+  if (!std::filesystem::is_regular_file(path) || !h5::is_hdf5(path)) return std::nullopt;
+  // A run file that grok-train is writing opens only as an SWMR reader.
+  for (h5::Mode mode : {h5::Mode::ReadOnly, h5::Mode::ReadSwmr}) {
+    try {
+      h5::File file = h5::File::open(path, mode);
+      h5::Group root = file.root();
+      return root.has_attr("format") ? root.attr_string("format") : std::string();
+    } catch (const h5::Error&) {}
+  }
+  return std::nullopt;
+}
+
 }  // namespace grok

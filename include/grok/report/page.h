@@ -29,6 +29,30 @@ struct PageContent {
 
 std::string render_page(const PageContent& content);
 
+// A plain table: a header row and rows of already-formatted cells (escaped when written).
+struct HtmlTable {
+  std::string id;
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+};
+
+// A sweep's page: what was swept, what each cell did, the charts, what did not complete.
+struct SweepPageContent {
+  std::string title;                    // the sweep file's path
+  std::string run_line;                 // rows and their status
+  std::string verdict;                  // "18 of 18 rows complete"
+  std::string headline;                 // the cells' phases in one sentence
+  std::vector<std::string> spec_lines;  // the sweep's spec in words, one item each
+  HtmlTable cells;                      // one row per cell: axes, seeds, median t_grok, phase
+  HtmlTable incomplete;                 // rows that did not complete (empty: all did)
+  HtmlTable rows;                       // every row, under a <details>
+  std::vector<Chart> charts;
+  std::string method_note;
+  std::string spec_json;
+};
+
+std::string render_sweep_page(const SweepPageContent& content);
+
 // "</script" inside inlined text would end the script element early; "<\/"
 // means the same inside JS strings and JSON.
 std::string script_safe(std::string text);

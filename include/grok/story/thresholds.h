@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace grok {
 
@@ -14,6 +15,9 @@ inline constexpr double kTest50Accuracy = 0.50;     // t_50
 inline constexpr double kTest95Accuracy = 0.95;     // t_95
 // Liu et al. 2022's phase-diagram rule reads the steps to this train and test accuracy.
 inline constexpr double kPhaseDiagramAccuracy = 0.90;  // t_train90, t_test90 (grok-sweep)
+// ... and calls a run that reached both comprehension when t_test90 - t_train90 is below this
+// many steps, grokking otherwise (their 10^3; grok-probe sweep --gap).
+inline constexpr int64_t kComprehensionGapSteps = 1000;
 
 // ---- robust reading of curves
 // Running median over this many rows (centred): one spiking row never survives it.

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -69,5 +70,10 @@ std::string run_file_name(int64_t id);
 void write_sweep_file(const std::string& path, const Sweep& sweep);
 // InputError (one line) for a missing file, a file that is not a sweep, or a newer schema.
 Sweep read_sweep_file(const std::string& path);
+// The directory a sweep file's run files are relative to ("." for a bare file name).
+std::string sweep_directory(const std::string& sweep_path);
+// The root attribute "format" of a readable HDF5 file ("grokscope.run", "grokscope.sweep"; "" when
+// it has none); std::nullopt for a missing, non-HDF5 or damaged file. Tools ask it which reader to use.
+std::optional<std::string> file_format(const std::string& path);
 
 }  // namespace grok
