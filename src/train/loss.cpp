@@ -19,10 +19,10 @@ at::Tensor loss_value(const std::string& loss, const at::Tensor& logits, const a
 
 at::Tensor min_norm_readout(const at::Tensor& features, const at::Tensor& targets, double ridge) {
   c10::NoGradGuard no_grad;
-  const at::Tensor phi = features.to(at::kDouble);  // [n, d]
-  const at::Tensor y = targets.to(at::kDouble);     // [n, C]
+  const at::Tensor phi = features.to(at::kDouble);                 // [n, d]
+  const at::Tensor y = targets.to(at::kDouble);                    // [n, C]
   auto [u, s, vh] = at::linalg_svd(phi, /*full_matrices=*/false);  // [n, k], [k], [k, d]; k = min(n, d)
-  at::Tensor gain;                                                    // [k]: 1/s, or s / (s^2 + ridge)
+  at::Tensor gain;                                                 // [k]: 1/s, or s / (s^2 + ridge)
   if (ridge > 0) {
     gain = s / (s * s + ridge);
   } else {
