@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <algorithm>
 #include <set>
 
 #include "grok/core/error.h"
@@ -11,6 +12,7 @@
 #include "grok/sweep/runner.h"
 #include "grok/sweep/slurm.h"
 #include "grok/sweep/sweep_file.h"
+#include "grok/sweep/sweep_presets.h"
 
 using grok::InputError;
 using grok::parse_axis;
@@ -184,4 +186,24 @@ TEST_CASE("--slurm-args split like a shell would", "[sweep]") {
         std::vector<std::string>{"--partition=gpu", "--time=1:00:00", "--comment=a b"});
   CHECK(grok::split_shell_words("").empty());
   CHECK_THROWS_AS(grok::split_shell_words("--comment='a"), InputError);
+}
+
+TEST_CASE("a shipped sweep's options, less those the command line gives again", "[sweep]") {
+  auto has = [](const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+  };
+  const auto plain = grok::sweep_preset_args("fraction", {});
+  CHECK(has(plain, "--preset=demo"));
+  CHECK(has(plain, "--grid=frac_train=0.2:0.6:0.05"));
+  CHECK(has(plain, "--seeds=0-2"));
+  CHECK(has(plain, "--stop-after-grok=0"));  // underscores in the file become the flag's dashes
+  const auto adjusted = grok::sweep_preset_args("fraction", {"--seeds", "0", "--grid", "frac_train=0.3,0.4"});
+  CHECK_FALSE(has(adjusted, "--seeds=0-2"));
+  CHECK_FALSE(has(adjusted, "--grid=frac_train=0.2:0.6:0.05"));
+  CHECK(has(adjusted, "--steps=10000"));
+  const auto lr_wd = grok::sweep_preset_args("lr-wd", {"--grid=weight-decay=0,1"});
+  CHECK(has(lr_wd, "--grid=lr=1e-4..1e-1:log:7"));  // the other axis stays
+  CHECK_FALSE(has(lr_wd, "--grid=weight_decay=0,0.3,1,3,10,20"));
+  CHECK_THROWS_AS(grok::sweep_preset_args("no-such-sweep", {}), InputError);
+  CHECK(grok::sweep_presets().size() == 4);
 }

@@ -63,7 +63,7 @@ struct SweepArgs {
   std::vector<std::string> grids;
   std::string seeds, out, collect, slurm_args;
   int64_t random = 0, sweep_seed = 0, jobs = 0;
-  bool extend = false, help = false, list_sweeps = false, slurm = false, no_wait = false;
+  bool extend = false, help = false, list_sweeps = false, dry_run = false, slurm = false, no_wait = false;
   std::vector<std::string> train_args;  // handed to grok-train's parser
 };
 
@@ -106,6 +106,7 @@ SweepArgs parse(int argc_in, char** argv_in) {
       "jobs,j", po::value<int64_t>()->value_name("N"),
       "grok-train processes at once (default: cores / threads per run)")(
       "extend", "add the new points of a changed grid to an existing sweep")(
+      "dry-run", "check every row's options, list the rows and exit: nothing is trained or written")(
       "slurm", "train the unfinished rows as one Slurm job array (sbatch), wait for it and collect")(
       "slurm-args", po::value<std::string>()->value_name("ARGS"),
       "more sbatch options, e.g. \"--partition=gpu --time=1:00:00 --gres=gpu:1\"")(
@@ -135,6 +136,7 @@ SweepArgs parse(int argc_in, char** argv_in) {
   if (vm.count("jobs")) a.jobs = vm["jobs"].as<int64_t>();
   if (vm.count("collect")) a.collect = vm["collect"].as<std::string>();
   a.extend = vm.count("extend") > 0;
+  a.dry_run = vm.count("dry-run") > 0;
   a.slurm = vm.count("slurm") > 0;
   a.no_wait = vm.count("no-wait") > 0;
   if (vm.count("slurm-args")) a.slurm_args = vm["slurm-args"].as<std::string>();
@@ -239,6 +241,22 @@ int finish(const grok::Sweep& sweep, const std::string& dir, bool interrupted) {
   return p.failed > 0 ? 3 : 0;
 }
 
+// --dry-run: every row, what it would run, and how many rows are left to train.
+int print_plan(const grok::Sweep& sweep, const std::string& dir, const std::string& grok_train) {
+  const grok::SweepProgress p = grok::count_rows(sweep);
+  for (const auto& row : sweep.rows)
+    std::cout << fmt::format("r{:04d}  {:<11}  {}\n", row.id, row.status, grok::describe_point(row.point));
+  if (!sweep.rows.empty()) {
+    std::string command;
+    for (const auto& word : grok::train_command(grok_train, sweep.spec, sweep.rows.front(), dir))
+      command += (command.empty() ? "" : " ") + word;
+    std::cout << fmt::format("row r0000 runs: {}\n", command);
+  }
+  std::cout << fmt::format("{} rows, {} to train (dry run: nothing was trained or written)\n", p.total,
+                           p.total - p.complete);
+  return 0;
+}
+
 int collect(const std::string& dir) {
   const std::string path = (fs::path(dir) / "sweep.h5").string();
   if (!fs::exists(path)) throw grok::InputError(path + ": no such file (is " + dir + " a sweep directory?)");
@@ -304,7 +322,9 @@ int run(int argc, char** argv) {
   const int64_t jobs = args.slurm ? 1 : resolve_jobs(args.jobs, spec.threads_per_run);
   const std::string grok_train = grok_train_path();
 
-  grok::WriterLock lock = lock_directory(args.out);
+  // A dry run only reads: no lock, no directory, no file.
+  std::optional<grok::WriterLock> lock;
+  if (!args.dry_run) lock = lock_directory(args.out);
   const std::string path = (fs::path(args.out) / "sweep.h5").string();
   std::optional<grok::Sweep> existing;
   if (fs::exists(path)) existing = grok::read_sweep_file(path);
@@ -322,6 +342,7 @@ int run(int argc, char** argv) {
     }
   }
 
+  if (args.dry_run) return print_plan(sweep, args.out, grok_train);
   if (args.slurm) return run_slurm(sweep, args.out, args, grok_train);
   const grok::SweepProgress before = grok::count_rows(sweep);
   std::cerr << fmt::format("sweep {}: {} rows ({} complete), {} job{} x {} thread{}\n", args.out, before.total,

@@ -361,6 +361,8 @@ SweepProgress run_local(Sweep& sweep, const std::string& dir, const LocalRunOpti
     const pid_t pid = ::waitpid(-1, &wait_status, WNOHANG);
     if (pid > 0 && running.count(pid)) {
       finish(pid, wait_status);
+      // The freed slot is filled at the top of the loop before the change is reported.
+      if (!stopping && !queue.empty()) continue;
       changed = true;
     }
     if (changed) save();

@@ -65,6 +65,14 @@ check "... resuming the interrupted run" "grep -q 'resum' '$dir/stopped/logs/r00
 /usr/bin/python3 "$here/check_sweep_file.py" "$dir/stopped" >/dev/null
 check "... whose sweep.h5 agrees with the run files" "[[ $? -eq 0 ]]"
 
+# ---- every shipped sweep is valid: --dry-run checks each row's options, trains and writes nothing
+for expect in fraction:27 lr-wd:42 dd-random-features:126 dd-mlp:44; do
+  name=${expect%%:*} rows=${expect##*:}
+  "$sweep" --sweep "$name" --out "$dir/dry-$name" --dry-run >"$dir/dry.out" 2>&1
+  check "--sweep $name --dry-run: exit 0, $rows rows, nothing written" \
+    "[[ $? -eq 0 ]] && tail -1 '$dir/dry.out' | grep -q '^$rows rows, $rows to train' && [[ ! -e '$dir/dry-$name' ]]"
+done
+
 # ---- bad input: one line, exit 2
 bad() {
   "$sweep" "$@" >/dev/null 2>"$dir/bad.err"
