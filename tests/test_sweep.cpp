@@ -2,9 +2,9 @@
 // Expected values are written out by hand.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <algorithm>
 #include <set>
 
 #include "grok/core/error.h"
