@@ -9,9 +9,12 @@ train=$1 probe=$2 dir=$3
 rm -rf "$dir" && mkdir -p "$dir"
 failures=0
 check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; failures=$((failures + 1)); fi; }
+# The run file appears (renamed from PATH.part) once grok-train has started writing; on a loaded
+# machine that can take longer than any fixed sleep.
+wait_for_file() { for _ in $(seq 1 600); do [[ -e $1 ]] && return 0; sleep 0.1; done; }
 
 "$train" --preset demo --threads 1 --out "$dir/tty.h5" --quiet >/dev/null 2>&1 &
-sleep 1
+wait_for_file "$dir/tty.h5"
 timeout 120 script -qfec "stty cols 100 rows 30; $probe watch $dir/tty.h5 --interval 0.5 --threads 1" /dev/null \
   >"$dir/tty.log" 2>&1
 check "watch on a terminal exits 0 when the run completes" "[[ $? -eq 0 ]]"
@@ -23,7 +26,7 @@ check "phase reached and key frequencies shown" "grep -q 'phase reached    gener
 check "the story at the end" "grep -q 'The run is complete. Memorised the training set' '$dir/tty.log'"
 
 "$train" --preset demo --threads 1 --out "$dir/plain.h5" --quiet >/dev/null 2>&1 &
-sleep 1
+wait_for_file "$dir/plain.h5"
 timeout 120 "$probe" watch "$dir/plain.h5" --interval 0.5 --threads 1 >"$dir/plain.log" 2>&1
 check "piped: exits 0" "[[ $? -eq 0 ]]"
 wait
@@ -31,7 +34,7 @@ check "piped: plain lines, no escape codes" "! grep -q $'\e' '$dir/plain.log' &&
 
 # report --watch: pages that reload themselves while the run trains, a final one that does not.
 "$train" --preset demo --threads 1 --out "$dir/page.h5" --quiet >/dev/null 2>&1 &
-sleep 1
+wait_for_file "$dir/page.h5"
 "$probe" report "$dir/page.h5" --watch --interval 0.5 --threads 1 -o "$dir/page.html" >"$dir/page.log" 2>&1 &
 reporter=$!
 sleep 2.5
