@@ -49,7 +49,7 @@ TEST_CASE("a linear range includes both ends and reads back as the decimals writ
   CHECK_THROWS_AS(values("d_mlp=64:100:25.5"), InputError);  // non-integer values for an integer option
 }
 
-TEST_CASE("a log range is geometric, rounded to 6 digits; integer options drop duplicates", "[sweep]") {
+TEST_CASE("a log range is geometric, rounded to 6 digits, and integer options drop duplicates", "[sweep]") {
   CHECK(values("lr=1e-4..1e-1:log:4") == std::vector<json>{1e-4, 1e-3, 1e-2, 1e-1});
   CHECK(values("lr=1e-3..1e-2:log:3") == std::vector<json>{1e-3, 0.00316228, 1e-2});
   CHECK(values("d_mlp=8..2048:log:9") == std::vector<json>{8, 16, 32, 64, 128, 256, 512, 1024, 2048});
@@ -114,7 +114,7 @@ TEST_CASE("values print as the shortest text that reads back the same", "[sweep]
   CHECK(grok::format_value(false) == "false");
 }
 
-TEST_CASE("a rerun of the same sweep keeps its rows; a changed grid needs --extend", "[sweep]") {
+TEST_CASE("a rerun of the same sweep keeps its rows and a changed grid needs the extend option", "[sweep]") {
   const grok::SweepSpec spec = demo_spec();
   grok::Sweep first = grok::plan_sweep(spec, std::nullopt, false);
   REQUIRE(first.rows.size() == 4);
@@ -156,7 +156,7 @@ TEST_CASE("a row's grok-train command sets the base options, then the row's valu
   CHECK(c.p == 53);  // from the preset
 }
 
-TEST_CASE("sweep.h5 round-trips rows, NaNs and typed axes; a non-sweep file is refused", "[sweep]") {
+TEST_CASE("sweep.h5 round-trips rows, NaNs and typed axes, and a non-sweep file is refused", "[sweep]") {
   const std::string path = "test_sweep_roundtrip.h5";
   grok::Sweep sweep = grok::plan_sweep(demo_spec(), std::nullopt, false);
   sweep.rows[0].status = "complete";
@@ -181,7 +181,7 @@ TEST_CASE("sweep.h5 round-trips rows, NaNs and typed axes; a non-sweep file is r
   CHECK_THROWS_AS(grok::read_sweep_file(path), InputError);
 }
 
-TEST_CASE("--slurm-args split like a shell would", "[sweep]") {
+TEST_CASE("the words of the slurm-args option split like a shell would", "[sweep]") {
   CHECK(grok::split_shell_words("--partition=gpu  --time=1:00:00 --comment='a b'") ==
         std::vector<std::string>{"--partition=gpu", "--time=1:00:00", "--comment=a b"});
   CHECK(grok::split_shell_words("").empty());
