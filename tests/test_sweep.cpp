@@ -111,6 +111,21 @@ TEST_CASE("values print as the shortest text that reads back the same", "[sweep]
   CHECK(grok::format_value(json(3)) == "3");
   CHECK(grok::format_value(0.1 + 0.2) == "0.30000000000000004");
   CHECK(grok::format_value("relu") == "relu");
+  // For people: 3 significant digits, plain in [1e-3, 1e5), compact scientific outside.
+  CHECK(grok::display_number(0.000316228) == "3.16e-4");
+  CHECK(grok::display_number(1e1) == "10");
+  CHECK(grok::display_number(2e1) == "20");
+  CHECK(grok::display_number(0.25) == "0.25");
+  CHECK(grok::display_number(0.00316228) == "0.00316");
+  CHECK(grok::display_number(1600) == "1600");
+  CHECK(grok::display_number(12345) == "12345");
+  CHECK(grok::display_number(1.0 / 3) == "0.333");
+  CHECK(grok::display_number(2e5) == "2e5");
+  CHECK(grok::display_number(1e-5) == "1e-5");
+  CHECK(grok::display_number(-0.5) == "-0.5");
+  CHECK(grok::display_number(0) == "0");
+  CHECK(grok::display_value(json(3)) == "3");
+  CHECK(grok::display_value("relu") == "relu");
   CHECK(grok::format_value(false) == "false");
 }
 

@@ -5,6 +5,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -270,7 +271,21 @@ TEST_CASE("charts that do not apply are left out", "[sweep]") {
   CHECK_FALSE(grok::t_grok_diagram_chart(one, v1, d1).has_value());
   CHECK_FALSE(grok::phase_diagram_chart(one, v1, d1).has_value());
   CHECK(grok::phase_grids(v1, d1).empty());
-  CHECK(grok::seed_spread_chart(one, v1, "weight_decay").id == "seeds-weight-decay");
+  const grok::RunSettings run = grok::run_settings(one);
+  CHECK(run.loss == "ce");
+  CHECK(grok::loss_units(run) == "cross-entropy, nats");
+  CHECK(grok::loss_units({"mse", 1, 113}) == "MSE on one-hot labels");
+  const std::optional<grok::Chart> spread = grok::seed_spread_chart(one, v1, "weight_decay", run);
+  REQUIRE(spread.has_value());
+  CHECK(spread->id == "seeds-weight-decay");
+  // The seed that never generalised is counted over its value, at the step budget the axis ends at.
+  const auto& spread_rows = spread->spec["data"]["values"];
+  const auto count =
+      std::find_if(spread_rows.begin(), spread_rows.end(), [](const auto& r) { return r["kind"] == "never-count"; });
+  REQUIRE(count != spread_rows.end());
+  CHECK((*count)["label"] == "1/1 never");
+  CHECK((*count)["t_grok"] == run.step_budget);
+  CHECK(spread->spec["layer"][0]["encoding"]["y"]["scale"]["domain"][1] == static_cast<double>(run.step_budget));
   // No model-size axis: no double descent.
   CHECK_FALSE(grok::model_size_axis(v1).has_value());
   const grok::Sweep two = planted_sweep({{{100, 900, 950}}, {{100, -1, -1}}, {{-1, -1, -1}}, {{100, 900, 950}}});
@@ -279,6 +294,24 @@ TEST_CASE("charts that do not apply are left out", "[sweep]") {
   const grok::Sweep sized = planted_sweep({{{100, 900, 950}}, {{100, -1, -1}}, {{-1, -1, -1}}, {{100, 900, 950}}},
                                           "d_mlp", {int64_t{32}, int64_t{128}});
   CHECK(grok::model_size_axis(view_of(sized)) == std::string("d_mlp"));
+}
+
+TEST_CASE("without a seed that generalised there are no t_grok charts", "[sweep]") {
+  const grok::Sweep none = planted_sweep({{{100, -1, -1}}, {{100, -1, -1}}, {{-1, -1, -1}}, {{100, 900, -1}}});
+  const grok::SweepView v = view_of(none);
+  const grok::DiagramAxes d = grok::diagram_axes(v, "", "");
+  CHECK_FALSE(grok::any_generalised(v));
+  CHECK_FALSE(grok::t_grok_diagram_chart(none, v, d).has_value());
+  CHECK_FALSE(grok::seed_spread_chart(none, v, "weight_decay", grok::run_settings(none)).has_value());
+  CHECK(grok::phase_diagram_chart(none, v, d).has_value());  // the phases still differ
+}
+
+TEST_CASE("with one seed per cell the diagrams give no k/n counts", "[sweep]") {
+  const grok::Sweep one_seed = planted_sweep({{{100, 900, 950}}, {{100, -1, -1}}, {{-1, -1, -1}}, {{100, 900, 950}}});
+  const grok::SweepView v = view_of(one_seed);
+  const grok::DiagramAxes d = grok::diagram_axes(v, "", "");
+  for (const auto& r : grok::t_grok_diagram_chart(one_seed, v, d)->spec["data"]["values"]) CHECK(r["seeds"] == "");
+  for (const auto& r : grok::phase_diagram_chart(one_seed, v, d)->spec["data"]["values"]) CHECK(r["agree"] == "");
 }
 
 TEST_CASE("the t_grok diagram marks cells that never generalised and the phase diagram names each cell's phase",
@@ -326,7 +359,8 @@ TEST_CASE("the epoch-wise curve is the median over seeds at the steps they share
   curves[1] = {{0, 10, 20, 30}, {4.0, 3.0, 0.25, 0.1}};  // step 30: only this seed has it
   curves[4] = {{0, 10}, {4.0, 2.0}};
   curves[5] = {{0, 10}, {9.0, 9.0}};  // a failed row: not a seed of its cell
-  const grok::Chart c = grok::epochwise_chart(v, "d_mlp", curves);
+  const grok::RunSettings run = grok::run_settings(sweep);
+  const grok::Chart c = grok::epochwise_chart(v, "d_mlp", curves, run).value();
   CHECK(c.id == "epochwise");
   std::vector<std::string> got;
   for (const auto& r : c.spec["data"]["values"])
@@ -336,4 +370,7 @@ TEST_CASE("the epoch-wise curve is the median over seeds at the steps they share
   // cell (1, 32): its one complete seed; cells without curves draw nothing.
   CHECK(got == std::vector<std::string>{"weight_decay=0 32 1 4", "weight_decay=0 32 10 2", "weight_decay=0 32 20 0.375",
                                         "weight_decay=1 32 1 4", "weight_decay=1 32 10 2"});
+  // Curves of at most two evaluated steps (a min_norm solve) show no course of training: no chart.
+  for (grok::StepCurve& curve : curves) curve.steps.resize(std::min<size_t>(curve.steps.size(), 2));
+  CHECK_FALSE(grok::epochwise_chart(v, "d_mlp", curves, run).has_value());
 }

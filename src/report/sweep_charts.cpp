@@ -10,6 +10,7 @@
 
 #include "grok/report/vega.h"
 #include "grok/story/milestones.h"
+#include "grok/sweep/runner.h"
 
 namespace grok {
 namespace {
@@ -41,6 +42,12 @@ constexpr int kEdgePadding = 14;
 constexpr size_t kMaxValueTicks = 12;
 // Epoch-wise curves keep about this many log-spaced steps each: enough to draw, small enough to inline.
 constexpr size_t kCurvePoints = 160;
+// A curve of at most this many evaluated steps shows no course of training (a min_norm solve has 1).
+constexpr size_t kMinCurveSteps = 3;
+// Pixels kept above the step budget on the seed-spread chart: room for a 'never' marker and its count.
+constexpr int kNeverRoom = 26;
+// Dash patterns for the lines of a double-descent chart, one per group: equal lines stay visible.
+const std::vector<std::vector<int>> kDashes = {{1, 0}, {6, 4}, {2, 3}, {10, 3, 2, 3}, {4, 2, 1, 2}, {12, 6}};
 
 json phase_domain() {
   json d = json::array();
@@ -86,6 +93,21 @@ bool log_axis(const Sweep& sweep, const SweepView& view, const std::string& axis
   return lo > 0 && hi / lo >= kLogAxisSpan;
 }
 
+// A Vega label expression writing each of `values` as display_number does (Vega's own number
+// formats cannot: "~g" writes 10 as "1e+1"); anything else keeps Vega's label.
+std::string value_labels(const std::vector<double>& values) {
+  std::string e;
+  for (double v : values) e += fmt::format("datum.value == {} ? '{}' : ", json(v).dump(), display_number(v));
+  return e + "datum.label";
+}
+
+std::vector<double> numeric_values(const SweepView& view, const std::string& axis) {
+  std::set<double> values;
+  for (const CellView& c : view.cells)
+    if (c.point.contains(axis) && c.point.at(axis).is_number()) values.insert(c.point.at(axis).get<double>());
+  return {values.begin(), values.end()};
+}
+
 // "d_mlp=128 label_noise=0.1": the cell's values of every non-seed axis but `excluded`.
 std::string others(const CellView& cell, const std::vector<std::string>& excluded) {
   SweepPoint rest = SweepPoint::object();
@@ -112,13 +134,15 @@ json group_colour(const std::vector<std::string>& groups) {
 
 // A tick at each value of a numeric grid axis with few values (more, or a random search's
 // scattered values, keep the scale's own ticks).
+// Beyond kMaxValueTicks values, every k-th one (the first and last kept) so the labels do not collide.
 void value_ticks(json& encoding, const SweepView& view, const std::string& axis) {
   if (view.random_search) return;
-  std::set<double> values;
-  for (const CellView& c : view.cells) values.insert(c.point.at(axis).get<double>());
-  if (values.size() <= kMaxValueTicks)
-    // "~g": each value as given (0.25, not the "0.3" a one-decimal tick format would print).
-    encoding["axis"] = {{"values", std::vector<double>(values.begin(), values.end())}, {"format", "~g"}};
+  const std::vector<double> values = numeric_values(view, axis);
+  std::vector<double> ticks;
+  const size_t every = (values.size() + kMaxValueTicks - 1) / kMaxValueTicks;
+  for (size_t i = 0; i < values.size(); i += std::max<size_t>(every, 1)) ticks.push_back(values[i]);
+  if (!values.empty() && ticks.back() != values.back()) ticks.back() = values.back();
+  encoding["axis"] = {{"values", ticks}, {"labelExpr", value_labels(ticks)}};
 }
 
 size_t distinct_values(const SweepView& view, const std::string& axis) {
@@ -143,6 +167,7 @@ json position(const Sweep& sweep, const SweepView& view, const std::string& axis
   } else {
     e["type"] = "ordinal";
     if (descending) e["sort"] = "descending";  // larger values at the top, as on a plot
+    if (numeric_axis(view, axis)) e["axis"] = {{"labelExpr", value_labels(numeric_values(view, axis))}};
   }
   return e;
 }
@@ -201,8 +226,14 @@ DiagramFrame diagram_frame(const SweepView& view, const DiagramAxes& axes) {
   return f;
 }
 
+// Whether some cell has more than one seed: with one each, "k/n" counts say nothing.
+bool several_seeds(const SweepView& view) {
+  return std::any_of(view.cells.begin(), view.cells.end(), [](const CellView& c) { return c.rows.size() > 1; });
+}
+
 // The diagram's rows: one per cell, with its position, panel and what both diagrams draw.
 json diagram_rows(const SweepView& view, const DiagramAxes& axes, double lo, double hi) {
+  const bool counts = several_seeds(view);
   json rows = json::array();
   for (const CellView& c : view.cells) {
     json r = {{axes.x, datum(c.point.at(axes.x))}, {axes.y, datum(c.point.at(axes.y))}};
@@ -217,11 +248,12 @@ json diagram_rows(const SweepView& view, const DiagramAxes& axes, double lo, dou
       r["ink"] = t > kDarkCell ? "white" : "black";
     }
     r["label"] = nodata ? "no data" : never ? "never" : short_steps(c.median_t_grok);
-    r["seeds"] = fmt::format("{}/{} gen.", c.n_generalised, c.n_complete);
+    r["seeds"] = counts ? fmt::format("{}/{} gen.", c.n_generalised, c.n_complete) : "";
     r["phase"] = c.phase ? phase_name(*c.phase) : "no data";
     r["phase_short"] = c.phase ? kPhaseShort[static_cast<size_t>(*c.phase)] : "—";
     r["phase_ink"] = c.phase ? "white" : kNoDataInk;
-    r["agree"] = c.phase ? fmt::format("{}/{}", c.phase_counts[static_cast<size_t>(*c.phase)], c.n_complete) : "";
+    r["agree"] =
+        c.phase && counts ? fmt::format("{}/{}", c.phase_counts[static_cast<size_t>(*c.phase)], c.n_complete) : "";
     rows.push_back(std::move(r));
   }
   return rows;
@@ -276,8 +308,31 @@ json log_legend_values(double lo, double hi) {
 
 }  // namespace
 
+RunSettings run_settings(const Sweep& sweep) {
+  RunSettings run;
+  for (const SweepRow& row : sweep.rows) {
+    const Config c = row_config(sweep.spec, row.point);
+    const bool first = run.loss.empty();
+    run.loss = first || run.loss == c.loss ? c.loss : "mixed";
+    run.p = first || run.p == c.p ? c.p : 0;
+    run.step_budget = std::max(run.step_budget, c.steps);
+  }
+  return run;
+}
+
+std::string loss_units(const RunSettings& run) {
+  if (run.loss == "ce") return "cross-entropy, nats";
+  if (run.loss == "mse") return "MSE on one-hot labels";
+  return "cross-entropy or MSE by row";
+}
+
+bool any_generalised(const SweepView& view) {
+  return std::any_of(view.rows.begin(), view.rows.end(),
+                     [](const RowView& r) { return r.phase && r.row.result.t_grok >= 0; });
+}
+
 std::optional<Chart> t_grok_diagram_chart(const Sweep& sweep, const SweepView& view, const DiagramAxes& axes) {
-  if (axes.y.empty()) return std::nullopt;
+  if (axes.y.empty() || !any_generalised(view)) return std::nullopt;
   double lo = INFINITY, hi = 0;
   for (const CellView& c : view.cells)
     if (std::isfinite(c.median_t_grok)) {
@@ -308,10 +363,11 @@ std::optional<Chart> t_grok_diagram_chart(const Sweep& sweep, const SweepView& v
                     {"legend", {{"values", log_legend_values(lo, hi)}, {"format", ",.0f"}}}};
     layers.push_back(layer(cell_mark(f), enc, "datum.state == 'value'"));
   }
-  add_labels(layers, f, xy, "label", "seeds", "ink");
+  const bool counts = several_seeds(view);
+  add_labels(layers, f, xy, "label", counts ? "seeds" : "", "ink");
   const json subtitle = subtitle_lines(
       {"steps to 99% test accuracy, median over seeds", "(a seed that never got there counts as infinitely late)",
-       "grey: the median is never; k/n gen.: seeds that generalised"},
+       counts ? "grey: the median is never; k/n gen.: seeds that generalised" : "grey: never"},
       f.panels);
   return Chart{"t-grok-diagram", panelled("Median t_grok over " + axes.x + " × " + axes.y, subtitle,
                                           diagram_rows(view, axes, lo, hi), layers, f.width, f.height, f.panels)};
@@ -333,19 +389,47 @@ std::optional<Chart> phase_diagram_chart(const Sweep& sweep, const SweepView& vi
   json mark = cell_mark(f);
   mark["stroke"] = "#999999";
   json layers = json::array({layer(mark, enc)});
-  add_labels(layers, f, xy, f.words ? "phase" : "phase_short", "agree", "phase_ink");
+  const bool counts = several_seeds(view);
+  add_labels(layers, f, xy, f.words ? "phase" : "phase_short", counts ? "agree" : "", "phase_ink");
   const std::string gap = with_commas(view.rule.gap_steps);
   const json subtitle =
       subtitle_lines({fmt::format("first steps to {:g}% train and test accuracy:", 100 * view.rule.accuracy),
                       fmt::format("comprehension: both, gap < {} steps; grokking: both, gap ≥ {}", gap, gap),
                       "memorisation: train only; confusion: train never",
-                      "a cell: the most common phase of its seeds (k/n seeds in it)"},
+                      counts ? "a cell: the most common phase of its seeds (k/n seeds in it)" : "one seed per cell"},
                      f.panels);
   return Chart{"phase-diagram", panelled("Phases over " + axes.x + " × " + axes.y, subtitle,
                                          diagram_rows(view, axes, 1, 1), layers, f.width, f.height, f.panels)};
 }
 
-Chart seed_spread_chart(const Sweep& sweep, const SweepView& view, const std::string& axis) {
+namespace {
+
+// "3/3 never" at the step budget over each x value where seeds never generalised: stacked ▲ show as one.
+void add_never_counts(json& rows, const SweepView& view, const std::string& axis, int64_t budget) {
+  std::map<std::string, std::pair<int64_t, int64_t>> never_of;  // x (dumped) -> never, complete
+  std::vector<json> xs;
+  for (const CellView& c : view.cells) {
+    const json x = datum(c.point.at(axis));
+    auto [it, fresh] = never_of.try_emplace(x.dump());
+    if (fresh) xs.push_back(x);
+    it->second.first += c.n_complete - c.n_generalised;
+    it->second.second += c.n_complete;
+  }
+  for (const json& x : xs) {
+    const auto [never, complete] = never_of[x.dump()];
+    if (never > 0)
+      rows.push_back({{"x", x},
+                      {"kind", "never-count"},
+                      {"t_grok", budget},
+                      {"label", fmt::format("{}/{} never", never, complete)}});
+  }
+}
+
+}  // namespace
+
+std::optional<Chart> seed_spread_chart(const Sweep& sweep, const SweepView& view, const std::string& axis,
+                                       const RunSettings& run) {
+  if (!any_generalised(view)) return std::nullopt;
   const bool numeric = numeric_axis(view, axis), random = view.random_search;
   const std::vector<std::string> groups = random ? std::vector<std::string>{""} : group_order(view, {axis});
   json rows = json::array();
@@ -370,6 +454,7 @@ Chart seed_spread_chart(const Sweep& sweep, const SweepView& view, const std::st
                       {"t_grok", std::max<double>(t >= 0 ? t : r.row.result.final_step, 1)}});
     }
   }
+  add_never_counts(rows, view, axis, run.step_budget);
   json x = {{"field", "x"}, {"title", axis}};
   if (numeric) {
     x["type"] = "quantitative";
@@ -382,7 +467,14 @@ Chart seed_spread_chart(const Sweep& sweep, const SweepView& view, const std::st
     x["type"] = "ordinal";
   }
   const json colour = group_colour(groups);
-  const json log_y = {{"type", "log"}};
+  // Up to the step budget, where the never-generalised seeds sit, with room above for their marks.
+  double lowest = static_cast<double>(run.step_budget);
+  for (const json& r : rows)
+    if (r.contains("t_grok")) lowest = std::min(lowest, r["t_grok"].get<double>());
+  const json log_y = {{"type", "log"},
+                      {"domain", {std::max(lowest, 1.0), std::max<double>(run.step_budget, 1)}},
+                      {"nice", false},
+                      {"padding", kNeverRoom}};
   auto y = [&](const char* field, const char* title) {
     json e = {{"field", field}, {"type", "quantitative"}, {"scale", log_y}};
     if (title) e["title"] = title;
@@ -420,7 +512,12 @@ Chart seed_spread_chart(const Sweep& sweep, const SweepView& view, const std::st
                                       {{"field", "seed"}},
                                       {{"field", "t_grok"}, {"title", "never generalised; trained to"}}})}},
             "datum.kind == 'never'"));
+  layers.push_back(layer({{"type", "text"}, {"dy", -13}, {"fontSize", 10}, {"color", kNeverInk}},
+                         {{"x", x}, {"y", y("t_grok", nullptr)}, {"text", {{"field", "label"}}}},
+                         "datum.kind == 'never-count'"));
   const json subtitle = {"● a seed's t_grok; ▲ a seed that never reached 99% test accuracy, at the steps it trained",
+                         fmt::format("(k/n never: of the n seeds at that value; the y axis ends at the {}-step budget)",
+                                     with_commas(run.step_budget)),
                          random ? "bar: min–max of the seeds that generalised"
                                 : "line: median over seeds; bar: min–max of the seeds that generalised"};
   json spec = {{"$schema", vega::kSchema},
@@ -431,7 +528,7 @@ Chart seed_spread_chart(const Sweep& sweep, const SweepView& view, const std::st
                {"layer", layers}};
   std::string id = "seeds-" + axis;
   std::replace(id.begin(), id.end(), '_', '-');
-  return {id, spec};
+  return Chart{id, spec};
 }
 
 std::optional<std::string> model_size_axis(const SweepView& view) {
@@ -443,9 +540,37 @@ std::optional<std::string> model_size_axis(const SweepView& view) {
 
 namespace {
 
-// Model-wise double descent of one final quantity: median line per group, seeds as points.
+// One dash pattern per group (solid for one group): lines that coincide still show both.
+json group_dash(const std::vector<std::string>& groups) {
+  if (groups.size() <= 1) return {{"value", kDashes.front()}};
+  json range = json::array();
+  for (size_t i = 0; i < groups.size(); ++i) range.push_back(kDashes[i % kDashes.size()]);
+  return {{"field", "group"},
+          {"type", "nominal"},
+          {"title", "other axes"},
+          {"scale", {{"domain", groups}, {"range", range}}}};
+}
+
+// A dashed horizontal rule at `level` with `text` at its right end, over its own one-row data;
+// `y` is the chart's y encoding (same title and scale, so the axis stays one).
+json level_rule(double level, const std::string& text, json y) {
+  const json data = {{"values", json::array({{{"level", level}, {"text", text}}})}};
+  y["field"] = "level";
+  return json::array(
+      {{{"data", data},
+        {"mark", {{"type", "rule"}, {"strokeDash", {4, 4}}, {"color", kNoDataInk}}},
+        {"encoding", {{"y", y}}}},
+       {{"data", data},
+        {"mark",
+         {{"type", "text"}, {"align", "right"}, {"dy", -7}, {"x", "width"}, {"color", kNoDataInk}, {"fontSize", 10}}},
+        {"encoding", {{"y", y}, {"text", {{"field", "text"}}}}}}});
+}
+
+// Model-wise double descent of one final quantity: median line per group, seeds as points;
+// `chance` > 0 adds a rule at that level.
 Chart size_chart(const SweepView& view, const std::string& size, const std::string& id, const std::string& title,
-                 const std::string& y_title, bool log_y, double (*of_acc_loss)(double acc, double loss)) {
+                 const std::string& y_title, bool log_y, double (*of_acc_loss)(double acc, double loss),
+                 double chance = 0) {
   const std::vector<std::string> groups = group_order(view, {size});
   json rows = json::array();
   for (const CellView& c : view.cells) {
@@ -471,15 +596,22 @@ Chart size_chart(const SweepView& view, const std::string& size, const std::stri
             {"title", size + " (log)"},
             {"scale", {{"type", "log"}, {"nice", false}, {"padding", kEdgePadding}}}};
   value_ticks(x, view, size);
-  const json y = {{"field", "value"},
-                  {"type", "quantitative"},
-                  {"title", y_title},
-                  {"scale", {{"type", log_y ? "log" : "linear"}}}};
+  // Fitted to the data (a nice log domain would stretch 0.02–0.9 to 0.01–1 and flatten the curve).
+  const json y = {
+      {"field", "value"},
+      {"type", "quantitative"},
+      {"title", y_title},
+      {"scale", {{"type", log_y ? "log" : "linear"}, {"zero", false}, {"nice", false}, {"padding", kEdgePadding}}}};
   const json tip = json::array({{{"field", "size"}}, {{"field", "group"}}, {{"field", "seed"}}, {{"field", "value"}}});
-  json layers = json::array({layer({{"type", "line"}, {"point", true}},
-                                   {{"x", x}, {"y", y}, {"color", colour}, {"tooltip", tip}}, "datum.kind == 'median'"),
-                             layer({{"type", "point"}, {"opacity", 0.5}, {"size", 24}},
-                                   {{"x", x}, {"y", y}, {"color", colour}, {"tooltip", tip}}, "datum.kind == 'seed'")});
+  json layers =
+      json::array({layer({{"type", "line"}, {"point", true}},
+                         {{"x", x}, {"y", y}, {"color", colour}, {"strokeDash", group_dash(groups)}, {"tooltip", tip}},
+                         "datum.kind == 'median'"),
+                   layer({{"type", "point"}, {"opacity", 0.5}, {"size", 24}},
+                         {{"x", x}, {"y", y}, {"color", colour}, {"tooltip", tip}}, "datum.kind == 'seed'")});
+  if (chance > 0)
+    for (const json& l : level_rule(chance, fmt::format("chance, 1 − 1/p = {}", display_number(chance)), y))
+      layers.push_back(l);
   json spec = {
       {"$schema", vega::kSchema},
       {"title", {{"text", title}, {"subtitle", "line: median over seeds at the final step; points: each seed"}}},
@@ -515,17 +647,22 @@ StepCurve median_curve(const std::vector<const StepCurve*>& curves) {
 
 }  // namespace
 
-Chart size_test_loss_chart(const SweepView& view, const std::string& size_axis) {
+Chart size_test_loss_chart(const SweepView& view, const std::string& size_axis, const RunSettings& run) {
   return size_chart(view, size_axis, "size-test-loss", "Model-wise: final test loss against " + size_axis,
-                    "final test loss (nats, log)", true, final_loss);
+                    "final test loss (" + loss_units(run) + ", log)", true, final_loss);
 }
 
-Chart size_test_error_chart(const SweepView& view, const std::string& size_axis) {
+Chart size_test_error_chart(const SweepView& view, const std::string& size_axis, const RunSettings& run) {
+  const double chance = run.p > 1 ? 1 - 1.0 / static_cast<double>(run.p) : 0;  // guessing one of p classes
   return size_chart(view, size_axis, "size-test-error", "Model-wise: final test error against " + size_axis,
-                    "final test error (1 − accuracy)", false, final_error);
+                    "final test error (1 − accuracy)", false, final_error, chance);
 }
 
-Chart epochwise_chart(const SweepView& view, const std::string& size_axis, const std::vector<StepCurve>& curves) {
+std::optional<Chart> epochwise_chart(const SweepView& view, const std::string& size_axis,
+                                     const std::vector<StepCurve>& curves, const RunSettings& run) {
+  const bool any_course =
+      std::any_of(curves.begin(), curves.end(), [](const StepCurve& c) { return c.steps.size() >= kMinCurveSteps; });
+  if (!any_course) return std::nullopt;
   const std::vector<std::string> panels = group_order(view, {size_axis});
   json rows = json::array();
   for (const CellView& c : view.cells) {
@@ -549,19 +686,20 @@ Chart epochwise_chart(const SweepView& view, const std::string& size_axis, const
                     {"y",
                      {{"field", "test_loss"},
                       {"type", "quantitative"},
-                      {"title", "test loss (nats, log)"},
+                      {"title", "test loss (" + loss_units(run) + ", log)"},
                       {"scale", {{"type", "log"}}}}},
                     {"color",
                      {{"field", "size"},
                       {"type", "ordinal"},
                       {"title", size_axis},
-                      {"scale", {{"scheme", {{"name", "viridis"}, {"extent", {0.0, 0.85}}}}}}}},
+                      {"scale", {{"scheme", {{"name", "viridis"}, {"extent", {0.0, 0.85}}}}}},
+                      {"legend", {{"labelExpr", value_labels(numeric_values(view, size_axis))}}}}},
                     {"tooltip", json::array({{{"field", "size"}}, {{"field", "step"}}, {{"field", "test_loss"}}})}};
   const json layers = json::array({layer({{"type", "line"}, {"strokeWidth", 1.5}}, enc)});
   const int width = panels.size() > 1 ? vega::kWidth / 2 : vega::kWidth;
-  return {"epochwise", panelled("Epoch-wise: test loss over training for each " + size_axis,
-                                subtitle_lines({"median over seeds at each evaluated step"}, panels), rows, layers,
-                                width, vega::kHeight, panels)};
+  return Chart{"epochwise", panelled("Epoch-wise: test loss over training for each " + size_axis,
+                                     subtitle_lines({"median over seeds at each evaluated step"}, panels), rows, layers,
+                                     width, vega::kHeight, panels)};
 }
 
 }  // namespace grok

@@ -3,6 +3,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <set>
@@ -241,9 +242,44 @@ std::string format_value(const nlohmann::json& value) {
   return fmt::format("{:.17g}", v);
 }
 
+namespace {
+
+// Plain notation between these magnitudes; outside, scientific (0.0000316 and 3160000 are hard to count).
+constexpr double kPlainMin = 1e-3, kPlainMax = 1e5;
+
+// "3.160" -> "3.16", "20.0" -> "20", "100" -> "100".
+std::string without_trailing_zeros(std::string s) {
+  if (s.find('.') == std::string::npos) return s;
+  s.erase(s.find_last_not_of('0') + 1);
+  if (s.back() == '.') s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+std::string display_number(double v) {
+  if (!std::isfinite(v)) return std::isnan(v) ? "nan" : v > 0 ? "inf" : "-inf";
+  if (v == 0) return "0";
+  // Round to 3 significant digits first: 99999.7 becomes 1e5 and is then written as such.
+  const double r = std::stod(fmt::format("{:.2e}", v)), mag = std::fabs(r);
+  if (mag >= kPlainMin && mag < kPlainMax) {
+    if (v == std::round(v)) return fmt::format("{:.0f}", v);
+    const int decimals = std::max(0, 2 - static_cast<int>(std::floor(std::log10(mag))));
+    return without_trailing_zeros(fmt::format("{:.{}f}", r, decimals));
+  }
+  const std::string sci = fmt::format("{:.2e}", r);  // "3.16e-04"
+  const size_t e = sci.find('e');
+  const int exponent = std::stoi(sci.substr(e + 1));
+  return without_trailing_zeros(sci.substr(0, e)) + "e" + std::to_string(exponent);
+}
+
+std::string display_value(const nlohmann::json& value) {
+  return value.is_number() ? display_number(value.get<double>()) : format_value(value);
+}
+
 std::string describe_point(const SweepPoint& point) {
   std::string s;
-  for (const auto& [k, v] : point.items()) s += (s.empty() ? "" : " ") + k + "=" + format_value(v);
+  for (const auto& [k, v] : point.items()) s += (s.empty() ? "" : " ") + k + "=" + display_value(v);
   return s;
 }
 

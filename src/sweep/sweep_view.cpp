@@ -281,7 +281,7 @@ TextTable rows_table(const SweepView& view) {
   for (const RowView& r : view.rows) {
     const RowResult& x = r.row.result;
     std::vector<std::string> row{std::to_string(r.row.id)};
-    for (const std::string& a : axes) row.push_back(r.row.point.contains(a) ? format_value(r.row.point.at(a)) : "—");
+    for (const std::string& a : axes) row.push_back(r.row.point.contains(a) ? display_value(r.row.point.at(a)) : "—");
     for (std::string cell :
          {r.row.status, step_text(x.t_mem), step_text(x.t_grok), step_text(r.steps.t_train), step_text(r.steps.t_test),
           std::string(r.phase ? phase_name(*r.phase) : "—"), acc_text(x.final_test_acc), sig_text(x.final_test_loss),
@@ -299,7 +299,7 @@ TextTable cells_table(const SweepView& view) {
     t.header.push_back(h);
   for (const CellView& c : view.cells) {
     std::vector<std::string> row;
-    for (const std::string& axis : view.axes) row.push_back(format_value(c.point.at(axis)));
+    for (const std::string& axis : view.axes) row.push_back(display_value(c.point.at(axis)));
     row.push_back(fmt::format("{}/{}", c.n_complete, c.rows.size()));
     row.push_back(std::to_string(c.n_generalised));
     row.push_back(median_text(c));
@@ -334,9 +334,9 @@ std::vector<std::pair<std::string, TextTable>> phase_grids(const SweepView& view
   for (const std::string& panel : panels) {
     TextTable t;
     t.header.push_back(axes.y + " \\ " + axes.x);
-    for (const SweepPoint& x : xs) t.header.push_back(format_value(x));
+    for (const SweepPoint& x : xs) t.header.push_back(display_value(x));
     for (auto y = ys.rbegin(); y != ys.rend(); ++y) {
-      std::vector<std::string> row{format_value(*y)};
+      std::vector<std::string> row{display_value(*y)};
       for (const SweepPoint& x : xs) {
         auto cell = std::find_if(view.cells.begin(), view.cells.end(), [&](const CellView& c) {
           return panel_of(c, axes) == panel && c.point.at(axes.x) == x && c.point.at(axes.y) == *y;
@@ -431,12 +431,12 @@ std::vector<std::string> describe_spec(const Sweep& sweep) {
   for (const SweepAxis& a : spec.axes) {
     if (spec.random > 0 && a.name != kSeedAxis && a.kind != SweepAxis::Kind::List) {
       lines.push_back(fmt::format("axis {}: drawn {}uniformly from {} to {} ('{}')", a.name,
-                                  a.kind == SweepAxis::Kind::Log ? "log-" : "", format_value(a.low),
-                                  format_value(a.high), a.spec));
+                                  a.kind == SweepAxis::Kind::Log ? "log-" : "", display_value(a.low),
+                                  display_value(a.high), a.spec));
       continue;
     }
     std::string values;
-    for (const auto& v : a.values) values += (values.empty() ? "" : ", ") + format_value(v);
+    for (const auto& v : a.values) values += (values.empty() ? "" : ", ") + display_value(v);
     const char* how = a.kind == SweepAxis::Kind::Log      ? "log range"
                       : a.kind == SweepAxis::Kind::Linear ? "linear range"
                                                           : "list";

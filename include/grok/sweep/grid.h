@@ -48,7 +48,15 @@ std::vector<SweepPoint> random_points(const std::vector<SweepAxis>& axes, int64_
 // A value as a command-line argument and in tables: 0.3 -> "0.3", 1e-4 -> "0.0001",
 // "relu" -> "relu", true -> "true". Round-trips through grok-train's option parser.
 std::string format_value(const nlohmann::json& value);
-// "frac_train=0.3 seed=1".
+// A number for people to read (tables, headlines, chart labels), the one rule every view uses:
+// 3 significant digits, plain for 1e-3 <= |v| < 1e5 ("0.25", "0.00316", "1600"), compact
+// scientific otherwise ("3.16e-4", "2e5": no "+", no trailing zeros). Whole numbers below 1e5
+// print whole ("12345"): a width or a seed names a run, rounding it would name another.
+// Not for command lines: format_value round-trips, this does not.
+std::string display_number(double v);
+// display_number for numbers; strings and booleans as format_value writes them.
+std::string display_value(const nlohmann::json& value);
+// "frac_train=0.3 seed=1" (values by display_value).
 std::string describe_point(const SweepPoint& point);
 
 }  // namespace grok
