@@ -93,6 +93,22 @@ bool log_axis(const Sweep& sweep, const SweepView& view, const std::string& axis
   return lo > 0 && hi / lo >= kLogAxisSpan;
 }
 
+// A list axis holding zero (or negatives) whose positive values span a decade or more — weight
+// decay 0, 0.3, 1, 3, 10, 20 — crowds its small values together on a linear scale and has no
+// log scale: such an axis is drawn evenly spaced instead, one slot per value.
+bool crowded_list_axis(const Sweep& sweep, const SweepView& view, const std::string& axis) {
+  const SweepAxis* a = find_axis(sweep, axis);
+  if (!a || a->kind != SweepAxis::Kind::List || !numeric_axis(view, axis)) return false;
+  double lo_positive = INFINITY, hi = -INFINITY, lo = INFINITY;
+  for (const CellView& c : view.cells) {
+    const double v = c.point.at(axis).get<double>();
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+    if (v > 0) lo_positive = std::min(lo_positive, v);
+  }
+  return lo <= 0 && std::isfinite(lo_positive) && hi / lo_positive >= kLogAxisSpan;
+}
+
 // A Vega label expression writing each of `values` as display_number does (Vega's own number
 // formats cannot: "~g" writes 10 as "1e+1"); anything else keeps Vega's label.
 std::string value_labels(const std::vector<double>& values) {
@@ -430,7 +446,8 @@ void add_never_counts(json& rows, const SweepView& view, const std::string& axis
 std::optional<Chart> seed_spread_chart(const Sweep& sweep, const SweepView& view, const std::string& axis,
                                        const RunSettings& run) {
   if (!any_generalised(view)) return std::nullopt;
-  const bool numeric = numeric_axis(view, axis), random = view.random_search;
+  const bool random = view.random_search;
+  const bool numeric = numeric_axis(view, axis) && (random || !crowded_list_axis(sweep, view, axis));
   const std::vector<std::string> groups = random ? std::vector<std::string>{""} : group_order(view, {axis});
   json rows = json::array();
   for (const CellView& c : view.cells) {
