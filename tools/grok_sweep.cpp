@@ -373,13 +373,5 @@ int run(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   grok::retain_freed_memory();
-  try {
-    return run(argc, argv);
-  } catch (const grok::InputError& e) {
-    std::cerr << "grok-sweep: " << e.what() << '\n';
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "grok-sweep: error: " << e.what() << '\n';
-    return 1;
-  }
+  return grok::exit_code_of("grok-sweep", [&] { return run(argc, argv); });
 }

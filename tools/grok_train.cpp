@@ -146,13 +146,5 @@ int run(int argc, const char* const argv[]) {
 
 int main(int argc, char** argv) {
   grok::retain_freed_memory();
-  try {
-    return run(argc, argv);
-  } catch (const grok::InputError& e) {
-    std::cerr << "grok-train: " << e.what() << '\n';
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "grok-train: error: " << e.what() << '\n';
-    return 1;
-  }
+  return grok::exit_code_of("grok-train", [&] { return run(argc, argv); });
 }

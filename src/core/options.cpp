@@ -17,11 +17,6 @@ namespace po = boost::program_options;
 namespace grok {
 namespace {
 
-std::string dashed(std::string name) {
-  std::replace(name.begin(), name.end(), '_', '-');
-  return name;
-}
-
 // Option name -> typed value, one per Config field, grouped by section.
 std::vector<po::options_description> config_sections() {
   std::vector<po::options_description> sections;
@@ -34,7 +29,7 @@ std::vector<po::options_description> config_sections() {
       current = section;
     }
     std::string text = help;
-    sections.back().add_options()(dashed(name).c_str(), po::value<T>()->value_name("arg"), text.c_str());
+    sections.back().add_options()(flag_name(name).c_str(), po::value<T>()->value_name("arg"), text.c_str());
   });
   return sections;
 }
@@ -69,7 +64,7 @@ nlohmann::json overrides_from(const po::variables_map& vm) {
   Config defaults;
   visit_fields(defaults, [&](const char*, const char* name, auto& field, const char*) {
     using T = std::decay_t<decltype(field)>;
-    if (vm.count(dashed(name))) j[name] = vm[dashed(name)].as<T>();
+    if (vm.count(flag_name(name))) j[name] = vm[flag_name(name)].as<T>();
   });
   return j;
 }
@@ -99,6 +94,11 @@ auto translate_errors(F&& f, const std::string& origin) {
 }
 
 }  // namespace
+
+std::string flag_name(std::string field) {
+  std::replace(field.begin(), field.end(), '_', '-');
+  return field;
+}
 
 nlohmann::json parse_ini(const std::string& text, const std::string& origin) {
   po::options_description fields;

@@ -75,7 +75,7 @@ nlohmann::json typed_number(double v, bool integer) {
   return v;
 }
 
-void parse_linear(SweepAxis& axis, const std::string& spec, FieldType type) {
+void parse_linear(SweepAxis& axis, const std::string& spec) {
   auto first = spec.find(':'), second = spec.find(':', first + 1);
   if (second == std::string::npos || spec.find(':', second + 1) != std::string::npos)
     throw InputError(fmt::format("--grid {}: a linear range is low:high:step, got '{}'", axis.name, spec));
@@ -92,7 +92,6 @@ void parse_linear(SweepAxis& axis, const std::string& spec, FieldType type) {
       throw InputError(fmt::format("--grid {}: the range gives non-integer {}", axis.name, v));
     axis.values.push_back(typed_number(v, axis.integer));
   }
-  (void)type;
 }
 
 void parse_log(SweepAxis& axis, const std::string& spec) {
@@ -141,7 +140,7 @@ SweepAxis parse_axis(const std::string& arg) {
     parse_log(axis, axis.spec);
   } else if (numeric && axis.spec.find(':') != std::string::npos) {
     axis.kind = SweepAxis::Kind::Linear;
-    parse_linear(axis, axis.spec, type);
+    parse_linear(axis, axis.spec);
   } else {
     for (const std::string& item : split_list(axis.spec)) axis.values.push_back(typed_value(item, type, axis.name));
     if (axis.values.empty()) throw InputError(fmt::format("--grid {}: no values", axis.name));

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "grok/core/error.h"
+#include "grok/core/options.h"
 #include "grok/core/presets.h"
 #include "grok/probe/fourier_analysis.h"
 #include "grok/probe/run_checkpoints.h"
@@ -40,11 +41,6 @@ nlohmann::json merged_overrides(const SweepSpec& spec, const SweepPoint& point) 
   for (const auto& [k, v] : point.items()) all[k] = v;
   all["threads"] = spec.threads_per_run;
   return all;
-}
-
-std::string dashed(std::string name) {
-  std::replace(name.begin(), name.end(), '_', '-');
-  return name;
 }
 
 // Training time of a run that may have been resumed: wall_time_s restarts at every process.
@@ -71,6 +67,15 @@ std::string format_duration(double s) {
   if (total < 60) return fmt::format("{}s", total);
   if (total < 3600) return fmt::format("{}m{:02d}s", total / 60, total % 60);
   return fmt::format("{}h{:02d}m", total / 3600, total % 3600 / 60);
+}
+
+// A new pending row for `point`, numbered after the last.
+void append_row(Sweep& sweep, const SweepPoint& point) {
+  SweepRow row;
+  row.id = static_cast<int64_t>(sweep.rows.size());
+  row.point = point;
+  row.run_file = run_file_name(row.id);
+  sweep.rows.push_back(std::move(row));
 }
 
 struct Child {
@@ -131,13 +136,7 @@ Sweep plan_sweep(const SweepSpec& spec, const std::optional<Sweep>& existing, bo
   Sweep sweep;
   sweep.spec = spec;
   if (!existing) {
-    for (const auto& point : points) {
-      SweepRow row;
-      row.id = static_cast<int64_t>(sweep.rows.size());
-      row.point = point;
-      row.run_file = run_file_name(row.id);
-      sweep.rows.push_back(std::move(row));
-    }
+    for (const auto& point : points) append_row(sweep, point);
     return sweep;
   }
   const SweepSpec& old = existing->spec;
@@ -179,13 +178,7 @@ Sweep plan_sweep(const SweepSpec& spec, const std::optional<Sweep>& existing, bo
     if (sweep.spec.axes.size() != old.axes.size())
       throw InputError("--extend must keep the axes (a new axis was given); use another --out");
   }
-  for (const auto& point : fresh) {
-    SweepRow row;
-    row.id = static_cast<int64_t>(sweep.rows.size());
-    row.point = point;
-    row.run_file = run_file_name(row.id);
-    sweep.rows.push_back(std::move(row));
-  }
+  for (const auto& point : fresh) append_row(sweep, point);
   return sweep;
 }
 
@@ -199,7 +192,7 @@ std::vector<std::string> train_command(const std::string& grok_train, const Swee
   }
   argv.push_back("--preset=" + spec.preset);
   const nlohmann::json overrides = merged_overrides(spec, row.point);
-  for (const auto& [k, v] : overrides.items()) argv.push_back(fmt::format("--{}={}", dashed(k), format_value(v)));
+  for (const auto& [k, v] : overrides.items()) argv.push_back(fmt::format("--{}={}", flag_name(k), format_value(v)));
   argv.insert(argv.end(), {"--out", run, "--quiet"});
   return argv;
 }

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "grok/core/error.h"
+#include "grok/core/options.h"
 
 namespace grok {
 
@@ -23,19 +24,14 @@ std::string trimmed(const std::string& s) {
   return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
 }
 
-std::string dashed(std::string s) {
-  std::replace(s.begin(), s.end(), '_', '-');
-  return s;
-}
-
 // "--grid=weight_decay=0,1" -> "grid:weight_decay"; "--steps=5" or "--steps" -> "steps".
 std::string option_key(const std::string& word) {
   if (word.rfind("--", 0) != 0) return "";
   std::string name = word.substr(2, word.find('=') == std::string::npos ? std::string::npos : word.find('=') - 2);
-  name = dashed(name);
+  name = flag_name(name);
   if (name == "grid" && word.find('=') != std::string::npos) {
     std::string axis = word.substr(word.find('=') + 1);
-    return "grid:" + dashed(axis.substr(0, axis.find('=')));
+    return "grid:" + flag_name(axis.substr(0, axis.find('=')));
   }
   return name;
 }
@@ -79,7 +75,7 @@ std::vector<std::string> sweep_preset_args(const std::string& name, const std::v
     if (line.empty()) continue;
     const auto eq = line.find('=');
     if (eq == std::string::npos) throw InputError(fmt::format("sweep {}: '{}' is not option = value", name, line));
-    const std::string word = "--" + dashed(trimmed(line.substr(0, eq))) + "=" + trimmed(line.substr(eq + 1));
+    const std::string word = "--" + flag_name(trimmed(line.substr(0, eq))) + "=" + trimmed(line.substr(eq + 1));
     if (!given.count(option_key(word))) args.push_back(word);
   }
   return args;

@@ -5,6 +5,7 @@
 // flags, config values or paths.
 #pragma once
 
+#include <iostream>
 #include <stdexcept>
 
 namespace grok {
@@ -12,5 +13,20 @@ namespace grok {
 struct InputError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+
+// A tool's main: runs `run()` and turns what it throws into one line on stderr and the exit
+// code — 2 for InputError, 1 for any other error.
+template <class Run>
+int exit_code_of(const char* tool, Run&& run) {
+  try {
+    return run();
+  } catch (const InputError& e) {
+    std::cerr << tool << ": " << e.what() << '\n';
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << tool << ": error: " << e.what() << '\n';
+    return 1;
+  }
+}
 
 }  // namespace grok

@@ -38,6 +38,9 @@ Config resolve_config(const TrainArgs& args);
 // Parses INI text (key = value lines, '#' comments) into typed overrides.
 nlohmann::json parse_ini(const std::string& text, const std::string& origin);
 
+// A config field's command-line spelling: "frac_train" -> "frac-train".
+std::string flag_name(std::string field);
+
 std::string train_help();
 std::string presets_listing();
 
