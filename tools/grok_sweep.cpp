@@ -16,7 +16,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -25,6 +24,7 @@
 #include "grok/core/error.h"
 #include "grok/core/options.h"
 #include "grok/core/presets.h"
+#include "grok/core/stop_signal.h"
 #include "grok/runfile/writer_lock.h"
 #include "grok/runtime/allocator.h"
 #include "grok/runtime/threads.h"
@@ -36,15 +36,6 @@ namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::atomic<bool> g_stop{false};
-
-void on_signal(int) {
-  g_stop = true;
-  // A second signal kills at once (the runs' files stay readable and resumable).
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
-}
 
 const char* kUsage =
     "grok-sweep — train many runs over a grid of grok-train options; one sweep.h5 indexes them.\n\n"
@@ -282,12 +273,11 @@ int run_slurm(grok::Sweep& sweep, const std::string& dir, const SweepArgs& args,
     std::cout << fmt::format("collect when it has run: grok-sweep --collect {}\n", dir);
     return 0;
   }
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
+  const std::atomic<bool>& stop = grok::stop_on_signals();
   bool cancelled = false;
   int64_t last_left = -2;
   for (;;) {
-    if (g_stop && !cancelled) {
+    if (stop && !cancelled) {
       std::cerr << "stopping: running tasks checkpoint, pending tasks are dropped\n";
       grok::cancel_slurm_array(job);
       cancelled = true;
@@ -352,7 +342,8 @@ int run(int argc, char** argv) {
   grok::LocalRunOptions options;
   options.jobs = jobs;
   options.grok_train = grok_train;
-  options.stop = &g_stop;
+  const std::atomic<bool>& stop = grok::stop_on_signals();
+  options.stop = &stop;
   size_t last_complete = 0;
   options.on_progress = [&](const grok::SweepProgress& p) {
     const std::string line = grok::describe_progress(p);
@@ -362,11 +353,9 @@ int run(int argc, char** argv) {
       std::cerr << line << '\n';
     last_complete = static_cast<size_t>(p.complete + p.failed);
   };
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
   grok::run_local(sweep, args.out, options);
   if (tty) std::cerr << '\n';
-  return finish(sweep, args.out, g_stop.load());
+  return finish(sweep, args.out, stop.load());
 }
 
 }  // namespace

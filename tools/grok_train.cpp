@@ -6,13 +6,13 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <csignal>
 #include <filesystem>
 #include <iostream>
 
 #include "grok/core/error.h"
 #include "grok/core/options.h"
 #include "grok/core/presets.h"
+#include "grok/core/stop_signal.h"
 #include "grok/h5/h5.h"
 #include "grok/model/model.h"
 #include "grok/runfile/run_file.h"
@@ -25,23 +25,6 @@
 namespace fs = std::filesystem;
 
 namespace {
-
-// Set by SIGINT/SIGTERM; the trainer finishes its step and checkpoints.
-std::atomic<bool> g_stop{false};
-
-void on_signal(int) {
-  g_stop = true;
-  // A second signal kills at once (the SWMR file stays readable).
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
-}
-
-std::string format_duration(double s) {
-  if (s < 0 || !std::isfinite(s)) return "?";
-  if (s < 60) return fmt::format("{:.0f}s", s);
-  if (s < 3600) return fmt::format("{}m{:02}s", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
-  return fmt::format("{}h{:02}m", static_cast<int>(s) / 3600, (static_cast<int>(s) % 3600) / 60);
-}
 
 // A live progress line on a terminal; plain log lines every few seconds otherwise.
 class ProgressPrinter {
@@ -57,7 +40,7 @@ class ProgressPrinter {
     std::string line = fmt::format(
         "step {:>7}/{}  train loss {:.4f} acc {:5.1f}%  test loss {:.4f} acc {:5.1f}%  {:.1f} steps/s  ETA {}", e.step,
         e.total_steps, e.train_loss, 100 * e.train_acc, e.test_loss, 100 * e.test_acc, e.steps_per_second,
-        format_duration(eta));
+        grok::format_duration(eta));
     if (tty_)
       std::cerr << '\r' << line << "\033[K" << std::flush;
     else
@@ -100,10 +83,8 @@ int run(int argc, const char* const argv[]) {
 
   ProgressPrinter printer(args.quiet);
   grok::TrainHooks hooks;
-  hooks.stop = &g_stop;
+  hooks.stop = &grok::stop_on_signals();
   hooks.on_eval = [&](const grok::ProgressEvent& e) { printer(e); };
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
 
   grok::TrainResult result;
   if (!args.resume.empty()) {

@@ -39,6 +39,12 @@ std::vector<std::string> split_list(const std::string& s) {
 
 std::vector<int64_t> parse_step_list(const std::string& s) { return parse_int_list(s, "step"); }
 
+std::string join_list(const std::vector<int64_t>& values, const std::string& separator) {
+  std::string s;
+  for (int64_t v : values) s += (s.empty() ? "" : separator) + std::to_string(v);
+  return s;
+}
+
 std::vector<int64_t> parse_int_list(const std::string& s, const std::string& what) {
   std::vector<int64_t> out;
   for (const auto& item : split_list(s)) {

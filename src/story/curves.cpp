@@ -1,6 +1,8 @@
 // curves.cpp — running medians, persistent crossings and step lookups.
 #include "curves.h"
 
+#include "grok/core/config.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -47,10 +49,6 @@ double log_log_slope(const std::vector<int64_t>& steps, const std::vector<double
          (std::log(static_cast<double>(steps[b])) - std::log(static_cast<double>(steps[a])));
 }
 
-std::string join(const std::vector<int64_t>& v) {
-  std::string s;
-  for (int64_t x : v) s += (s.empty() ? "" : ", ") + std::to_string(x);
-  return "{" + s + "}";
-}
+std::string join(const std::vector<int64_t>& v) { return "{" + join_list(v, ", ") + "}"; }
 
 }  // namespace grok::curves

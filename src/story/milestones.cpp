@@ -3,6 +3,8 @@
 
 #include <fmt/core.h>
 
+#include <cmath>
+
 #include "grok/story/thresholds.h"
 
 namespace grok {
@@ -36,6 +38,14 @@ AccuracyMilestones accuracy_milestones(const std::vector<int64_t>& steps, const 
   m.t_95 = step_of(first_at_least(test_acc, kTest95Accuracy));
   m.t_grok = step_of(first_at_least(test_acc, kGrokAccuracy));
   return m;
+}
+
+std::string format_duration(double seconds) {
+  if (seconds < 0 || !std::isfinite(seconds)) return "?";
+  const auto total = static_cast<int64_t>(seconds + 0.5);  // round once, so 59.6 s is 1m00s, not 60s
+  if (total < 60) return fmt::format("{}s", total);
+  if (total < 3600) return fmt::format("{}m{:02d}s", total / 60, total % 60);
+  return fmt::format("{}h{:02d}m", total / 3600, total % 3600 / 60);
 }
 
 std::string with_commas(int64_t n) {

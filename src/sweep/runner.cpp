@@ -62,13 +62,6 @@ std::vector<int64_t> final_key_frequencies(const std::string& path, const Config
   }
 }
 
-std::string format_duration(double s) {
-  const auto total = static_cast<int64_t>(s + 0.5);
-  if (total < 60) return fmt::format("{}s", total);
-  if (total < 3600) return fmt::format("{}m{:02d}s", total / 60, total % 60);
-  return fmt::format("{}h{:02d}m", total / 3600, total % 3600 / 60);
-}
-
 // A new pending row for `point`, numbered after the last.
 void append_row(Sweep& sweep, const SweepPoint& point) {
   SweepRow row;

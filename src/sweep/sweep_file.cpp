@@ -70,18 +70,6 @@ SweepSpec spec_from(const nlohmann::json& j) {
 
 std::string utc_now() { return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr))); }
 
-std::string join_ints(const std::vector<int64_t>& v) {
-  std::string s;
-  for (int64_t x : v) s += (s.empty() ? "" : ",") + std::to_string(x);
-  return s;
-}
-
-std::vector<int64_t> split_ints(const std::string& s) {
-  std::vector<int64_t> out;
-  for (const auto& item : split_list(s)) out.push_back(std::stoll(item));
-  return out;
-}
-
 template <class T>
 void column(h5::Group& rows, const std::string& name, const std::vector<T>& values, const char* meaning) {
   h5::Dataset ds = rows.create_dataset<T>(name, {values.size()});
@@ -181,7 +169,7 @@ void write_sweep_file(const std::string& path, const Sweep& sweep) {
     reals("min_test_loss", &RowResult::min_test_loss, "lowest test loss over the run (NaN: unknown)");
     reals("wall_s", &RowResult::wall_s, "training wall time in seconds, all processes of the run (NaN: unknown)");
     string_column(rows, "key_frequencies",
-                  gather<std::string>(all, [](const SweepRow& r) { return join_ints(r.result.key_frequencies); }),
+                  gather<std::string>(all, [](const SweepRow& r) { return join_list(r.result.key_frequencies); }),
                   "key frequencies at the final checkpoint, comma-separated (empty: none or not applicable)");
   }
   std::error_code ec;
@@ -222,8 +210,18 @@ Sweep read_sweep_file(const std::string& path) {
       r.run_file = run_file[i];
       r.status = status[i];
       r.error = error[i];
-      r.result = {final_step[i], t_mem[i], t_grok[i], t_train90[i], t_test90[i],         ftrl[i],
-                  ftel[i],       ftra[i],  ftea[i],   mtl[i],       split_ints(keys[i]), wall[i]};
+      r.result = {final_step[i],
+                  t_mem[i],
+                  t_grok[i],
+                  t_train90[i],
+                  t_test90[i],
+                  ftrl[i],
+                  ftel[i],
+                  ftra[i],
+                  ftea[i],
+                  mtl[i],
+                  parse_int_list(keys[i], "key frequency"),
+                  wall[i]};
       sweep.rows.push_back(std::move(r));
     }
     return sweep;

@@ -10,6 +10,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "grok/core/config.h"
 #include "grok/core/error.h"
 #include "grok/runfile/run_file.h"
 #include "grok/story/milestones.h"
@@ -240,11 +241,7 @@ std::string acc_text(double v) { return std::isfinite(v) ? fmt::format("{:.3f}",
 // A loss (nats) or a time (seconds) to 3 significant digits, "—" when unknown.
 std::string sig_text(double v) { return std::isfinite(v) ? fmt::format("{:.3g}", v) : "—"; }
 
-std::string keys_text(const std::vector<int64_t>& keys) {
-  std::string s;
-  for (int64_t k : keys) s += (s.empty() ? "" : ",") + std::to_string(k);
-  return s.empty() ? "—" : s;
-}
+std::string keys_text(const std::vector<int64_t>& keys) { return keys.empty() ? "—" : join_list(keys); }
 
 // "t_train90" at 90%, "t_train80" at 80%.
 std::string at_level(const char* name, double accuracy) { return fmt::format("{}{:g}", name, 100 * accuracy); }

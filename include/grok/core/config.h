@@ -134,6 +134,8 @@ Config config_from_json(const nlohmann::json& j, Config base = {});
 // Comma-separated list helpers ("a,b, c" -> {"a","b","c"}).
 std::vector<std::string> split_list(const std::string& s);
 std::vector<int64_t> parse_step_list(const std::string& s);
+// "9,10,15" (or with `separator` ", "); the inverse of parse_int_list.
+std::string join_list(const std::vector<int64_t>& values, const std::string& separator = ",");
 // Non-negative integers, comma-separated; InputError naming `what` for a bad item.
 std::vector<int64_t> parse_int_list(const std::string& s, const std::string& what);
 

@@ -41,6 +41,9 @@ std::string describe_milestones(const AccuracyMilestones& m);
 // 0.99 -> "99%".
 std::string percent(double fraction);
 
+// 59.6 -> "1m00s", 7 -> "7s", 7384 -> "2h03m"; "?" for a negative or unknown time.
+std::string format_duration(double seconds);
+
 // 12345 -> "12,345".
 std::string with_commas(int64_t n);
 
