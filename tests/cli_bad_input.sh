@@ -5,18 +5,8 @@ train=$1
 dir=$2
 rm -rf "$dir" && mkdir -p "$dir"
 failures=0
-
-expect_bad() {  # expect_bad "what" args...
-  local what=$1; shift
-  local err rc
-  err=$("$train" "$@" 2>&1 >/dev/null); rc=$?
-  local lines; lines=$(printf '%s' "$err" | grep -c '')
-  if [[ $rc -ne 2 || $lines -ne 1 ]]; then
-    echo "FAIL $what: exit $rc, $lines stderr lines: $err"; failures=$((failures + 1))
-  else
-    echo "ok   $what: $err"
-  fi
-}
+source "$(dirname "$0")/lib/checks.sh"
+expect_bad() { expect_one_line_error "$train" "$@"; }  # expect_bad "what" args...
 
 expect_bad "unknown option"        --out "$dir/a.h5" --no-such-option 3
 expect_bad "non-numeric value"     --out "$dir/a.h5" --p abc

@@ -5,16 +5,13 @@ set -uo pipefail
 train=$1
 dir=$2
 rm -rf "$dir" && mkdir -p "$dir"
+source "$(dirname "$0")/lib/checks.sh"
 run="$dir/run.h5"
 "$train" --p 23 --d-model 32 --d-mlp 64 --steps 100000 --stop-after-grok -1 --threads 1 \
   --checkpoint-every 1000 --out "$run" >"$dir/out.txt" 2>"$dir/err.txt" &
 pid=$!
 # Wait until training is under way (the file exists and has metric rows), then interrupt.
-for _ in $(seq 1 100); do
-  sleep 0.2
-  rows=$(/usr/bin/python3 -c "import h5py,sys; f=h5py.File(sys.argv[1],'r',libver='latest',swmr=True); print(f['metrics/step'].shape[0])" "$run" 2>/dev/null || echo 0)
-  [[ ${rows:-0} -gt 3 ]] && break
-done
+wait_for_metric_rows "$run" 3
 kill -INT $pid
 wait $pid; rc=$?
 [[ $rc -eq 130 ]] || { echo "FAIL: exit $rc after SIGINT (want 130)"; cat "$dir/err.txt"; exit 1; }

@@ -6,14 +6,8 @@ dir=$2
 rm -rf "$dir" && mkdir -p "$dir"
 failures=0
 count=0
-expect_bad() {
-  local what=$1; shift
-  count=$((count + 1))
-  local err rc lines
-  err=$("$probe" "$@" 2>&1 >/dev/null); rc=$?
-  lines=$(printf '%s' "$err" | grep -c '')
-  if [[ $rc -ne 2 || $lines -ne 1 ]]; then echo "FAIL $what: exit $rc: $err"; failures=$((failures + 1)); else echo "ok   $what: $err"; fi
-}
+source "$(dirname "$0")/lib/checks.sh"
+expect_bad() { expect_one_line_error "$probe" "$@"; }
 echo "not hdf5" > "$dir/text.h5"
 /usr/bin/python3 -c "import h5py; h5py.File('$dir/foreign.h5', 'w').create_dataset('x', data=[1, 2])"
 expect_bad "unknown command"  frobnicate "$dir/text.h5"

@@ -9,9 +9,7 @@ train=$1 probe=$2 dir=$3
 rm -rf "$dir" && mkdir -p "$dir"
 failures=0
 check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; failures=$((failures + 1)); fi; }
-# The run file appears (renamed from PATH.part) once grok-train has started writing; on a loaded
-# machine that can take longer than any fixed sleep.
-wait_for_file() { for _ in $(seq 1 600); do [[ -e $1 ]] && return 0; sleep 0.1; done; }
+source "$(dirname "$0")/lib/checks.sh"
 
 "$train" --preset demo --threads 1 --out "$dir/tty.h5" --quiet >/dev/null 2>&1 &
 wait_for_file "$dir/tty.h5"

@@ -11,6 +11,7 @@ trap '"$here/cluster.sh" down "$dir/cluster"' EXIT
 up=$("$here/cluster.sh" up "$dir/cluster") || exit  # 77 passes through as the skip
 eval "$up"
 failures=0
+source "$here/../lib/checks.sh"
 check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; failures=$((failures + 1)); fi; }
 small=(--preset demo --p 23 --steps 60 --activation-log 0 --checkpoint-every 20)
 status_of() { /usr/bin/python3 -c "import h5py,sys; print(' '.join(h5py.File(sys.argv[1])['rows/status'].asstr()[()]))" "$1/sweep.h5"; }
@@ -43,11 +44,7 @@ check "rerun with every row complete submits nothing" "[[ $? -eq 0 ]] && ! grep 
 long=(--preset demo --p 23 --steps 100000 --stop-after-grok -1 --activation-log 0 --checkpoint-every 1000)
 "$sweep" "${long[@]}" --grid weight_decay=1,2,3 --out "$dir/stopped" --slurm >"$dir/stopped.out" 2>&1 &
 pid=$!
-for _ in $(seq 1 300); do
-  sleep 0.2
-  rows=$(/usr/bin/python3 -c "import h5py,sys; f=h5py.File(sys.argv[1],'r',libver='latest',swmr=True); print(f['metrics/step'].shape[0])" "$dir/stopped/runs/r0000.h5" 2>/dev/null || echo 0)
-  [[ ${rows:-0} -gt 3 ]] && break
-done
+wait_for_metric_rows "$dir/stopped/runs/r0000.h5" 3
 kill -INT $pid
 wait $pid
 check "SIGINT while waiting: exit 130" "[[ $? -eq 130 ]]"

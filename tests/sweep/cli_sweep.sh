@@ -9,6 +9,7 @@ sweep=$1 dir=$2
 here=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$dir" && mkdir -p "$dir"
 failures=0
+source "$here/../lib/checks.sh"
 check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; failures=$((failures + 1)); fi; }
 small=(--preset demo --p 23 --steps 60 --activation-log 0 --checkpoint-every 20)
 mtimes() { stat -c '%n %Y' "$1"/runs/*.h5 | sort; }
@@ -47,11 +48,7 @@ check "the failed row is recorded with grok-train's error; the other completes" 
 long=(--preset demo --p 23 --steps 3000 --stop-after-grok -1 --activation-log 0 --checkpoint-every 500)
 "$sweep" "${long[@]}" --grid weight_decay=1,2 --out "$dir/stopped" --jobs 1 >"$dir/stopped.out" 2>&1 &
 pid=$!
-for _ in $(seq 1 150); do
-  sleep 0.2
-  rows=$(/usr/bin/python3 -c "import h5py,sys; f=h5py.File(sys.argv[1],'r',libver='latest',swmr=True); print(f['metrics/step'].shape[0])" "$dir/stopped/runs/r0000.h5" 2>/dev/null || echo 0)
-  [[ ${rows:-0} -gt 3 ]] && break
-done
+wait_for_metric_rows "$dir/stopped/runs/r0000.h5" 3
 "$sweep" "${long[@]}" --grid weight_decay=1,2 --out "$dir/stopped" >/dev/null 2>"$dir/busy.err"
 check "a second grok-sweep on a busy directory is refused" "[[ $? -eq 2 ]] && grep -q 'in use by another grok-sweep' '$dir/busy.err'"
 kill -INT $pid
@@ -74,10 +71,7 @@ for expect in fraction:27 lr-wd:42 dd-random-features:126 dd-mlp:44; do
 done
 
 # ---- bad input: one line, exit 2
-bad() {
-  "$sweep" "$@" >/dev/null 2>"$dir/bad.err"
-  check "bad input: $* -> exit 2, one line" "[[ $? -eq 2 ]] && [[ \$(wc -l <'$dir/bad.err') -eq 1 ]]"
-}
+bad() { expect_one_line_error "$sweep" "bad input: $*" "$@"; }
 bad "${small[@]}" --grid weight_decay=0,1
 bad "${small[@]}" --grid nonsense=1,2 --out "$dir/bad"
 bad "${small[@]}" --grid weight_decay=0,1 --seeds 3-1 --out "$dir/bad"
