@@ -41,6 +41,29 @@ TEST_CASE("ce is the mean of -log softmax at the label, in nats", "[loss]") {
   CHECK_THROWS_AS(grok::loss_value("hinge", x, labels), grok::InputError);
 }
 
+TEST_CASE("stablemax is the mean of -log s(x_label) / sum s(x), s(x) = x + 1 or 1 / (1 - x)", "[loss]") {
+  // Row 0: s(2, -1, 0) = (3, 1/2, 1), sum 4.5, label 0 -> -ln(3 / 4.5) = ln 1.5.
+  // Row 1: s(-3, 1, 0.5) = (1/4, 2, 1.5), sum 3.75, label 2 -> -ln(1.5 / 3.75) = ln 2.5.
+  const at::Tensor x = at::tensor({2.0, -1.0, 0.0, -3.0, 1.0, 0.5}, at::kFloat).reshape({2, 3});
+  const at::Tensor labels = at::tensor({int64_t{0}, int64_t{2}}, at::kLong);
+  const at::Tensor loss = grok::loss_value("stablemax", x, labels);
+  CHECK(loss.scalar_type() == at::kDouble);
+  CHECK(loss.item<double>() == Approx((std::log(1.5) + std::log(2.5)) / 2).epsilon(1e-12));
+}
+
+TEST_CASE("stablemax keeps a gradient where softmax has collapsed", "[loss]") {
+  // A 1000-nat margin: float64 softmax rounds to exactly 1 (loss 0, gradient 0); StableMax
+  // gives -ln(1001 / 1002) and the label logit's gradient -1/1001 + 1/1002 (hand-derived).
+  at::Tensor x = at::tensor({1000.0, 0.0}, at::kDouble).reshape({1, 2}).requires_grad_(true);
+  const at::Tensor label = at::tensor({int64_t{0}}, at::kLong);
+  CHECK(grok::loss_value("ce", x, label).item<double>() == 0.0);
+  at::Tensor loss = grok::loss_value("stablemax", x, label);
+  CHECK(loss.item<double>() == Approx(std::log(1002.0 / 1001.0)).epsilon(1e-9));
+  loss.backward();
+  CHECK(x.grad()[0][0].item<double>() == Approx(-1.0 / 1001.0 + 1.0 / 1002.0).epsilon(1e-9));
+  CHECK(x.grad()[0][1].item<double>() == Approx(1.0 / 1002.0).epsilon(1e-9));
+}
+
 TEST_CASE("min_norm_readout: an underdetermined system gets its minimum-norm solution", "[loss][min_norm]") {
   // One equation 3 w1 + 4 w2 = 5: the minimum-norm solution is (3, 4) * 5 / 25 = (0.6, 0.8).
   at::Tensor w = grok::min_norm_readout(at::tensor({3.0, 4.0}, at::kDouble).reshape({1, 2}),

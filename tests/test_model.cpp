@@ -93,18 +93,61 @@ TEST_CASE("the fast forward equals the textbook forward", "[model]") {
   c10::NoGradGuard no_grad;
   for (int64_t layers : {1, 2}) {
     for (bool bias : {false, true}) {
-      grok::Config c = small_transformer();
-      c.n_layers = layers;
-      c.bias = bias;
-      grok::Transformer m(c);
-      if (bias)  // make biases matter
-        for (auto& p : m.parameters())
-          if (p.name.find(".b_") != std::string::npos) p.value.normal_();
-      at::Tensor pairs = some_pairs(11);
-      INFO("layers " << layers << " bias " << bias);
-      CHECK(at::allclose(m.forward(pairs), m.reference_forward(pairs), 1e-4, 1e-5));
+      for (double rate : {1.0, 0.3, 0.0}) {
+        grok::Config c = small_transformer();
+        c.n_layers = layers;
+        c.bias = bias;
+        c.attention_rate = rate;
+        grok::Transformer m(c);
+        if (bias)  // make biases matter
+          for (auto& p : m.parameters())
+            if (p.name.find(".b_") != std::string::npos) p.value.normal_();
+        at::Tensor pairs = some_pairs(11);
+        INFO("layers " << layers << " bias " << bias << " attention rate " << rate);
+        CHECK(at::allclose(m.forward(pairs), m.reference_forward(pairs), 1e-4, 1e-5));
+      }
     }
   }
+}
+
+TEST_CASE("attention rate: the pattern is rate * softmax(scores) + (1 - rate) on every key", "[model][pizza]") {
+  c10::NoGradGuard no_grad;
+  grok::Config c = small_transformer();
+  c.attention_rate = 0.25;
+  grok::Transformer m(c);
+  grok::ActivationCache cache;
+  m.forward(some_pairs(11), &cache);
+  const at::Tensor scores = cache.at("blocks.0.attn.hook_attn_scores");  // [B, H, 3]
+  const at::Tensor pattern = cache.at("blocks.0.attn.hook_pattern");
+  // Written out: softmax over the three keys by exp / sum, then the mix.
+  const at::Tensor e = (scores - std::get<0>(scores.max(-1, true))).exp();
+  CHECK(at::allclose(pattern, 0.25 * e / e.sum(-1, true) + 0.75, 1e-5, 1e-6));
+  CHECK(m.operands_enter_additively() == false);
+}
+
+TEST_CASE("attention rate 0, one layer: logits of the written-out constant-attention model", "[model][pizza]") {
+  // Zhong et al.'s model B: each key weighted 1, so the '=' residual is
+  // x_2 + sum_j sum_h (x_j W_V^h) W_O^h with x_j = W_E[token_j] + W_pos[j]; then the MLP and W_U.
+  c10::NoGradGuard no_grad;
+  grok::Config c = small_transformer();
+  c.attention_rate = 0.0;
+  grok::Transformer m(c);
+  const at::Tensor pairs = some_pairs(11);
+  const at::Tensor W_E = m.param("embed.W_E"), W_pos = m.param("pos_embed.W_pos");
+  const at::Tensor W_V = m.param("blocks.0.attn.W_V"), W_O = m.param("blocks.0.attn.W_O");
+  const int64_t B = pairs.size(0);
+  std::vector<at::Tensor> x;  // per position, [B, D]
+  x.push_back(W_E.index_select(0, pairs.select(1, 0)) + W_pos[0]);
+  x.push_back(W_E.index_select(0, pairs.select(1, 1)) + W_pos[1]);
+  x.push_back(W_E[11].expand({B, -1}) + W_pos[2]);
+  at::Tensor resid = x[2].clone();
+  for (int64_t h = 0; h < c.n_heads; ++h)
+    for (const at::Tensor& xj : x) resid += at::matmul(at::matmul(xj, W_V[h]), W_O[h]);
+  const at::Tensor post = at::relu(at::matmul(resid, m.param("blocks.0.mlp.W_in")));
+  const at::Tensor expected =
+      at::matmul(resid + at::matmul(post, m.param("blocks.0.mlp.W_out")), m.param("unembed.W_U"));
+  CHECK(at::allclose(m.forward(pairs), expected, 1e-4, 1e-5));
+  CHECK(m.operands_enter_additively());  // so the probes know gradient symmetricity is 1 by construction
 }
 
 TEST_CASE("the same seed gives the same weights, another seed does not", "[model]") {

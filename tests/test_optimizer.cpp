@@ -91,3 +91,109 @@ TEST_CASE("linear warm-up reaches the peak learning rate at warmup_steps", "[opt
   c.warmup_steps = 0;
   CHECK(grok::learning_rate(c, 0) == 1e-3);
 }
+
+namespace {
+
+// Plain SGD at lr 1 without decay: each update moves w by exactly minus the filtered gradient.
+grok::Config plain_sgd() {
+  grok::Config c;
+  c.optimizer = "sgd";
+  c.momentum = 0.0;
+  c.weight_decay = 0.0;
+  return c;
+}
+
+// Feeds `grads` (one scalar per update) and returns the filtered gradient of each update.
+std::vector<double> filtered(const grok::Config& c, const std::vector<float>& grads) {
+  auto params = one_param({0.0f});
+  grok::Optimizer opt(c, params);
+  std::vector<double> out;
+  for (float g : grads) {
+    const double before = params[0].value.item<double>();
+    set_grad(params, {g});
+    opt.step(1.0);
+    out.push_back(before - params[0].value.item<double>());
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Grokfast EMA: mu starts at the first gradient, then g + lambda mu", "[optimizer][grokfast]") {
+  grok::Config c = plain_sgd();
+  c.grokfast = "ema";
+  c.grokfast_alpha = 0.5;
+  c.grokfast_lambda = 2.0;
+  // By hand: mu1 = 0.5*1 + 0.5*1 = 1 -> 1 + 2*1 = 3; mu2 = 0.5*1 + 0.5*3 = 2 -> 3 + 2*2 = 7;
+  // mu3 = 0.5*2 + 0.5*(-2) = 0 -> -2 + 0 = -2. (A zero-started mu would give 2, 5.5, -1.5.)
+  CHECK(filtered(c, {1, 3, -2}) == std::vector<double>{3, 7, -2});
+}
+
+TEST_CASE("Grokfast MA: nothing until the window is full, then g + lambda * window mean", "[optimizer][grokfast]") {
+  grok::Config c = plain_sgd();
+  c.grokfast = "ma";
+  c.grokfast_window = 2;
+  c.grokfast_lambda = 5.0;
+  // By hand: [1] not full -> 1; [1, 3] mean 2 -> 3 + 10 = 13; [3, -2] mean 0.5 -> -2 + 2.5 = 0.5;
+  // [-2, 4] mean 1 -> 4 + 5 = 9.
+  CHECK(filtered(c, {1, 3, -2, 4}) == std::vector<double>{1, 13, 0.5, 9});
+}
+
+TEST_CASE("Grokfast state is optimizer state: copied into a fresh optimizer it continues identically",
+          "[optimizer][grokfast]") {
+  for (const char* mode : {"ema", "ma"}) {
+    grok::Config c = plain_sgd();
+    c.grokfast = mode;
+    c.grokfast_window = 3;
+    auto a = one_param({0.0f});
+    grok::Optimizer first(c, a);
+    for (float g : {1.0f, 2.0f, 4.0f}) {
+      set_grad(a, {g});
+      first.step(1.0);
+    }
+    auto b = one_param({0.0f});
+    b[0].value.detach().copy_(a[0].value.detach());
+    grok::Optimizer second(c, b);
+    auto from = first.state(), to = second.state();
+    REQUIRE(from.size() == to.size());
+    REQUIRE(from.back().name == std::string("w.grokfast_") + (std::string(mode) == "ema" ? "ema" : "window"));
+    for (size_t i = 0; i < from.size(); ++i) to[i].value.copy_(from[i].value);
+    second.set_step_count(first.step_count());
+    set_grad(a, {-8.0f});
+    set_grad(b, {-8.0f});
+    first.step(1.0);
+    second.step(1.0);
+    CHECK(a[0].value.item<float>() == b[0].value.item<float>());
+  }
+}
+
+TEST_CASE("perp-grad removes the component along w and keeps the gradient's norm", "[optimizer][perp_grad]") {
+  // w = (3, 4), g = (1, 0): w.g / w.w = 3/25, g_perp = (1 - 9/25, -12/25) = (16, -12)/25, norm 20/25;
+  // rescaled to ||g|| = 1: (0.8, -0.6).
+  const at::Tensor w = at::tensor({3.0f, 4.0f}), g = at::tensor({1.0f, 0.0f});
+  const at::Tensor out = grok::orthogonal_gradient(w, g);
+  CHECK(out[0].item<float>() == Approx(0.8).epsilon(1e-6));
+  CHECK(out[1].item<float>() == Approx(-0.6).epsilon(1e-6));
+  // Per tensor, not per row: a [2, 2] tensor is projected as one 4-vector (a per-row projection
+  // would zero both rows here, since each row of g is parallel to its row of w).
+  const at::Tensor w2 = at::tensor({1.0f, 0.0f, 0.0f, 1.0f}).reshape({2, 2});
+  const at::Tensor g2 = at::tensor({2.0f, 0.0f, 0.0f, 0.0f}).reshape({2, 2});
+  // w.g = 2, w.w = 2: g_perp = (2, 0, 0, 0) - (1, 0, 0, 1) = (1, 0, 0, -1), rescaled to norm 2.
+  const at::Tensor out2 = grok::orthogonal_gradient(w2, g2).reshape({-1});
+  CHECK(out2[0].item<float>() == Approx(std::sqrt(2.0)).epsilon(1e-6));
+  CHECK(out2[3].item<float>() == Approx(-std::sqrt(2.0)).epsilon(1e-6));
+  CHECK(out2[1].item<float>() == 0.0f);
+  // A zero w leaves g as it is (the 1e-30 guard), rather than NaN.
+  CHECK(grok::orthogonal_gradient(at::zeros({2}), g)[0].item<float>() == 1.0f);
+}
+
+TEST_CASE("perp_grad: the optimizer updates with the orthogonalised gradient", "[optimizer][perp_grad]") {
+  grok::Config c = plain_sgd();
+  c.perp_grad = true;
+  auto params = one_param({3.0f, 4.0f});
+  grok::Optimizer opt(c, params);
+  set_grad(params, {1.0f, 0.0f});
+  opt.step(1.0);
+  CHECK(params[0].value[0].item<float>() == Approx(3.0 - 0.8).epsilon(1e-6));
+  CHECK(params[0].value[1].item<float>() == Approx(4.0 + 0.6).epsilon(1e-6));
+}

@@ -461,3 +461,49 @@ TEST_CASE("random_features and min_norm are refused where they do not apply", "[
   m.random_features = true;  // loss stays ce
   CHECK_THROWS_WITH(grok::train_new(m, temp_path("mn_ce.h5"), "test"), Catch::Contains("loss = ce"));
 }
+
+TEST_CASE("Grokfast, perp-grad, StableMax and fixed_norm runs resume bit for bit", "[run][resume][accelerators]") {
+  // Their state (Grokfast's EMA or window) must be in the resume slots, or the halves diverge.
+  for (const char* filter : {"ema", "ma"}) {
+    grok::Config c = tiny();
+    c.grokfast = filter;
+    c.grokfast_window = 7;  // fills at update 7, inside the first half
+    c.perp_grad = true;
+    c.loss = "stablemax";
+    c.fixed_norm = true;
+    const std::string straight = temp_path(std::string("acc-straight-") + filter + ".h5");
+    const std::string split = temp_path(std::string("acc-split-") + filter + ".h5");
+    grok::train_new(c, straight, "test");
+    grok::Config half = c;
+    half.steps = 20;
+    grok::train_new(half, split, "test");
+    grok::train_resume(split, {{"steps", 40}});
+    INFO(filter);
+    grok::RunReader a(straight), b(split);
+    require_same_metrics(a, b);
+    require_same_checkpoints(a, b, c);
+    CHECK(a.metric("train_loss").back() < a.metric("train_loss").front());  // it trains
+  }
+}
+
+TEST_CASE("fixed_norm holds ||theta|| at its initial value, init_scale multiplies theta_0", "[run][omnigrok]") {
+  grok::Config c = tiny();
+  c.init_scale = 0.5;
+  c.fixed_norm = true;
+  c.weight_decay = 0.0;  // without the constraint the norm would grow
+  const std::string path = temp_path("fixed-norm.h5");
+  grok::train_new(c, path, "test");
+  grok::RunReader r(path);
+  const std::vector<double> sq = r.metric("total_sq_norm");
+  REQUIRE(sq.size() == 9);
+  for (double v : sq) CHECK(v == Approx(sq.front()).epsilon(1e-5));
+  CHECK(r.metric("dist_from_init").back() > 0.1 * std::sqrt(sq.front()));  // it moved, on the sphere
+  // theta_0 is the standard init times 0.5, bit for bit (float32 x 0.5 is exact).
+  grok::Config standard = c;
+  standard.init_scale = 1.0;
+  grok::Transformer init(standard);
+  for (const auto& p : init.parameters()) {
+    INFO(p.name);
+    CHECK(at::equal(r.checkpoint_param(0, p.name), p.value.detach() * 0.5));
+  }
+}

@@ -3,6 +3,7 @@
 
 #include <fmt/core.h>
 
+#include <cmath>
 #include <sstream>
 
 #include "grok/core/error.h"
@@ -71,7 +72,21 @@ void validate(const Config& c) {
   require_one_of("act", c.act, {"relu", "gelu", "quadratic"});
   require_one_of("mlp_input", c.mlp_input, {"embed", "onehot"});
   require_one_of("optimizer", c.optimizer, {"adamw", "adam", "sgd"});
-  require_one_of("loss", c.loss, {"ce", "mse"});
+  require_one_of("loss", c.loss, {"ce", "mse", "stablemax"});
+  require_one_of("grokfast", c.grokfast, {"none", "ema", "ma"});
+  require(c.grokfast_alpha >= 0.0 && c.grokfast_alpha < 1.0,
+          fmt::format("grokfast_alpha must be in [0, 1), got {}", c.grokfast_alpha));
+  require(c.grokfast_window >= 1 && c.grokfast_window <= 100000,
+          fmt::format("grokfast_window must be in 1..100000, got {}", c.grokfast_window));
+  require(std::isfinite(c.grokfast_lambda), "grokfast_lambda must be finite");
+  require(c.attention_rate >= 0.0 && c.attention_rate <= 1.0,
+          fmt::format("attention_rate must be in [0, 1], got {}", c.attention_rate));
+  require(c.attention_rate == 1.0 || c.model == "transformer",
+          fmt::format("attention_rate needs model = transformer (got model = {})", c.model));
+  require(c.init_scale > 0.0 && std::isfinite(c.init_scale),
+          fmt::format("init_scale must be positive, got {}", c.init_scale));
+  require(!c.fixed_norm || !c.random_features,
+          "fixed_norm rescales every weight, so it cannot be combined with random_features (fixed first layer)");
   require_one_of("solver", c.solver, {"gd", "min_norm"});
   require(
       !c.random_features || c.model == "mlp",

@@ -33,7 +33,13 @@ std::string models_listing() {
 std::unique_ptr<Model> make_model(const Config& config) {
   std::string known;
   for (const ModelFamily& f : kFamilies) {
-    if (f.name == config.model) return f.build(config);
+    if (f.name != config.model) continue;
+    std::unique_ptr<Model> model = f.build(config);
+    if (config.init_scale != 1.0) {  // Omnigrok's alpha: every initial weight times init_scale
+      c10::NoGradGuard no_grad;
+      for (NamedTensor& p : model->parameters()) p.value.mul_(config.init_scale);
+    }
+    return model;
     known += (known.empty() ? "" : ", ") + f.name;
   }
   throw InputError(fmt::format("unknown model '{}' (known: {})", config.model, known));

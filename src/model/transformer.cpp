@@ -1,7 +1,8 @@
 // transformer.cpp — forward pass of the Nanda-style transformer.
 //
 // Shapes: B pairs, n = n_ctx = 3 positions, H heads, D = d_model, d = d_head,
-// M = d_mlp, V = d_vocab = p + 1, P = p outputs.
+// M = d_mlp, V = d_vocab = p + 1, P = p outputs. Attention may be mixed with
+// constant attention (config.attention_rate, Zhong et al. 2023): attention_pattern().
 #include "grok/model/transformer.h"
 
 #include <fmt/core.h>
@@ -95,6 +96,17 @@ at::Tensor Transformer::mlp(const Block& blk, const at::Tensor& x, int64_t layer
   return out;
 }
 
+at::Tensor Transformer::attention_pattern(const at::Tensor& scores, const at::Tensor& allowed) const {
+  const at::Tensor softmax = at::softmax(scores, -1);
+  const double rate = config_.attention_rate;
+  if (rate == 1.0) return softmax;  // ordinary attention, bit for bit
+  // Zhong et al.'s code adds (1 - rate) to every weight rather than (1 - rate) / n_keys: at
+  // rate 0 the values are summed, not averaged (the following linear maps absorb the factor).
+  const at::Tensor constant =
+      allowed.defined() ? allowed.to(scores.scalar_type()) * (1.0 - rate) : at::full({}, 1.0 - rate, scores.options());
+  return softmax * rate + constant;
+}
+
 Transformer::EmbeddingProjection Transformer::project_embeddings(const at::Tensor& W, const at::Tensor& b) const {
   return {project(W_E, W, at::Tensor()), project(W_pos, W, b)};
 }
@@ -113,7 +125,7 @@ Transformer::LastQueryAttention Transformer::attend_by_table(const Block& blk, c
     values.push_back((value.by_token + value.by_pos[pos]).index_select(0, token));  // [B, H, d]
   }
   att.scores = at::stack(scores, 2);  // [B, H, n]
-  att.pattern = at::softmax(att.scores, -1);
+  att.pattern = attention_pattern(att.scores);
   att.z = att.pattern.select(2, 0).unsqueeze(-1) * values[0];  // [B, H, d]
   for (int64_t pos = 1; pos < n; ++pos)
     att.z = att.z + att.pattern.select(2, pos).unsqueeze(-1) * values[static_cast<size_t>(pos)];
@@ -163,7 +175,7 @@ at::Tensor Transformer::forward(const at::Tensor& pairs, ActivationCache* cache)
         // weighted sum, done with broadcasting instead of tiny matmuls.
         q = project(x_last, blk.W_Q, blk.b_Q);              // [B, H, d]
         scores = (q.unsqueeze(2) * k_all).sum(-1) * scale;  // [B, H, n]
-        pattern = at::softmax(scores, -1);                  // [B, H, n]
+        pattern = attention_pattern(scores);                // [B, H, n]
         z = (pattern.unsqueeze(-1) * v_all).sum(2);         // [B, H, d]
         a_out = attn_out(blk, z);                           // [B, D]
         x = x_last + a_out;
@@ -172,7 +184,7 @@ at::Tensor Transformer::forward(const at::Tensor& pairs, ActivationCache* cache)
         at::Tensor mask = at::ones({n, n}, at::kBool).triu(1);
         at::Tensor scores_all =
             at::matmul(q_all, k_all.transpose(-1, -2)).mul(scale).masked_fill(mask, -INFINITY);  // [B, H, n, n]
-        at::Tensor pattern_all = at::softmax(scores_all, -1);
+        at::Tensor pattern_all = attention_pattern(scores_all, mask.logical_not());
         at::Tensor z_all = at::matmul(pattern_all, v_all).transpose(1, 2);  // [B, n, H, d]
         at::Tensor out_all = attn_out(blk, z_all);                          // [B, n, D]
         x = x + out_all;
@@ -214,7 +226,7 @@ at::Tensor Transformer::reference_forward(const at::Tensor& pairs) const {
     };
     at::Tensor q = proj(blk.W_Q, blk.b_Q), k = proj(blk.W_K, blk.b_K), v = proj(blk.W_V, blk.b_V);
     at::Tensor scores = at::matmul(q, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(config_.d_head));
-    at::Tensor z = at::matmul(at::softmax(scores.masked_fill(mask, -INFINITY), -1), v);  // [B, H, n, d]
+    at::Tensor z = at::matmul(attention_pattern(scores.masked_fill(mask, -INFINITY), mask.logical_not()), v);
     at::Tensor out = at::einsum("bHnd,HdD->bnD", {z, blk.W_O});
     x = x + (blk.b_O.defined() ? out + blk.b_O : out);
     at::Tensor pre = at::matmul(x, blk.W_in);
@@ -257,9 +269,10 @@ std::string Transformer::mlp_hook(const std::string& site) const { return block_
 
 std::string Transformer::describe() const {
   const Config& c = config_;
-  return fmt::format("transformer: {} layer{}, d_model {}, {} heads x {}, d_mlp {}, {}{}", c.n_layers,
+  return fmt::format("transformer: {} layer{}, d_model {}, {} heads x {}, d_mlp {}, {}{}{}", c.n_layers,
                      c.n_layers == 1 ? "" : "s", c.d_model, c.n_heads, c.d_head, c.d_mlp, c.act,
-                     c.bias ? ", biases" : "");
+                     c.bias ? ", biases" : "",
+                     c.attention_rate == 1.0 ? "" : fmt::format(", attention rate {}", c.attention_rate));
 }
 
 std::vector<std::string> Transformer::default_hooks() const { return {mlp_hook("mlp.hook_post"), "logits"}; }

@@ -184,6 +184,12 @@ RunWriter RunWriter::create(const std::string& path, const RunHeader& h) {
            "mean over the train pairs and the p classes of (logit - one_hot(label trained on))^2 (float64)"};
     if (c.loss == "mse" && std::string(m.name) == "test_loss")
       m = {m.name, "1", "mean over the test pairs and the p classes of (logit - one_hot(label))^2 (float64)"};
+    if (c.loss == "stablemax" && std::string(m.name) == "train_loss")
+      m = {m.name, "nats",
+           "mean cross-entropy of the StableMax probabilities on the train pairs, against the labels trained on "
+           "(float64)"};
+    if (c.loss == "stablemax" && std::string(m.name) == "test_loss")
+      m = {m.name, "nats", "mean cross-entropy of the StableMax probabilities on the test pairs (float64)"};
     h5::Dataset d = metrics.create_dataset<double>(m.name, {0}, column);
     d.set_attr("units", m.units);
     d.set_attr("description", m.description);

@@ -13,8 +13,16 @@ namespace grok {
 at::Tensor loss_value(const std::string& loss, const at::Tensor& logits, const at::Tensor& labels) {
   const at::Tensor x = logits.to(at::kDouble);  // [B, C]
   if (loss == "ce") return at::nll_loss(at::log_softmax(x, -1), labels);
+  if (loss == "stablemax") return at::nll_loss(log_stablemax(x), labels);
   if (loss == "mse") return at::mse_loss(x, at::one_hot(labels, x.size(-1)).to(at::kDouble));  // mean of B*C terms
-  throw InputError(fmt::format("loss must be one of ce | mse, got '{}'", loss));
+  throw InputError(fmt::format("loss must be one of ce | mse | stablemax, got '{}'", loss));
+}
+
+at::Tensor log_stablemax(const at::Tensor& x) {
+  // The reciprocal branch reads min(x, 0): where() differentiates both branches, and 1 / (1 - x)
+  // at x = 1 would otherwise put 0 * inf = NaN into the gradient of a positive logit.
+  const at::Tensor s = at::where(x < 0, (1 - x.clamp_max(0) + 1e-30).reciprocal(), x + 1);  // [B, C], > 0
+  return at::log(s / s.sum(-1, /*keepdim=*/true));
 }
 
 at::Tensor min_norm_readout(const at::Tensor& features, const at::Tensor& targets, double ridge) {

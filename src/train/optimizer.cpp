@@ -14,6 +14,7 @@ Optimizer::Optimizer(const Config& config, std::vector<NamedTensor>& params) : c
       exp_avg_sq_.push_back(at::zeros_like(p.value));
     }
   }
+  if (config_.grokfast != "none") grokfast_.emplace(config_, params_);
 }
 
 double learning_rate(const Config& config, int64_t step) {
@@ -31,10 +32,11 @@ void Optimizer::zero_grad() {
 void Optimizer::step(double lr) {
   c10::NoGradGuard no_grad;
   ++step_count_;
+  if (grokfast_) grokfast_->apply(params_, step_count_);
   for (size_t i = 0; i < params_.size(); ++i) {
     at::Tensor& param = params_[i].value;
-    const at::Tensor& grad = param.grad();
-    if (!grad.defined()) continue;
+    if (!param.grad().defined()) continue;
+    const at::Tensor grad = config_.perp_grad ? orthogonal_gradient(param, param.grad()) : param.grad();
     if (config_.optimizer == "sgd")
       sgd_update(param, grad, i, lr);
     else
@@ -86,6 +88,8 @@ std::vector<NamedTensor> Optimizer::state() {
       out.push_back({name + ".exp_avg_sq", exp_avg_sq_[i], axes});
     }
   }
+  if (grokfast_)
+    for (NamedTensor& t : grokfast_->state(params_)) out.push_back(std::move(t));
   return out;
 }
 

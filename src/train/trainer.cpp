@@ -82,6 +82,7 @@ class Trainer {
     test_ = {pairs_of(split_.test, c_.p), labels_of(split_.test, task_)};
     grid_ = grid_pairs(c_.p);
     for (const auto& p : model_->parameters()) init_.push_back(p.value.detach().clone());
+    init_norm_ = model_->total_norm();
   }
 
   RunHeader header(const std::string& command_line) {
@@ -153,6 +154,7 @@ class Trainer {
         loss.backward();
         optimizer_.step(learning_rate(c_, step_));
         optimizer_.zero_grad();
+        if (c_.fixed_norm) project_to_initial_norm();
       }
       ++step_;
     }
@@ -252,6 +254,14 @@ class Trainer {
     if (r.bias) model_->parameters()[*r.bias].value.copy_(w.select(0, d));
   }
 
+  // fixed_norm (Omnigrok): every weight rescaled by ||theta_0|| / ||theta||, so the update
+  // lands back on the sphere of the initial norm (norms in float64, the scaling in float32).
+  void project_to_initial_norm() {
+    c10::NoGradGuard no_grad;
+    const double ratio = init_norm_ / model_->total_norm();
+    for (NamedTensor& p : model_->parameters()) p.value.mul_(ratio);
+  }
+
   // Every hook on the full p x p grid, as [p*p, ...] float32.
   ActivationCache grid_activations() {
     c10::NoGradGuard no_grad;
@@ -273,6 +283,7 @@ class Trainer {
   Dataset train_, test_;
   at::Tensor grid_;               // [p*p, 2]
   std::vector<at::Tensor> init_;  // theta_0, for dist_from_init
+  double init_norm_ = 0;          // ||theta_0||, the sphere fixed_norm keeps theta on
   int64_t step_ = 0, start_step_ = 0;
   bool interrupted_ = false;
   std::optional<int64_t> grok_step_;

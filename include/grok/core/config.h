@@ -32,6 +32,8 @@ struct Config {
   bool bias = false;
   std::string mlp_input = "embed";
   bool random_features = false;
+  double attention_rate = 1.0;
+  double init_scale = 1.0;
   // -- optimisation
   std::string loss = "ce";
   std::string solver = "gd";
@@ -42,6 +44,12 @@ struct Config {
   double beta2 = 0.98;
   double eps = 1e-8;
   double momentum = 0.0;
+  std::string grokfast = "none";
+  double grokfast_alpha = 0.98;
+  double grokfast_lambda = 2.0;
+  int64_t grokfast_window = 100;
+  bool perp_grad = false;
+  bool fixed_norm = false;
   int64_t warmup_steps = 10;
   int64_t batch_size = 0;
   int64_t steps = 40000;
@@ -84,9 +92,14 @@ void visit_fields(C& c, V&& v) {
     "MLP family input: embed (E[a] + E[b]) | onehot (concat one_hot(a), one_hot(b))");
   v("Model", "random_features", c.random_features,
     "mlp only: the first layer (W_E, W_in, b_in) stays at its random init; only the readout (W_U, b_U) is trained");
+  v("Model", "attention_rate", c.attention_rate,
+    "transformer: attention = rate * softmax(scores) + (1 - rate), in [0, 1] (Zhong et al. 2023; 1 = ordinary "
+    "attention, 0 = constant attention: every key weighted 1)");
+  v("Model", "init_scale", c.init_scale, "every initial weight multiplied by this (Omnigrok's alpha; 1 = standard)");
   v("Optimisation", "loss", c.loss,
-    "ce (mean cross-entropy, nats) | mse (sum of (logit - one_hot(label))^2 / (pairs * p)); "
-    "float64; also the train_loss/test_loss metrics");
+    "ce (mean cross-entropy, nats) | mse (sum of (logit - one_hot(label))^2 / (pairs * p)) | stablemax "
+    "(mean cross-entropy of StableMax probabilities, Prieto et al. 2025); float64; also the train_loss/test_loss "
+    "metrics");
   v("Optimisation", "solver", c.solver,
     "gd (optimizer steps) | min_norm (mlp, random_features, loss = mse: readout = pinv(features) @ one_hot "
     "labels, ridge when weight_decay > 0; steps is set to 1)");
@@ -97,6 +110,18 @@ void visit_fields(C& c, V&& v) {
   v("Optimisation", "beta2", c.beta2, "Adam beta2");
   v("Optimisation", "eps", c.eps, "Adam epsilon");
   v("Optimisation", "momentum", c.momentum, "SGD momentum");
+  v("Optimisation", "grokfast", c.grokfast,
+    "gradient filter before the optimizer (Lee et al. 2024): none | ema (g + lambda * EMA_alpha(g)) | ma "
+    "(g + lambda * mean of the last grokfast_window gradients, once the window is full)");
+  v("Optimisation", "grokfast_alpha", c.grokfast_alpha, "grokfast = ema: EMA momentum alpha, in [0, 1)");
+  v("Optimisation", "grokfast_lambda", c.grokfast_lambda,
+    "grokfast: amplification lambda (the paper's settings: ema 2, ma 5)");
+  v("Optimisation", "grokfast_window", c.grokfast_window, "grokfast = ma: window length w");
+  v("Optimisation", "perp_grad", c.perp_grad,
+    "project each gradient tensor orthogonal to its weights, rescaled to the gradient's norm, before the optimizer "
+    "(Prieto et al. 2025's perp-grad; after grokfast when both are on)");
+  v("Optimisation", "fixed_norm", c.fixed_norm,
+    "after every update rescale all weights so that ||theta|| stays at its initial value (Omnigrok)");
   v("Optimisation", "warmup_steps", c.warmup_steps, "linear warm-up: lr * min(1, (step + 1) / warmup_steps)");
   v("Optimisation", "batch_size", c.batch_size, "train pairs per step; 0 = full batch (one step = one epoch)");
   v("Optimisation", "steps", c.steps, "optimizer steps to train");

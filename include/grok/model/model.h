@@ -131,8 +131,9 @@ const std::vector<ModelFamily>& model_families();
 // "Models:" and one line per family, for --help.
 std::string models_listing();
 
-// Builds and initialises the model the config names, seeded by config.seed;
-// InputError naming the known families for an unknown name.
+// Builds and initialises the model the config names, seeded by config.seed, every
+// initial weight multiplied by config.init_scale; InputError naming the known
+// families for an unknown name.
 std::unique_ptr<Model> make_model(const Config& config);
 
 // The hooks named in config.hooks ("all" expands to every hook); throws

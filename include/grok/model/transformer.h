@@ -28,7 +28,9 @@ class Transformer : public Model {
   std::string neuron_hook() const override;      // blocks.{L-1}.mlp.hook_post (hook_pre for act = quadratic)
   at::Tensor neuron_logit_map() const override;  // W_out of the last block @ W_U
   std::optional<AttentionSite> attention_site() const override;
-  bool operands_enter_additively() const override { return false; }
+  // With constant attention (attention_rate 0) one layer sees a and b only as
+  // OV(E_a) + OV(E_b): additive, the pizza paper's "model B".
+  bool operands_enter_additively() const override { return config_.attention_rate == 0.0 && config_.n_layers == 1; }
   OperandRows operand_rows() const override;
 
   // The textbook forward (every position, every product), for tests: must
@@ -46,6 +48,10 @@ class Transformer : public Model {
   at::Tensor project(const at::Tensor& x, const at::Tensor& W, const at::Tensor& b) const;
   at::Tensor mlp(const Block& blk, const at::Tensor& x, int64_t layer, ActivationCache* cache) const;
   at::Tensor attn_out(const Block& blk, const at::Tensor& z) const;
+  // softmax over the keys, mixed with constant attention by config.attention_rate
+  // (see forward()). scores [..., n_keys]; `allowed` [n_query, n_keys] marks the keys
+  // a query may see (undefined: all of them).
+  at::Tensor attention_pattern(const at::Tensor& scores, const at::Tensor& allowed = {}) const;
   // Layer 0 reads W_E[token] + W_pos[position], so its projection x @ W (+ b)
   // is by_token[token] + by_pos[position]: [V, H, d] and [n, H, d] (b in by_pos).
   struct EmbeddingProjection {

@@ -14,8 +14,14 @@ namespace grok {
 //   "ce":  mean over the B pairs of -log softmax(logits)[label]            (nats)
 //   "mse": sum over pairs and classes of (logits - one_hot(label))^2 / (B * C),
 //          i.e. the mean over examples AND classes
+//   "stablemax": mean over the B pairs of -log(s(x_label) / sum_c s(x_c)) with
+//          s(x) = x + 1 for x >= 0 and 1 / (1 - x + 1e-30) for x < 0 (Prieto et al.
+//          2025; the 1e-30 is their code's, and keeps s finite)  (nats)
 // Differentiable with respect to `logits`. InputError for another name.
 at::Tensor loss_value(const std::string& loss, const at::Tensor& logits, const at::Tensor& labels);
+
+// log(s(x) / sum over the last axis of s(x)), s as for "stablemax" above; x [B, C] -> [B, C], x's dtype.
+at::Tensor log_stablemax(const at::Tensor& x);
 
 // The readout W [d, C] that minimises ||features @ W - targets||_F^2 + ridge ||W||_F^2,
 // from features [n, d] and targets [n, C], in float64 via the thin SVD

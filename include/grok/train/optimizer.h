@@ -3,15 +3,19 @@
 //
 // The update rules match PyTorch's torch.optim implementations (single-tensor
 // path) term for term, so runs are comparable with Python reproductions.
+// Before the update the gradients go through Grokfast (config.grokfast), then
+// perp-grad (config.perp_grad), as in grad_filters.h.
 #pragma once
 
 #include <ATen/ATen.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "grok/core/config.h"
 #include "grok/model/model.h"
+#include "grok/train/grad_filters.h"
 
 namespace grok {
 
@@ -25,8 +29,8 @@ class Optimizer {
   void zero_grad();
 
   // The state buffers, named "<param>.exp_avg", "<param>.exp_avg_sq" (Adam*)
-  // or "<param>.momentum_buffer" (SGD). The tensors alias the live state, so
-  // copying into them restores a checkpoint.
+  // or "<param>.momentum_buffer" (SGD), then Grokfast's (grad_filters.h). The
+  // tensors alias the live state, so copying into them restores a checkpoint.
   std::vector<NamedTensor> state();
   int64_t step_count() const { return step_count_; }
   void set_step_count(int64_t n) { step_count_ = n; }
@@ -38,6 +42,7 @@ class Optimizer {
   Config config_;
   std::vector<NamedTensor>& params_;
   std::vector<at::Tensor> exp_avg_, exp_avg_sq_, momentum_;
+  std::optional<GrokfastFilter> grokfast_;
   int64_t step_count_ = 0;
 };
 
