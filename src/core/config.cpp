@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "grok/core/error.h"
+#include "grok/core/group.h"
 #include "grok/core/task.h"
 
 namespace grok {
@@ -119,6 +120,11 @@ void validate(const Config& c) {
   parse_step_list(c.checkpoint_steps);
   parse_step_list(c.activation_steps);
   require(c.gzip >= 0 && c.gzip <= 9, fmt::format("gzip must be in 0..9, got {}", c.gzip));
+}
+
+Config with_group_order(Config c, bool p_given) {
+  if (const int64_t order = group_task_order(c.task); order > 0 && !p_given) c.p = order;
+  return c;
 }
 
 Config with_implied_settings(Config c) {

@@ -154,6 +154,7 @@ TrainArgs parse_train_args(int argc, const char* const argv[]) {
 
 Config resolve_config(const TrainArgs& args) {
   Config c = config_from_json(args.overrides, load_preset(args.preset.empty() ? kDefaultPreset : args.preset));
+  c = with_group_order(c, args.overrides.contains("p"));
   validate(c);
   return c;
 }

@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "grok/core/error.h"
+#include "grok/core/group.h"
 #include "grok/core/rng.h"
 
 namespace grok {
@@ -40,6 +41,11 @@ const std::vector<TaskDef>& task_defs() {
        [](int64_t a, int64_t b, int64_t p) { return mod(mod(a * a, p) * a + mod(b * b, p) * a + b, p); }},
       // Labels come from a seeded table filled in make_task; op unused.
       {{"rand", "a fixed random table drawn from the data seed (control: cannot generalise)", false}, nullptr},
+      // Group tasks (core/group.h): a family of names; labels from the group's table in make_task.
+      {{"sN", "a.b in the symmetric group S_N, N = 2..5 (e.g. s5; p = N!), permutations in lexicographic order", false},
+       nullptr},
+      {{"dN", "a.b in the dihedral group D_N, N = 3..1024 (e.g. d7; p = 2N), index i + N u for r^i s^u", false},
+       nullptr},
   };
   return defs;
 }
@@ -79,10 +85,29 @@ std::vector<int64_t> Task::valid_pairs() const {
   return out;
 }
 
+std::string task_formula(const std::string& name) {
+  if (std::optional<FiniteGroup> g = is_group_task(name) ? task_group(name, 0) : std::nullopt)
+    return fmt::format("a.b in the {} group {} (order {}; {})", g->family, g->name, g->order, g->element_layout);
+  for (const auto& d : task_defs())
+    if (d.info.name == name) return d.info.formula;
+  return "";
+}
+
 Task make_task(const std::string& name, int64_t p, uint64_t data_seed) {
+  if (is_group_task(name)) {
+    const int64_t order = group_task_order(name);
+    if (p != order)
+      throw InputError(
+          fmt::format("task '{}' composes in a group of order {}, so p must be {} (got p = {}; leave "
+                      "--p out and it is set)",
+                      name, order, order, p));
+    const FiniteGroup g = *task_group(name, p);
+    return Task{name, p, p, g.table};
+  }
   const auto& defs = task_defs();
   auto it = std::find_if(defs.begin(), defs.end(), [&](const TaskDef& d) { return d.info.name == name; });
-  if (it == defs.end()) throw InputError(fmt::format("unknown task '{}' (grok-train --help lists the tasks)", name));
+  if (it == defs.end() || name == "sN" || name == "dN")
+    throw InputError(fmt::format("unknown task '{}' (grok-train --help lists the tasks)", name));
   if (p < 2) throw InputError(fmt::format("p must be at least 2, got {}", p));
   if (p > 2048) throw InputError(fmt::format("p = {} is too large (at most 2048: the grid has p^2 pairs)", p));
   if (it->info.needs_prime && !is_prime(p))

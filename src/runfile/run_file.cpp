@@ -12,6 +12,8 @@
 #include <thread>
 
 #include "grok/core/error.h"
+#include "grok/core/group.h"
+#include "grok/core/task.h"
 #include "grok/runfile/tensor_io.h"
 
 namespace grok {
@@ -52,6 +54,32 @@ h5::Dataset index_scale(h5::Group& g, const std::string& name, int64_t n) {
   d.write(iota(n));
   d.make_scale(name);
   return d;
+}
+
+// A group task's index <-> element table (core/group.h; docs/run-file.md, "/task"):
+// the label of (a, b) is the index of the element a.b.
+void write_group(h5::Group& task, const FiniteGroup& g) {
+  task.set_attr("group", g.name);
+  task.set_attr("group_family", g.family);
+  task.set_attr("group_order", g.order);
+  task.set_attr("identity", g.identity);
+  const auto width = static_cast<hsize_t>(g.elements[0].size());
+  h5::Dataset elements = task.create_dataset<int64_t>("elements", {static_cast<hsize_t>(g.order), width});
+  std::vector<int64_t> flat;
+  for (const auto& e : g.elements) flat.insert(flat.end(), e.begin(), e.end());
+  elements.write(flat);
+  elements.set_axis_label(0, "element");
+  elements.set_axis_label(1, g.family == "symmetric" ? "position" : "component");
+  elements.set_attr("description", "element with index i (row i): " + g.element_layout);
+  h5::Dataset names = task.create_strings("element_names", g.element_names);
+  names.set_axis_label(0, "element");
+  names.set_attr("description", g.family == "symmetric"
+                                    ? "cycle notation of each element, fixed points left out; () = identity"
+                                    : "each element as a word in r and s; e = identity");
+  h5::Dataset inverses = task.create_dataset<int64_t>("inverses", {static_cast<hsize_t>(g.order)});
+  inverses.write(g.inverses);
+  inverses.set_axis_label(0, "element");
+  inverses.set_attr("description", "index of the inverse of element i");
 }
 
 // An extendable 1-D int64 "step" axis.
@@ -145,8 +173,7 @@ RunWriter RunWriter::create(const std::string& path, const RunHeader& h) {
   task.set_attr("name", h.task.name);
   task.set_attr("p", h.task.p);
   task.set_attr("n_out", h.task.n_out);
-  for (const auto& t : task_catalog())
-    if (t.name == h.task.name) task.set_attr("formula", t.formula);
+  task.set_attr("formula", task_formula(h.task.name));
   h5::Dataset a = index_scale(task, "a", h.task.p), b = index_scale(task, "b", h.task.p);
   h5::Dataset labels =
       task.create_dataset<int64_t>("labels", {static_cast<hsize_t>(h.task.p), static_cast<hsize_t>(h.task.p)});
@@ -154,6 +181,7 @@ RunWriter RunWriter::create(const std::string& path, const RunHeader& h) {
   labels.attach_scale(a, 0);
   labels.attach_scale(b, 1);
   labels.set_attr("description", "label c of the pair (a, b); -1 where the task does not define one");
+  if (is_group_task(h.task.name)) write_group(task, *task_group(h.task.name, h.task.p));
 
   h5::Group split = root.create_group("split");
   split.set_attr("frac_train", c.frac_train);

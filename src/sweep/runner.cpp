@@ -119,7 +119,8 @@ std::vector<SweepPoint> spec_points(const SweepSpec& spec) {
 }
 
 Config row_config(const SweepSpec& spec, const SweepPoint& point) {
-  Config config = config_from_json(merged_overrides(spec, point), load_preset(spec.preset));
+  const nlohmann::json overrides = merged_overrides(spec, point);
+  Config config = with_group_order(config_from_json(overrides, load_preset(spec.preset)), overrides.contains("p"));
   validate(config);
   return config;
 }

@@ -73,8 +73,10 @@ struct Config {
 // `name` uses underscores; the command-line flag is the same with dashes.
 template <class C, class V>
 void visit_fields(C& c, V&& v) {
-  v("Task", "task", c.task, "task: add sub mul div x2y2 x2xyy2 x2xyy2x x3xy x3xy2y rand");
-  v("Task", "p", c.p, "modulus; inputs are pairs (a, b) with a, b in 0..p-1");
+  v("Task", "task", c.task,
+    "task: add sub mul div x2y2 x2xyy2 x2xyy2x x3xy x3xy2y rand, or a group: s2..s5 (S_N), d3..d1024 (D_N)");
+  v("Task", "p", c.p,
+    "modulus; inputs are pairs (a, b) with a, b in 0..p-1 (group tasks: the group's order, set by the task)");
   v("Task", "frac_train", c.frac_train, "fraction of the valid pairs used for training, in (0, 1)");
   v("Task", "data_seed", c.data_seed, "seed of the train/test split (and of the rand task's table)");
   v("Task", "label_noise", c.label_noise,
@@ -151,6 +153,11 @@ void validate(const Config& c);
 // The settings one option implies, applied by the trainer (new runs and
 // resumes): solver = min_norm is one "step" (the solve), so steps = 1.
 Config with_implied_settings(Config c);
+
+// A group task (sN, dN: core/group.h) fixes the grid: p becomes the group's order
+// unless p was given explicitly (`p_given`: a flag or a config-file key), in which
+// case a different p is left for validate() to reject in one line.
+Config with_group_order(Config c, bool p_given);
 
 nlohmann::ordered_json to_json(const Config& c);
 // Unknown keys are an error; missing keys keep `base`'s values.

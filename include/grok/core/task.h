@@ -17,8 +17,12 @@ struct TaskInfo {
   bool needs_prime;     // rejects composite p (division needs inverses)
 };
 
-// Every task grok-train knows, in the order --help lists them.
+// Every task grok-train knows, in the order --help lists them. The group tasks are
+// two families, listed as "sN" and "dN" (core/group.h).
 const std::vector<TaskInfo>& task_catalog();
+// The label of a task in words: its catalog formula; for sN and dN the group, its order
+// and how its elements are indexed. Empty for an unknown name.
+std::string task_formula(const std::string& name);
 
 struct Task {
   std::string name;
@@ -32,8 +36,9 @@ struct Task {
   std::vector<int64_t> valid_pairs() const;
 };
 
-// Builds the label table. Throws InputError for an unknown task, p < 2, or a
-// composite p for a task that needs a prime. `data_seed` only matters for rand.
+// Builds the label table. Throws InputError for an unknown task, p < 2, a
+// composite p for a task that needs a prime, or a group task (sN, dN) whose p is
+// not the group's order. `data_seed` only matters for rand.
 Task make_task(const std::string& name, int64_t p, uint64_t data_seed);
 
 bool is_prime(int64_t n);
