@@ -1,6 +1,8 @@
 // test_h5.cpp — the RAII HDF5 layer against the real library.
 #include <catch2/catch.hpp>
 
+#include <hdf5_hl.h>  // H5DSiterate_scales
+
 #include <cstdio>
 #include <fstream>
 
@@ -101,4 +103,53 @@ TEST_CASE("create refuses to clobber an existing file", "[h5]") {
   TempPath tmp("test_h5_exists.h5");
   { auto f = grok::h5::File::create(tmp.path, false); }
   CHECK_THROWS_AS(grok::h5::File::create(tmp.path, false), grok::h5::Error);
+}
+
+namespace {
+
+// The absolute path of the first scale attached to `axis` of `d`, "" if none.
+std::string attached_scale(const grok::h5::Dataset& d, unsigned axis) {
+  std::string path;
+  H5DSiterate_scales(
+      d.id(), axis, nullptr,
+      [](hid_t, unsigned, hid_t scale, void* out) -> herr_t {
+        char name[256] = {};
+        H5Iget_name(scale, name, sizeof name);
+        *static_cast<std::string*>(out) = name;
+        return 1;
+      },
+      &path);
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("a group copied into another file keeps its dimension scales", "[h5]") {
+  // Object references are file addresses: copied raw, the second group's curves pointed at
+  // the first group's scale (or at nothing, and h5py failed in H5DSiterate_scales).
+  TempPath src("test_h5_copy_src.h5"), dst("test_h5_copy_dst.h5");
+  {
+    auto f = grok::h5::File::create(src.path, false);
+    for (const char* group : {"first", "second"}) {
+      auto g = f.root().create_group(group);
+      auto step = g.create_dataset<int64_t>("step", {3});
+      step.write(std::vector<int64_t>{0, 10, 20});
+      step.make_scale("step");
+      auto curve = g.create_dataset<double>("curve", {3});
+      curve.write(std::vector<double>{1, 2, 3});
+      curve.attach_scale(step, 0);
+    }
+  }
+  {
+    auto in = grok::h5::File::open(src.path, grok::h5::Mode::ReadOnly);
+    auto out = grok::h5::File::create(dst.path, false);
+    auto out_root = out.root();
+    auto other = out_root.create_group("written_first");  // shifts the addresses in the new file
+    other.create_dataset<double>("padding", {100}).write(std::vector<double>(100, 0.0));
+    for (const char* group : {"second", "first"}) in.root().copy_child(group, out_root);
+  }
+  auto f = grok::h5::File::open(dst.path, grok::h5::Mode::ReadOnly);
+  CHECK(attached_scale(f.root().open_dataset("first/curve"), 0) == "/first/step");
+  CHECK(attached_scale(f.root().open_dataset("second/curve"), 0) == "/second/step");
+  CHECK(f.root().open_dataset("second/curve").read<double>() == std::vector<double>{1, 2, 3});
 }

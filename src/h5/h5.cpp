@@ -385,9 +385,60 @@ std::vector<std::string> Group::children() const {
   return names;
 }
 
+namespace {
+
+herr_t scale_path(hid_t, unsigned, hid_t scale, void* out) {
+  const ssize_t n = H5Iget_name(scale, nullptr, 0);
+  if (n <= 0) return -1;
+  std::string path(static_cast<size_t>(n) + 1, '\0');
+  H5Iget_name(scale, path.data(), path.size());
+  path.resize(static_cast<size_t>(n));
+  *static_cast<std::string*>(out) = path;
+  return 1;  // the first scale of the axis is enough
+}
+
+// The dimension scales of the datasets under `src` (a group of another file) attached
+// again to their copies under `copy` (same names, same absolute paths): H5Ocopy copies a
+// scale's DIMENSION_LIST / REFERENCE_LIST attributes as raw object addresses of the source
+// file, which in the new file point at whatever sits there (h5py then fails in
+// H5DSiterate_scales, or names the wrong scale).
+void reattach_scales(const Group& src, Group& copy) {
+  std::vector<std::string> datasets;
+  for (const std::string& child : src.children()) {
+    if (src.is_group(child)) {
+      Group sub = copy.open_group(child);
+      reattach_scales(src.open_group(child), sub);
+      continue;
+    }
+    Dataset d = copy.open_dataset(child);
+    for (const char* stale : {"DIMENSION_LIST", "REFERENCE_LIST"})
+      if (H5Aexists(d.id(), stale) > 0) H5Adelete(d.id(), stale);
+    datasets.push_back(child);
+  }
+  for (const std::string& child : datasets) {
+    Dataset s = src.open_dataset(child);
+    if (H5DSis_scale(s.id()) > 0) continue;
+    const auto rank = static_cast<unsigned>(s.shape().size());
+    for (unsigned axis = 0; axis < rank; ++axis) {
+      if (H5DSget_num_scales(s.id(), axis) <= 0) continue;
+      std::string path;
+      if (H5DSiterate_scales(s.id(), axis, nullptr, scale_path, &path) < 0 || path.empty()) continue;
+      if (!copy.exists(path)) continue;  // a scale outside the copied group: left detached
+      Dataset scale = copy.open_dataset(path);
+      copy.open_dataset(child).attach_scale(scale, axis);
+    }
+  }
+}
+
+}  // namespace
+
 void Group::copy_child(const std::string& name, Group& dst) const {
   check_status(H5Ocopy(id(), name.c_str(), dst.id(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT),
                "cannot copy '" + name + "'");
+  if (is_group(name)) {
+    Group copy = dst.open_group(name);
+    reattach_scales(open_group(name), copy);
+  }
 }
 
 // ---------------------------------------------------------------- files
