@@ -113,6 +113,9 @@ TEST_CASE("a group task sets p to the group's order and rejects a different expl
   c.p = 113;
   CHECK_THROWS_AS(grok::validate(c), grok::InputError);
   CHECK_NOTHROW(grok::validate(grok::with_group_order(c, false)));
+  // An MLP that adds E[a] + E[b] cannot learn a non-abelian composition.
+  CHECK_THROWS_WITH(resolve({"--task", "s4", "--model", "mlp", "--mlp-input", "embed"}), Catch::Contains("onehot"));
+  CHECK(resolve({"--task", "s4", "--model", "mlp", "--mlp-input", "onehot"}).p == 24);
   CHECK(grok::task_formula("s5").find("lexicographic") != std::string::npos);
   CHECK(grok::task_formula("d7").find("r^i s^u") != std::string::npos);
 }

@@ -423,3 +423,28 @@ TEST_CASE("train set fitted early, test loss still rising: memorisation ends whe
   CHECK(ph.cleanup.start == 9400);  // unchanged
   CHECK_THAT(grok::tell_story(in, ph), Catch::Contains("Memorised the training set by step 200"));
 }
+
+TEST_CASE("a group task's story names its key irreps, not frequencies", "[phases]") {
+  // The curves of the planted run, read from the irrep analysis (no null band: the story can
+  // only compare restricted loss with chance).
+  grok::PhaseInputs in = Planted{}.inputs();
+  in.key_frequencies.clear();
+  in.restricted_null_mean.clear();
+  in.restricted_null_sd.clear();
+  in.by_irreps = true;
+  in.key_irreps = {"sign", "standard"};
+  grok::Phases ph = grok::find_phases(in);
+  const std::string story = grok::tell_story(in, ph);
+  CHECK_THAT(story, Catch::Contains("restricted loss on the key irreps {sign, standard} fell below chance"));
+  CHECK_THAT(story, Catch::Contains("at step 11,400 using irreps {sign, standard}"));
+  CHECK_THAT(story, !Catch::Contains("frequenc"));
+  nlohmann::ordered_json j = grok::phases_json(in, ph);
+  CHECK(j["key_irreps"] == std::vector<std::string>{"sign", "standard"});
+  CHECK(j["key_frequencies"].empty());
+
+  in.key_irreps.clear();  // none above the threshold
+  in.test_acc.assign(in.test_acc.size(), 0.01);
+  CHECK_THAT(grok::tell_story(in, grok::find_phases(in)), Catch::Contains("No key irreps emerged"));
+  // A run without the irrep curves keeps the key_irreps key out of its JSON (golden files unchanged).
+  CHECK_FALSE(grok::phases_json(Planted{}.inputs(), ph).contains("key_irreps"));
+}

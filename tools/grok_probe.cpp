@@ -4,6 +4,7 @@
 //   grok-probe fourier RUN.h5 [--json]     Fourier circuit measures at every checkpoint
 //   grok-probe norms   RUN.h5 [--json]     weight norms and distance from init over steps
 //   grok-probe probes  RUN.h5 [--json]     linear probes, PCA, RQI, clock/pizza, collapse, efficiency
+//   grok-probe irreps  RUN.h5 [--json]     group tasks: key irreps, character similarity, restricted/excluded loss
 //   grok-probe inspect RUN.h5 [--json]     what the file holds, in human terms (fast)
 //   grok-probe report  RUN.h5 [-o FILE]    one offline HTML page with the story and interactive plots
 //   grok-probe sweep   DIR/sweep.h5 [--json]   a sweep's rows, cells (median over seeds) and phases
@@ -26,6 +27,7 @@
 
 #include "grok/core/error.h"
 #include "grok/probe/fourier_analysis.h"
+#include "grok/probe/irrep_analysis.h"
 #include "grok/probe/norms.h"
 #include "grok/probe/probe_file.h"
 #include "grok/probe/representation_analysis.h"
@@ -47,7 +49,8 @@ namespace po = boost::program_options;
 namespace {
 
 struct Args {
-  std::string command, run, out, hook, keys;
+  std::string command, run, out, hook, keys, irreps;
+  double threshold = grok::kKeyIrrepThreshold;
   bool json = false, watch = false;
   double tau = grok::kClusterThreshold, lambda = 1e-2;
   int64_t key_step = -1, stride = 0, threads = 0;
@@ -67,6 +70,9 @@ const char* kUsage =
     "  norms     per-tensor and total weight norms and distance from init over steps\n"
     "  probes    linear probes (R^2 on test pairs), PCA of the embedding, RQI, gradient symmetricity,\n"
     "            distance irrelevance, softmax collapse, efficiency — over checkpoints\n"
+    "  irreps    group tasks (sN, dN; add as Z_p): key irreps by character similarity, the share of the\n"
+    "            logits' variance per irrep, restricted and excluded loss on the key irreps' span — at every\n"
+    "            checkpoint (Chughtai et al. 2023)\n"
     "  inspect   what the run file holds: task, model, steps, checkpoints, hooks, whether it grokked\n"
     "  report    a self-contained HTML report (default RUN.report.html; -o to choose)\n"
     "  watch     a live view while the run trains: sparklines, the phase reached, key frequencies;\n"
@@ -85,6 +91,10 @@ Args parse(int argc, char** argv) {
       "key-step", po::value<int64_t>()->default_value(-1), "checkpoint step for the key frequencies (-1 = last)")(
       "keys", po::value<std::string>()->value_name("K,K,..."),
       "use these key frequencies instead of finding them (e.g. 14,35,41,42,52)")(
+      "irreps", po::value<std::string>()->value_name("NAME,..."),
+      "irreps: use these key irreps instead of finding them (e.g. sign,standard)")(
+      "threshold", po::value<double>()->default_value(grok::kKeyIrrepThreshold, "0.005"),
+      "irreps: key when the character similarity exceeds this (Chughtai et al.'s code: 0.005)")(
       "stride", po::value<int64_t>()->default_value(0),
       "analyse every N-th checkpoint (0 = all; summary: at most ~60 checkpoints)")(
       "hook", po::value<std::string>()->value_name("NAME"),
@@ -128,6 +138,9 @@ Args parse(int argc, char** argv) {
   if (vm.count("out")) a.out = vm["out"].as<std::string>();
   if (vm.count("keys")) a.keys = vm["keys"].as<std::string>();
   if (vm.count("hook")) a.hook = vm["hook"].as<std::string>();
+  if (vm.count("irreps")) a.irreps = vm["irreps"].as<std::string>();
+  a.threshold = vm["threshold"].as<double>();
+  if (!(a.threshold >= 0 && a.threshold < 1)) throw grok::InputError("--threshold must be in [0, 1)");
   a.json = vm.count("json") > 0;
   a.watch = vm.count("watch") > 0;
   a.tau = vm["tau"].as<double>();
@@ -186,6 +199,12 @@ std::string list(const std::vector<int64_t>& v) {
   return "{" + s + "}";
 }
 
+std::string names(const std::vector<std::string>& v) {
+  std::string s;
+  for (const std::string& x : v) s += (s.empty() ? "" : ", ") + x;
+  return "{" + s + "}";
+}
+
 grok::FourierOptions fourier_options(const Args& a) {
   grok::FourierOptions o;
   o.tau = a.tau;
@@ -204,7 +223,7 @@ int run_summary(const Args& a, grok::RunCheckpoints& run, const std::string& out
     return 0;
   }
   const auto& c = run.config();
-  std::cout << fmt::format("{}: {} mod {}, {} ({} steps, status {})\n\n", a.run, c.task, c.p, c.model,
+  std::cout << fmt::format("{}: {}, {} ({} steps, status {})\n\n", a.run, grok::task_title(c.task, c.p), c.model,
                            s.metrics.steps.empty() ? 0 : s.metrics.steps.back(), run.reader().status());
   auto step = [](const std::optional<int64_t>& v) { return v ? std::to_string(*v) : std::string("—"); };
   const grok::Phases& ph = s.phases;
@@ -218,8 +237,12 @@ int run_summary(const Args& a, grok::RunCheckpoints& run, const std::string& out
   std::cout << fmt::format("  accuracy milestones: t_mem {} (train >= {}), t_50 {}, t_95 {}, t_grok {} (test >= {})\n",
                            step(ph.acc.t_mem), grok::percent(grok::kMemorisedAccuracy), step(ph.acc.t_50),
                            step(ph.acc.t_95), step(ph.acc.t_grok), grok::percent(grok::kGrokAccuracy));
-  std::cout << fmt::format("  key frequencies: {}\n\n",
-                           s.fourier ? list(s.fourier->key.frequencies) : "n/a (" + s.fourier_note + ")");
+  if (s.irreps)
+    std::cout << fmt::format("  key irreps: {} (character similarity > {} at step {})\n\n", names(s.irreps->key.names),
+                             s.irreps->threshold, s.irreps->key.step);
+  else
+    std::cout << fmt::format("  key frequencies: {}\n\n",
+                             s.fourier ? list(s.fourier->key.frequencies) : "n/a (" + s.fourier_note + ")");
   std::cout << grok::tell_story(s.inputs, s.phases) << "\n\nwritten: " << out << " (group /phases)\n";
   return 0;
 }
@@ -255,6 +278,50 @@ int run_fourier(const Args& a, grok::RunCheckpoints& run, const std::string& out
   cols.push_back(column("mean_ipr", r.at, &F::mean_ipr));
   print_table(r.steps, cols);
   std::cout << "\nwritten: " << out << " (group /fourier)\n";
+  return 0;
+}
+
+grok::IrrepOptions irrep_options(const Args& a) {
+  grok::IrrepOptions o;
+  o.threshold = a.threshold;
+  o.key_step = a.key_step;
+  o.key_irreps = grok::split_list(a.irreps);
+  o.stride = a.stride;
+  return o;
+}
+
+int run_irreps(const Args& a, grok::RunCheckpoints& run, const std::string& out) {
+  grok::IrrepOptions o = irrep_options(a);
+  o.stride = std::max<int64_t>(o.stride, 1);
+  const grok::IrrepResult r = grok::analyse_irreps(run, o);
+  const grok::CurveTable t = grok::irrep_table(r);
+  grok::write_probe_table(out, a.run, t);
+  if (a.json) {
+    std::cout << grok::to_json(t).dump() << '\n';
+    return 0;
+  }
+  if (r.key.given)
+    std::cout << fmt::format("{}: key irreps {} (given with --irreps)\n", r.group, names(r.key.names));
+  else
+    std::cout << fmt::format("{}: key irreps {} (character similarity > {} at step {})\n", r.group, names(r.key.names),
+                             r.threshold, r.key.step);
+  std::cout << fmt::format("chance loss ln|G| = {:.3f}\n\n  irrep            dim  similarity  variance share\n",
+                           r.chance_loss);
+  for (size_t i = 0; i < r.irreps.size(); ++i) {
+    const double sim = r.key.similarity[i];
+    const bool key = std::find(r.key.indices.begin(), r.key.indices.end(), i) != r.key.indices.end();
+    std::cout << fmt::format("  {:<15} {:>4} {:>11.4f} {:>15.4f}{}\n", r.irreps[i].name, r.irreps[i].dim, sim,
+                             sim * sim, key ? "  key" : "");
+  }
+  std::cout << '\n';
+  using I = grok::IrrepCheckpoint;
+  print_table(r.steps, {column("train_loss", r.at, &I::train_loss), column("test_loss", r.at, &I::test_loss),
+                        column("restricted_loss_all", r.at, &I::restricted_all),
+                        column("restricted_loss_test", r.at, &I::restricted_test),
+                        column("excluded_loss_train", r.at, &I::excluded_train),
+                        column("variance_key", r.at, &I::variance_explained_key),
+                        column("variance_total", r.at, &I::variance_explained_total)});
+  std::cout << "\nwritten: " << out << " (group /irreps)\n";
   return 0;
 }
 
@@ -496,7 +563,7 @@ int run(int argc, char** argv) {
     std::cout << a.out;
     return 0;
   }
-  const std::vector<std::string> commands{"summary", "fourier", "norms", "probes",
+  const std::vector<std::string> commands{"summary", "fourier", "norms", "probes", "irreps",
                                           "inspect", "report",  "watch", "sweep"};
   if (std::find(commands.begin(), commands.end(), a.command) == commands.end())
     throw grok::InputError(fmt::format("unknown command '{}' (grok-probe --help)", a.command));
@@ -514,6 +581,7 @@ int run(int argc, char** argv) {
   if (a.command == "summary") return run_summary(a, run, out);
   if (a.command == "fourier") return run_fourier(a, run, out);
   if (a.command == "norms") return run_norms(a, run, out);
+  if (a.command == "irreps") return run_irreps(a, run, out);
   if (a.command == "report") return run_report(a, run);
   return run_probes(a, run, out);
 }

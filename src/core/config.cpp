@@ -72,6 +72,11 @@ void validate(const Config& c) {
           fmt::format("label_noise must be in [0, 1), got {}", c.label_noise));
   require_one_of("act", c.act, {"relu", "gelu", "quadratic"});
   require_one_of("mlp_input", c.mlp_input, {"embed", "onehot"});
+  // E[a] + E[b] is symmetric in a and b, but a.b != b.a in S_n and D_n (n >= 3).
+  require(c.model != "mlp" || c.mlp_input != "embed" || group_task_order(c.task) <= 2,
+          fmt::format("task '{}' is a non-abelian group (a.b != b.a) but mlp_input = embed adds E[a] + E[b], which "
+                      "cannot tell (a, b) from (b, a): use mlp_input = onehot",
+                      c.task));
   require_one_of("optimizer", c.optimizer, {"adamw", "adam", "sgd"});
   require_one_of("loss", c.loss, {"ce", "mse", "stablemax"});
   require_one_of("grokfast", c.grokfast, {"none", "ema", "ma"});

@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <functional>
 
@@ -91,6 +92,11 @@ std::string task_formula(const std::string& name) {
   for (const auto& d : task_defs())
     if (d.info.name == name) return d.info.formula;
   return "";
+}
+
+std::string task_title(const std::string& name, int64_t p) {
+  if (!is_group_task(name)) return fmt::format("{} mod {}", name, p);
+  return fmt::format("{} ({}{}, {} elements)", name, static_cast<char>(std::toupper(name[0])), name.substr(1), p);
 }
 
 Task make_task(const std::string& name, int64_t p, uint64_t data_seed) {

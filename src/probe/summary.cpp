@@ -5,7 +5,8 @@
 
 namespace grok {
 
-PhaseInputs phase_inputs(const RunMetrics& m, const Config& c, const FourierResult* fourier, const std::string& note) {
+PhaseInputs phase_inputs(const RunMetrics& m, const Config& c, const FourierResult* fourier, const std::string& note,
+                         const IrrepResult* irreps) {
   PhaseInputs in;
   in.p = c.p;
   in.steps = m.steps;
@@ -33,6 +34,19 @@ PhaseInputs phase_inputs(const RunMetrics& m, const Config& c, const FourierResu
       }
     }
   }
+  if (!fourier && irreps) {
+    // A group task: the key irreps stand in for the key frequencies (no null band: the
+    // irreps differ in dimension, so a random set of as many is no like-for-like null).
+    in.fourier_note.clear();
+    in.by_irreps = true;
+    in.key_irreps = irreps->key.names;
+    in.checkpoint_steps = irreps->steps;
+    in.checkpoint_train_loss = series(irreps->at, &IrrepCheckpoint::train_loss);
+    if (!irreps->key.indices.empty()) {
+      in.restricted_test = series(irreps->at, &IrrepCheckpoint::restricted_test);
+      in.excluded_train = series(irreps->at, &IrrepCheckpoint::excluded_train);
+    }
+  }
   return in;
 }
 
@@ -42,7 +56,14 @@ RunSummary summarise(RunCheckpoints& run, FourierOptions options) {
   s.fourier_note = fourier_not_applicable(run.config());
   if (options.stride == 0) options.stride = stride_for_at_most(run.checkpoint_steps().size(), kSummaryCheckpoints);
   if (s.fourier_note.empty()) s.fourier = analyse_fourier(run, options);
-  s.inputs = phase_inputs(s.metrics, run.config(), s.fourier ? &*s.fourier : nullptr, s.fourier_note);
+  if (!s.fourier && is_group_task(run.config().task)) {
+    IrrepOptions io;
+    io.key_step = options.key_step;
+    io.stride = options.stride;
+    s.irreps = analyse_irreps(run, io);
+  }
+  s.inputs = phase_inputs(s.metrics, run.config(), s.fourier ? &*s.fourier : nullptr, s.fourier_note,
+                          s.irreps ? &*s.irreps : nullptr);
   s.phases = find_phases(s.inputs);
   return s;
 }

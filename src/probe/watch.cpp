@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "grok/core/task.h"
 #include "grok/probe/fourier_analysis.h"
 #include "grok/probe/summary.h"
 
@@ -27,7 +28,7 @@ std::string step_or_dash(const std::optional<int64_t>& step) { return step ? wit
 WatchFrame read_watch_frame(RunCheckpoints& run) {
   WatchFrame f;
   const Config& c = run.config();
-  f.title = fmt::format("{} mod {}, {}", c.task, c.p, run.model().describe());
+  f.title = fmt::format("{}, {}", task_title(c.task, c.p), run.model().describe());
   f.status = run.reader().status();
   f.total_steps = c.steps;
   f.metrics = run.reader().metrics();

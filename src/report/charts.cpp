@@ -97,6 +97,43 @@ Chart restricted_chart(const FourierResult& f, const json& bands) {
   return {"restricted", spec};
 }
 
+Chart irrep_similarity_chart(const IrrepResult& r, const json& bands) {
+  std::vector<vega::Series> series;
+  for (size_t i = 1; i < r.irreps.size(); ++i) {  // the trivial irrep's similarity is 0 by construction
+    const bool key = std::find(r.key.indices.begin(), r.key.indices.end(), i) != r.key.indices.end();
+    std::vector<double> values;
+    for (const IrrepCheckpoint& c : r.at) values.push_back(c.similarity[static_cast<int64_t>(i)].item<double>());
+    series.push_back({r.irreps[i].name + (key ? " (key)" : ""), values});
+  }
+  json rows = vega::long_rows(r.steps, series, false);
+  std::string keys;
+  for (const std::string& name : r.key.names) keys += (keys.empty() ? "" : ", ") + name;
+  json spec = vega::line_chart(
+      fmt::format("{}: logits' cosine similarity with each irrep's character cube (key: > {} at step {}: {{{}}})",
+                  r.group, r.threshold, r.key.step, keys),
+      rows, "cos(logits, tr ρ(a)ρ(b)ρ(c⁻¹))", false, &bands);
+  const json rule = {{"data", {{"values", json::array({{{"threshold", r.threshold}}})}}},
+                     {"mark", {{"type", "rule"}, {"strokeDash", {4, 4}}, {"color", "#888"}}},
+                     {"encoding", {{"y", {{"field", "threshold"}, {"type", "quantitative"}}}}}};
+  spec["layer"].push_back(rule);
+  return {"irreps", spec};
+}
+
+Chart irrep_losses_chart(const IrrepResult& r, const json& bands) {
+  using I = IrrepCheckpoint;
+  json rows = vega::long_rows(r.steps,
+                              {{"test loss", series(r.at, &I::test_loss)},
+                               {"restricted loss (all pairs)", series(r.at, &I::restricted_all)},
+                               {"restricted loss (test)", series(r.at, &I::restricted_test)},
+                               {"train loss", series(r.at, &I::train_loss)},
+                               {"excluded loss (train)", series(r.at, &I::excluded_train)}},
+                              true);
+  std::string keys;
+  for (const std::string& name : r.key.names) keys += (keys.empty() ? "" : ", ") + name;
+  return {"irrep-losses", vega::line_chart("Restricted and excluded loss on the key irreps {" + keys + "}", rows,
+                                           "cross-entropy (nats, log scale)", true, &bands)};
+}
+
 Chart drift_chart(const FourierResult& f) {
   // Only frequencies that are key at some checkpoint: the rest would be an empty sea.
   std::vector<int64_t> ever;

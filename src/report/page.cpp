@@ -83,7 +83,8 @@ std::string render_page(const PageContent& c) {
     for (const std::string& cell : row) h << "<td>" << html_escape(cell) << "</td>";
     h << "</tr>";
   }
-  h << "<tr><td>key frequencies</td><td colspan=\"2\">" << html_escape(c.key_frequencies) << "</td></tr></table>\n";
+  h << "<tr><td>" << html_escape(c.key_label) << "</td><td colspan=\"2\">" << html_escape(c.key_frequencies)
+    << "</td></tr></table>\n";
   h << "<table id=\"milestones\"><tr><th>accuracy milestone</th><th>step</th></tr>";
   for (const auto& [name, step] : c.milestone_rows) h << "<tr><td>" << name << "</td><td>" << step << "</td></tr>";
   h << "</table>\n";

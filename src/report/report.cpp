@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 
 #include "grok/core/error.h"
+#include "grok/core/task.h"
 #include "grok/probe/representation_analysis.h"
 #include "grok/report/charts.h"
 #include "grok/report/page.h"
@@ -55,6 +56,10 @@ std::string render_report(RunCheckpoints& run, const std::string& run_path, cons
   const nlohmann::ordered_json bands = phase_bands(summary.phases, last);
   std::vector<Chart> charts{loss_chart(m, bands, run.config().loss), accuracy_chart(m, bands)};
   if (fourier && fourier->projections_apply()) charts.push_back(restricted_chart(*fourier, bands));
+  if (summary.irreps) {
+    charts.push_back(irrep_similarity_chart(*summary.irreps, bands));
+    if (!summary.irreps->key.indices.empty()) charts.push_back(irrep_losses_chart(*summary.irreps, bands));
+  }
   charts.push_back(norms_chart(m, bands));
   if (fourier) {
     charts.push_back(spectrum_chart(*fourier));
@@ -70,7 +75,7 @@ std::string render_report(RunCheckpoints& run, const std::string& run_path, cons
   // The page.
   PageContent page;
   page.title = run_path;
-  page.run_line = fmt::format("{} mod {}, {}, {} steps, status {}", c.task, c.p, run.model().describe(), last,
+  page.run_line = fmt::format("{}, {}, {} steps, status {}", task_title(c.task, c.p), run.model().describe(), last,
                               run.reader().status());
   const AccuracyMilestones& acc = summary.phases.acc;
   page.grokked = grokked(acc);
@@ -79,12 +84,20 @@ std::string render_report(RunCheckpoints& run, const std::string& run_path, cons
   page.phase_rows = phase_rows(summary.phases);
   page.milestone_rows = milestone_rows(summary.phases.acc);
   page.key_frequencies = fourier ? nlohmann::json(fourier->key.frequencies).dump() : "n/a: " + summary.fourier_note;
+  if (summary.irreps) {
+    page.key_label = "key irreps";
+    page.key_frequencies = nlohmann::json(summary.irreps->key.names).dump();
+  }
   page.charts = std::move(charts);
   page.method_note = fmt::format(
       "Definitions: grokscope docs/probe-file.md (phases, restricted and excluded loss, key frequencies with tau = {}, "
       "probes) and docs/run-file.md. Steps are optimizer updates; losses are natural-log cross-entropy in nats "
-      "computed in float64. Fourier curves on {} of {} checkpoints; probes on {}.",
-      o.tau, fourier ? fourier->steps.size() : 0, n_ckpt, representations.steps.size());
+      "computed in float64. {} curves on {} of {} checkpoints; probes on {}.",
+      o.tau, summary.irreps ? "Irrep" : "Fourier",
+      fourier          ? fourier->steps.size()
+      : summary.irreps ? summary.irreps->steps.size()
+                       : 0,
+      n_ckpt, representations.steps.size());
   page.config_json = to_json(c).dump(2);
   page.reload_after_s = o.reload_after_s;
   page.evidence_json = nlohmann::ordered_json(summary.phases.evidence).dump(2);

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "grok/core/task.h"
 #include "grok/model/model.h"
 #include "grok/story/milestones.h"
 #include "grok/story/thresholds.h"
@@ -82,8 +83,8 @@ std::string format_inspection(const nlohmann::ordered_json& j) {
                    j["tool_version"].get<std::string>(), j["created_utc"].get<std::string>());
   s += fmt::format("status       {}; {} steps trained (config: {})\n", j["status"].get<std::string>(),
                    with_commas(j["steps_trained"].get<int64_t>()), with_commas(c["steps"].get<int64_t>()));
-  s += fmt::format("task         {} mod {}: {} train pairs, {} test pairs (frac_train {}, data seed {})\n",
-                   j["task"].get<std::string>(), j["p"].get<int64_t>(), j["n_train"].get<int64_t>(),
+  s += fmt::format("task         {}: {} train pairs, {} test pairs (frac_train {}, data seed {})\n",
+                   task_title(j["task"].get<std::string>(), j["p"].get<int64_t>()), j["n_train"].get<int64_t>(),
                    j["n_test"].get<int64_t>(), c["frac_train"].get<double>(), c["data_seed"].get<int64_t>());
   s += fmt::format("model        {}; {} parameters\n", j["model_description"].get<std::string>(),
                    with_commas(j["parameters"].get<int64_t>()));

@@ -48,13 +48,21 @@ std::string memorisation_sentence(const PhaseInputs& in, const Phases& ph) {
   return s + ".";
 }
 
+// "frequencies {9, 10, 15}" or, for a group task, "irreps {sign, standard}".
+std::string key_set(const PhaseInputs& in) {
+  if (!in.by_irreps) return "frequencies " + join(in.key_frequencies);
+  std::string s;
+  for (const std::string& name : in.key_irreps) s += (s.empty() ? "" : ", ") + name;
+  return "irreps {" + s + "}";
+}
+
 // What the restricted loss shows, against its null band or (weaker) against chance only.
 std::string restricted_clause(const PhaseInputs& in, const Phases& ph) {
-  const std::string keys = join(in.key_frequencies);
+  const std::string keys = key_set(in);
   if (ph.null_band_available && ph.t_restricted_separates) {
     const int64_t t = *ph.t_restricted_separates;
     std::string s = fmt::format(
-        "from step {} restricted loss on the key frequencies {} ({:.2f}) fell below its "
+        "from step {} restricted loss on the key {} ({:.2f}) fell below its "
         "null band (random frequency sets: {:.2f} ± {:.2f})",
         with_commas(t), keys, value_at(in.checkpoint_steps, in.restricted_test, t),
         value_at(in.checkpoint_steps, in.restricted_null_mean, t),
@@ -65,12 +73,12 @@ std::string restricted_clause(const PhaseInputs& in, const Phases& ph) {
   }
   if (ph.null_band_available)
     return fmt::format(
-        "restricted loss on the key frequencies {} stayed within its null band (random frequency "
+        "restricted loss on the key {} stayed within its null band (random frequency "
         "sets), so it shows no circuit",
         keys);
   if (ph.t_restricted_below_chance)
     return fmt::format(
-        "restricted loss on the key frequencies {} fell below chance at step {} (compared with chance "
+        "restricted loss on the key {} fell below chance at step {} (compared with chance "
         "only: no null band was computed, and memorisation alone pushes it below chance)",
         keys, with_commas(*ph.t_restricted_below_chance));
   return "";
@@ -141,7 +149,7 @@ std::string generalisation_sentence(const PhaseInputs& in, const Phases& ph) {
   if (a.t_grok) {
     std::string s =
         fmt::format(" Generalised (test accuracy >= {}) at step {}", percent(kGrokAccuracy), with_commas(*a.t_grok));
-    if (!in.key_frequencies.empty()) s += fmt::format(" using frequencies {}", join(in.key_frequencies));
+    if (!(in.by_irreps ? in.key_irreps.empty() : in.key_frequencies.empty())) s += " using " + key_set(in);
     if (ph.memorisation.end)
       s += fmt::format(", {} steps after memorising", with_commas(*a.t_grok - *ph.memorisation.end));
     return s + ".";
@@ -149,7 +157,8 @@ std::string generalisation_sentence(const PhaseInputs& in, const Phases& ph) {
   double best = in.test_acc.empty() ? 0 : *std::max_element(in.test_acc.begin(), in.test_acc.end());
   std::string s = fmt::format(" It did not generalise within {} steps (test accuracy peaked at {:.0f}%).",
                               with_commas(in.steps.back()), 100 * best);
-  if (in.key_frequencies.empty() && in.fourier_note.empty()) s += " No key frequencies emerged.";
+  if (in.by_irreps && in.key_irreps.empty()) s += " No key irreps emerged.";
+  if (!in.by_irreps && in.key_frequencies.empty() && in.fourier_note.empty()) s += " No key frequencies emerged.";
   return s;
 }
 
@@ -200,6 +209,7 @@ nlohmann::ordered_json phases_json(const PhaseInputs& in, const Phases& ph) {
   j["t_excluded_rise"] = opt(ph.t_excluded_rise);
   j["norm_drop_during_cleanup"] = opt(ph.norm_drop_during_cleanup);
   j["key_frequencies"] = in.key_frequencies;
+  if (in.by_irreps) j["key_irreps"] = in.key_irreps;
   j["evidence"] = ph.evidence;
   j["story"] = tell_story(in, ph);
   return j;

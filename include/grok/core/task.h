@@ -23,6 +23,9 @@ const std::vector<TaskInfo>& task_catalog();
 // The label of a task in words: its catalog formula; for sN and dN the group, its order
 // and how its elements are indexed. Empty for an unknown name.
 std::string task_formula(const std::string& name);
+// How the tools name a run's task in one line: "add mod 113", or for a group task "s5
+// (S5, 120 elements)".
+std::string task_title(const std::string& name, int64_t p);
 
 struct Task {
   std::string name;

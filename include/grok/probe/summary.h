@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "grok/probe/fourier_analysis.h"
+#include "grok/probe/irrep_analysis.h"
 #include "grok/runfile/run_file.h"
 #include "grok/story/story.h"
 
@@ -23,7 +24,10 @@ struct RunSummary {
   RunMetrics metrics;
   std::optional<FourierResult> fourier;  // absent when the Fourier analysis does not apply
   std::string fourier_note;              // why it does not apply
-  PhaseInputs inputs;                    // the curves the phases are read from
+  // Group tasks (sN, dN), where the Fourier analysis does not apply: the irrep analysis
+  // on the same checkpoints, whose restricted and excluded losses the phases read.
+  std::optional<IrrepResult> irreps;
+  PhaseInputs inputs;  // the curves the phases are read from
   Phases phases;
 };
 
@@ -31,12 +35,13 @@ struct RunSummary {
 RunSummary summarise(RunCheckpoints& run, FourierOptions options);
 
 // The curves the phases are read from: the run's metrics, plus the Fourier
-// curves when the analysis applied (`fourier` may be null; `note` says why not).
+// curves when the analysis applied (`fourier` may be null; `note` says why not),
+// or else the irrep analysis' curves (`irreps`, group tasks).
 // The loss-based boundaries compare cross-entropy with chance (ln p): a run
 // trained with loss = mse has MSE loss curves, so they are left out and its
 // phases rest on accuracy and the (cross-entropy) Fourier curves.
 PhaseInputs phase_inputs(const RunMetrics& metrics, const Config& config, const FourierResult* fourier,
-                         const std::string& note);
+                         const std::string& note, const IrrepResult* irreps = nullptr);
 
 // {"t_mem", ..., "story"}: the probe file's /phases attributes and `grok-probe summary --json`.
 nlohmann::ordered_json summary_json(const RunSummary& summary);

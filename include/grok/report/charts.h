@@ -12,6 +12,7 @@
 
 #include "grok/model/model.h"
 #include "grok/probe/fourier_analysis.h"
+#include "grok/probe/irrep_analysis.h"
 #include "grok/probe/representation_analysis.h"
 #include "grok/runfile/run_file.h"
 #include "grok/story/story.h"
@@ -38,6 +39,13 @@ Chart spectrum_chart(const FourierResult& fourier);
 Chart drift_chart(const FourierResult& fourier);
 // Neurons per frequency cluster over checkpoints.
 Chart clusters_chart(const FourierResult& fourier);
+// Group tasks: the character similarity of the logits with each non-trivial irrep's
+// character cube over checkpoints (Chughtai et al. 2023's logit-similarity figure), the
+// threshold as a rule.
+Chart irrep_similarity_chart(const IrrepResult& irreps, const nlohmann::ordered_json& bands);
+// Group tasks: restricted loss (all and test pairs) and excluded loss (train pairs) on the
+// key irreps next to test and train loss.
+Chart irrep_losses_chart(const IrrepResult& irreps, const nlohmann::ordered_json& bands);
 // Test R^2 of the linear probes (needs key frequencies).
 Chart probes_chart(const RepresentationResult& representations, const nlohmann::ordered_json& bands);
 // Attention from the last position at the model's current weights (models with attention only).

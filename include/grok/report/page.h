@@ -21,6 +21,7 @@ struct PageContent {
   std::vector<std::vector<std::string>> phase_rows;                 // phase, from, to ("—" where absent)
   std::vector<std::pair<std::string, std::string>> milestone_rows;  // milestone, step
   std::string key_frequencies;                                      // "[7, 11, 54]" or "n/a: why"
+  std::string key_label = "key frequencies";                        // group tasks: "key irreps"
   std::vector<Chart> charts;
   std::string method_note;  // how the numbers were made
   std::string config_json, evidence_json;

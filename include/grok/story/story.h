@@ -47,6 +47,10 @@ struct PhaseInputs {
   std::vector<int64_t> key_frequencies;
   std::string fourier_note;  // why the Fourier analysis did not apply, if it did not
   std::string loss_note;     // why train_loss and test_loss are empty, if they are left out
+  // Group tasks (sN, dN): the checkpoint curves come from the irrep analysis instead
+  // (by_irreps), and the key set is key_irreps (Chughtai et al. 2023), not key_frequencies.
+  bool by_irreps = false;
+  std::vector<std::string> key_irreps;
 };
 
 // One phase: its first and last step, and for each boundary the line of evidence that
@@ -80,7 +84,7 @@ std::string tell_story(const PhaseInputs& in, const Phases& ph);
 // memorisation_end, circuit_formation_start, circuit_formation_end, cleanup_start, cleanup_end,
 // boundary_evidence, t_test_loss_peak, test_loss_peak, t_test_below_chance, t_restricted_separates,
 // restricted_null_band, t_restricted_below_chance, t_excluded_rise, norm_drop_during_cleanup,
-// key_frequencies, evidence, story; null where absent.
+// key_frequencies, key_irreps (group tasks only), evidence, story; null where absent.
 nlohmann::ordered_json phases_json(const PhaseInputs& in, const Phases& ph);
 
 }  // namespace grok
