@@ -178,8 +178,10 @@ std::string train_help() {
 
 std::string presets_listing() {
   std::string s = "Presets:\n";
+  size_t width = 14;
+  for (const auto& p : presets()) width = std::max(width, p.name.size());
   for (const auto& p : presets())
-    s += fmt::format("  {:<14} {}{}\n", p.name, p.description, p.name == kDefaultPreset ? " (default)" : "");
+    s += fmt::format("  {:<{}} {}{}\n", p.name, width, p.description, p.name == kDefaultPreset ? " (default)" : "");
   return s;
 }
 
