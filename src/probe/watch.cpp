@@ -8,6 +8,7 @@
 
 #include "grok/core/task.h"
 #include "grok/probe/fourier_analysis.h"
+#include "grok/probe/irrep_analysis.h"
 #include "grok/probe/summary.h"
 
 namespace grok {
@@ -40,6 +41,14 @@ WatchFrame read_watch_frame(RunCheckpoints& run) {
     KeyFrequencies key = find_key_frequencies(run, FourierOptions{});
     f.key_frequencies = key.frequencies;
     f.key_step = key.step;
+  }
+  f.group_task = is_group_task(c.task);
+  if (!run.checkpoint_steps().empty() && f.group_task) {
+    IrrepOptions o;
+    o.stride = static_cast<int64_t>(run.checkpoint_steps().size());  // the first and the newest checkpoint only
+    const IrrepResult r = analyse_irreps(run, o);
+    f.key_irreps = r.key.names;
+    f.key_step = r.key.step;
   }
   return f;
 }
@@ -74,9 +83,11 @@ std::string render_watch_frame(const WatchFrame& f, bool terminal, size_t width)
   if (m.steps.empty())
     return terminal ? f.title + "\nwaiting for the first evaluated step...\n" : "no metric rows yet\n";
   const size_t last = m.steps.size() - 1;
-  const std::string keys = f.key_frequencies.empty() ? "none yet" : [&] {
+  std::vector<std::string> key_names = f.key_irreps;
+  for (int64_t k : f.key_frequencies) key_names.push_back(std::to_string(k));
+  const std::string keys = key_names.empty() ? "none yet" : [&] {
     std::string s;
-    for (int64_t k : f.key_frequencies) s += (s.empty() ? "" : ", ") + std::to_string(k);
+    for (const std::string& k : key_names) s += (s.empty() ? "" : ", ") + k;
     return "{" + s + "}";
   }();
   if (!terminal)
@@ -100,7 +111,7 @@ std::string render_watch_frame(const WatchFrame& f, bool terminal, size_t width)
   const Phases& ph = f.phases;
   s += fmt::format("\n  phase reached    {}   (memorised {}, cleanup from {}, t_grok {})\n", f.phase_reached,
                    step_or_dash(ph.t_train_fitted), step_or_dash(ph.cleanup.start), step_or_dash(ph.acc.t_grok));
-  s += fmt::format("  key frequencies  {}{}\n", keys,
+  s += fmt::format("  {:<16} {}{}\n", f.group_task ? "key irreps" : "key frequencies", keys,
                    f.key_step ? fmt::format("   (at the checkpoint of step {})", with_commas(*f.key_step)) : "");
   return s;
 }

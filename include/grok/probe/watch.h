@@ -25,6 +25,8 @@ struct WatchFrame {
   std::string phase_reached;             // "memorisation", "circuit formation", "cleanup", "generalised"
   std::vector<int64_t> key_frequencies;  // at the newest checkpoint (empty: none yet or not applicable)
   std::optional<int64_t> key_step;       // that checkpoint's step
+  bool group_task = false;               // sN, dN: key irreps instead of key frequencies
+  std::vector<std::string> key_irreps;   // at the newest checkpoint
 };
 
 // Reads one frame from `run` (reopened by the caller for each refresh to see new rows).
