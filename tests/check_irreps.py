@@ -27,8 +27,13 @@ probe, run = sys.argv[1], sys.argv[2]
 flags = set(sys.argv[3:])
 
 
-def grok_probe(command):
-    out = subprocess.run([probe, command, run, "--json", "--threads", "1"], check=True, capture_output=True, text=True)
+# A probe file of its own: other checks of the same run read and rewrite RUN.probe.h5.
+probe_file = run.replace(".h5", ".irreps-check.probe.h5")
+
+
+def grok_probe(command, *args):
+    out = subprocess.run([probe, command, run, "--json", "--threads", "1", "--out", probe_file, *args], check=True,
+                         capture_output=True, text=True)
     return json.loads(out.stdout)
 
 
@@ -185,9 +190,7 @@ if "--fourier" in flags:
     assert set(K) <= {freq_of[k] for k in key}, (K, key)
     # 3. Given those frequencies as key irreps, the restricted and excluded losses are the Fourier
     #    analysis' at every checkpoint.
-    given = subprocess.run([probe, "irreps", run, "--json", "--threads", "1", "--irreps",
-                            ",".join(k for k in freq_of if freq_of[k] in K)], check=True, capture_output=True, text=True)
-    given = json.loads(given.stdout)
+    given = grok_probe("irreps", "--irreps", ",".join(k for k in freq_of if freq_of[k] in K))
     assert given["steps"] == fourier["steps"]
     for ours, theirs in [("restricted_loss_test", "restricted_loss_test"), ("restricted_loss_all", "restricted_loss_all"),
                          ("restricted_loss_train", "restricted_loss_train"), ("excluded_loss_train", "excluded_loss_train")]:
@@ -195,7 +198,9 @@ if "--fourier" in flags:
         assert np.allclose(a, b, rtol=1e-9, atol=1e-12), (ours, np.abs(a - b).max())
     print(f"Z_{n}: Fourier key frequencies {K} = the {len(K)} most similar irreps (key irreps: {key}); "
           f"restricted and excluded losses on them equal the Fourier analysis' at {len(given['steps'])} checkpoints")
-with h5py.File(run.replace(".h5", ".probe.h5"), "r") as f:
+with h5py.File(probe_file, "r") as f:  # written by irreps, then rewritten (copied over) by fourier and irreps again
     g = f["irreps"]
-    assert g["character_similarity"].dims[1][0].name.endswith("irrep")
+    assert g["character_similarity"].dims[1][0].name == "/irreps/irrep"
+    if "fourier" in f:
+        assert f["fourier"]["embed_fourier_norm"].dims[1][0].name == "/fourier/frequency"
 print("ok")
