@@ -232,8 +232,12 @@ int run_summary(const Args& a, grok::RunCheckpoints& run, const std::string& out
                                    {"circuit_formation", &ph.circuit_formation},
                                    {"cleanup", &ph.cleanup}})
     std::cout << fmt::format("  {:<17} {:>8} {:>8}\n", name, step(span->start), step(span->end));
-  std::cout << fmt::format("  restricted loss below its null band from {}, excluded loss rose from {}\n\n",
-                           step(ph.t_restricted_separates), step(ph.t_excluded_rise));
+  if (s.irreps)  // no null band for irreps (docs/probe-file.md, "Irreps")
+    std::cout << fmt::format("  restricted loss below chance from {} (no null band), excluded loss rose from {}\n\n",
+                             step(ph.t_restricted_below_chance), step(ph.t_excluded_rise));
+  else
+    std::cout << fmt::format("  restricted loss below its null band from {}, excluded loss rose from {}\n\n",
+                             step(ph.t_restricted_separates), step(ph.t_excluded_rise));
   std::cout << fmt::format("  accuracy milestones: t_mem {} (train >= {}), t_50 {}, t_95 {}, t_grok {} (test >= {})\n",
                            step(ph.acc.t_mem), grok::percent(grok::kMemorisedAccuracy), step(ph.acc.t_50),
                            step(ph.acc.t_95), step(ph.acc.t_grok), grok::percent(grok::kGrokAccuracy));

@@ -44,8 +44,9 @@ struct Irrep {
   at::Tensor character;   // [|G|] float64: tr ρ(g)
 };
 
-// Every real irrep of g, the trivial one first (S_n: partitions in reverse
-// lexicographic order, (n) first; D_n and Z_p: the 1-d ones, then freq_1, freq_2, ...).
+// Every real irrep of g, the trivial one first (S_n: trivial, sign, standard,
+// standard_sign, then the others by name, as Chughtai et al. list them; D_n and Z_p:
+// the 1-d ones, then freq_1, freq_2, ...).
 std::vector<Irrep> group_irreps(const FiniteGroup& g);
 
 // The partitions of n, each in non-increasing order, in reverse lexicographic order.
