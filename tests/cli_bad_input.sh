@@ -16,6 +16,9 @@ expect_bad "p < 2"                 --out "$dir/a.h5" --p 1
 expect_bad "unknown task"          --out "$dir/a.h5" --task addition
 expect_bad "unknown preset"        --out "$dir/a.h5" --preset nanda2024
 expect_bad "division by composite" --out "$dir/a.h5" --task div --p 100
+expect_bad "group task, other p"   --out "$dir/a.h5" --task s5 --p 113
+expect_bad "group too large"       --out "$dir/a.h5" --task s6
+expect_bad "E[a] + E[b] on S4"     --out "$dir/a.h5" --task s4 --model mlp --mlp-input embed
 expect_bad "unknown hook"          --out "$dir/a.h5" --hooks blocks.0.hook_nope
 expect_bad "unknown model"         --out "$dir/a.h5" --model lstm
 expect_bad "missing config file"   --out "$dir/a.h5" --config "$dir/none.ini"

@@ -33,6 +33,14 @@ for spec in "mul 13" "add 12"; do
   fi
 done
 
+# The irrep analysis: only for group tasks (and add as Z_p); names and the threshold checked.
+expect_bad "irreps on mul 13"  irreps "$dir/mul13.h5"
+"$train" --task d5 --model mlp --mlp-input onehot --d-mlp 16 --steps 3 --threads 1 --out "$dir/d5.h5" --quiet \
+  >/dev/null || { echo "FAIL: could not train d5"; failures=$((failures + 1)); }
+expect_bad "unknown irrep"     irreps "$dir/d5.h5" --irreps sign,standard
+expect_bad "trivial irrep"     irreps "$dir/d5.h5" --irreps trivial
+expect_bad "bad threshold"     irreps "$dir/d5.h5" --threshold 1
+
 # A truncated run file, and a run file without checkpoints.
 head -c 20000 "$dir/add12.h5" > "$dir/truncated.h5"
 expect_bad "truncated file"   summary "$dir/truncated.h5"
