@@ -17,9 +17,9 @@ struct Wave {
 };
 Wave wave_at(const at::Tensor& W, const at::Tensor& f) {
   const int64_t p = W.size(0);
-  const at::Tensor x = at::arange(p, at::kDouble).unsqueeze(1);                   // [p, 1]
+  const at::Tensor x = at::arange(p, at::kDouble).unsqueeze(1);                  // [p, 1]
   const at::Tensor angle = x * f.to(at::kDouble).unsqueeze(0) * (2 * M_PI / p);  // [p, M]
-  const at::Tensor c = (W * angle.cos()).sum(0), s = (W * angle.sin()).sum(0);    // [M]
+  const at::Tensor c = (W * angle.cos()).sum(0), s = (W * angle.sin()).sum(0);   // [M]
   return {at::atan2(-s, c), (c * c + s * s).sqrt()};
 }
 
@@ -27,7 +27,7 @@ Wave wave_at(const at::Tensor& W, const at::Tensor& f) {
 
 NeuronPhases neuron_phases(const at::Tensor& in_a, const at::Tensor& in_b, const at::Tensor& out) {
   const at::Tensor a = in_a.to(at::kDouble), b = in_b.to(at::kDouble);  // [p, M]
-  const at::Tensor o = out.to(at::kDouble).t();                          // [p, M]
+  const at::Tensor o = out.to(at::kDouble).t();                         // [p, M]
   NeuronPhases r;
   const at::Tensor power = fourier_norms_per_column(a) + fourier_norms_per_column(b);  // [n_freq, M]
   r.frequency = power.argmax(0) + 1;
