@@ -3,9 +3,12 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <functional>
+#include <random>
 
 #include "grok/measures/logit_structure.h"
 #include "grok/measures/neuron_frequencies.h"
+#include "grok/measures/neuron_phases.h"
 
 namespace {
 
@@ -152,4 +155,67 @@ TEST_CASE("dead neurons get no best frequency and join no cluster", "[measures][
   CHECK(grok::key_frequencies(nf, 0.0) == std::vector<int64_t>{6});
   CHECK(grok::neuron_clusters(nf, 0.85).equal(at::tensor({6, 6, 6, 6, 0, 0, 0}, at::kLong)));
   CHECK(grok::neuron_clusters(nf, 1.01).equal(at::zeros({7}, at::kLong)));
+}
+
+namespace {
+
+// Gromov's solution written out: neuron n at frequency f_n, phases phi_a, phi_b and psi,
+// amplitudes A, B, C; in_a[x, n] = A cos(w x + phi_a), ..., out[n, q] = C cos(w q + psi).
+struct Planted {
+  at::Tensor in_a, in_b, out;
+  std::vector<int64_t> f;
+  std::vector<double> phi_a, phi_b;
+};
+Planted gromov_weights(int64_t p, int64_t M, const std::function<double(double, double, int64_t)>& psi_of) {
+  Planted w{at::empty({p, M}, at::kDouble), at::empty({p, M}, at::kDouble), at::empty({M, p}, at::kDouble), {}, {}, {}};
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> phase(-kPi, kPi), amp(0.5, 1.5);
+  for (int64_t n = 0; n < M; ++n) {
+    const int64_t f = 1 + n % (p / 2);
+    const double pa = phase(rng), pb = phase(rng), ps = psi_of(pa, pb, n);
+    const double A = amp(rng), B = amp(rng), C = amp(rng), omega = 2 * kPi * static_cast<double>(f) / p;
+    for (int64_t x = 0; x < p; ++x) {
+      w.in_a[x][n] = A * std::cos(omega * x + pa);
+      w.in_b[x][n] = B * std::cos(omega * x + pb);
+      w.out[n][x] = C * std::cos(omega * x + ps);
+    }
+    w.f.push_back(f);
+    w.phi_a.push_back(pa);
+    w.phi_b.push_back(pb);
+  }
+  return w;
+}
+
+}  // namespace
+
+TEST_CASE("Gromov phases: the planted solution has alignment 1 and its phases are recovered", "[measures][gromov]") {
+  const int64_t p = 13, M = 40;
+  const Planted w = gromov_weights(p, M, [](double a, double b, int64_t) { return a + b; });
+  const grok::NeuronPhases r = grok::neuron_phases(w.in_a, w.in_b, w.out);
+  for (int64_t n = 0; n < M; ++n) {
+    INFO("neuron " << n);
+    CHECK(r.frequency[n].item<int64_t>() == w.f[n]);
+    CHECK(std::cos(r.phase_a[n].item<double>() - w.phi_a[n]) == Approx(1.0).epsilon(1e-9));
+    CHECK(std::cos(r.phase_b[n].item<double>() - w.phi_b[n]) == Approx(1.0).epsilon(1e-9));
+  }
+  CHECK(r.mean_alignment == Approx(1.0).epsilon(1e-9));
+}
+
+TEST_CASE("Gromov phases: unrelated output phases give alignment near 0, a - b's relation is not a + b's",
+          "[measures][gromov]") {
+  const int64_t p = 13, M = 400;
+  // psi drawn independently: the weighted mean of cos(...) is an average of random cosines.
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> phase(-kPi, kPi);
+  const Planted random = gromov_weights(p, M, [&](double, double, int64_t) { return phase(rng); });
+  CHECK(std::abs(grok::neuron_phases(random.in_a, random.in_b, random.out).mean_alignment) < 0.15);
+  // psi = phi_a - phi_b (what a subtraction circuit would use): alignment cos(2 phi_b), mean ~ 0.
+  const Planted minus = gromov_weights(p, M, [](double a, double b, int64_t) { return a - b; });
+  CHECK(std::abs(grok::neuron_phases(minus.in_a, minus.in_b, minus.out).mean_alignment) < 0.15);
+  // A dead neuron (all zeros) has weight 0 and does not move the mean.
+  Planted dead = gromov_weights(p, 4, [](double a, double b, int64_t) { return a + b; });
+  dead.out[0].zero_();
+  const grok::NeuronPhases d = grok::neuron_phases(dead.in_a, dead.in_b, dead.out);
+  CHECK(d.weight[0].item<double>() == Approx(0.0).margin(1e-12));
+  CHECK(d.mean_alignment == Approx(1.0).epsilon(1e-9));
 }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <string>
 
+#include "grok/story/circuit_kind.h"
 #include "grok/story/milestones.h"
 #include "grok/story/story.h"
 
@@ -422,6 +423,22 @@ TEST_CASE("train set fitted early, test loss still rising: memorisation ends whe
   CHECK(ph.circuit_formation.start == 1400);
   CHECK(ph.cleanup.start == 9400);  // unchanged
   CHECK_THAT(grok::tell_story(in, ph), Catch::Contains("Memorised the training set by step 200"));
+}
+
+TEST_CASE("clock or pizza: Zhong et al.'s two models and the cases between", "[phases][pizza]") {
+  // Their reported values: clock q 0.85, s_g 0.33; pizza q 0.17, s_g 0.99.
+  CHECK(grok::clock_or_pizza(0.85, 0.33).kind == "clock");
+  CHECK(grok::clock_or_pizza(0.17, 0.99).kind == "pizza");
+  // Additive operands: s_g = 1 by construction, so q alone decides between pizza and neither.
+  CHECK(grok::clock_or_pizza(0.17, std::nullopt).kind == "pizza");
+  CHECK(grok::clock_or_pizza(0.85, std::nullopt).kind == "neither");
+  // One measure says clock, the other pizza.
+  CHECK(grok::clock_or_pizza(0.85, 0.99).kind == "neither");
+  CHECK(grok::clock_or_pizza(0.17, 0.33).kind == "neither");
+  // The thresholds themselves: q = 0.5 is clock's side, s_g = 0.66 pizza's.
+  CHECK(grok::clock_or_pizza(0.5, 0.1).kind == "clock");
+  CHECK(grok::clock_or_pizza(0.49, 0.66).kind == "pizza");
+  CHECK(grok::clock_or_pizza(0.17, std::nullopt).why.find("by construction") != std::string::npos);
 }
 
 TEST_CASE("a group task's story names its key irreps, not frequencies", "[phases]") {

@@ -378,6 +378,11 @@ int run_probes(const Args& a, grok::RunCheckpoints& run, const std::string& out)
   cols.push_back(column("softmax_collapse", r.at, &R::collapse_sum));
   cols.push_back(column("efficiency", r.at, &R::efficiency));
   print_table(r.steps, cols);
+  if (r.clock_pizza && !r.at.empty()) {
+    const grok::CircuitKind kind = r.final_circuit_kind();
+    std::cout << fmt::format("\nclock or pizza (Zhong et al. 2023) at step {}: {} — {}\n", r.steps.back(), kind.kind,
+                             kind.why);
+  }
   std::cout << "\nwritten: " << out << " (group /probes)\n";
   return 0;
 }

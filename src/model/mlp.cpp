@@ -86,6 +86,12 @@ at::Tensor Mlp::neuron_input_map() const {
   return at::matmul(number_embedding(), W_in.to(at::kDouble));             // [p, M]
 }
 
+at::Tensor Mlp::neuron_input_map_b() const {
+  c10::NoGradGuard no_grad;
+  if (!W_E.defined()) return W_in.slice(0, config_.p, 2 * config_.p).to(at::kDouble);  // [p, M]
+  return neuron_input_map();                                                           // a and b share the embedding
+}
+
 at::Tensor Mlp::neuron_logit_map() const {
   c10::NoGradGuard no_grad;
   return W_U.to(at::kDouble);  // [M, P]

@@ -15,6 +15,7 @@
 #include "grok/measures/logit_projections.h"
 #include "grok/measures/logit_structure.h"
 #include "grok/measures/neuron_frequencies.h"
+#include "grok/measures/neuron_phases.h"
 #include "grok/measures/sparsity.h"
 #include "grok/model/grid.h"
 
@@ -99,6 +100,7 @@ struct FourierInputs {
   std::vector<int64_t> K;
   double tau;
   bool projections;
+  bool phases;         // Gromov's phase relation: task add
   int64_t null_draws;  // 0: no null baseline
   uint64_t null_seed;
   at::Tensor labels, train, test, valid;
@@ -144,6 +146,12 @@ FourierCheckpoint measure_fourier(const Model& model, const FourierInputs& in) {
   m.key_now = key_mask(keys_now, n_frequencies(p));
   m.key_overlap = overlap(keys_now, in.K);
   m.logit_alignment = neuron_logit_alignment(model.neuron_logit_map(), neuron_clusters(nf, in.tau)).cluster_mean;
+  m.phase_alignment = kNaN;
+  if (in.phases) {
+    NeuronPhases phases = neuron_phases(model.neuron_input_map(), model.neuron_input_map_b(), model.neuron_logit_map());
+    m.phase_alignment = phases.mean_alignment;
+    m.neuron_phase_alignment = phases.alignment;
+  }
 
   LogitTable lt = logit_table(L, p);
   m.train_loss = cross_entropy(lt, in.labels, in.train);
@@ -186,15 +194,24 @@ FourierResult analyse_fourier(RunCheckpoints& run, const FourierOptions& o) {
   r.tau = o.tau;
   r.chance_loss = std::log(static_cast<double>(c.p));
   r.projections_not_applicable = projections_not_applicable(c);
+  r.phases_measured = c.task == "add";
   // The null needs |K| non-key frequencies to draw from.
   const int64_t n_keys = static_cast<int64_t>(r.key.frequencies.size());
   const bool null = r.projections_apply() && n_keys > 0 && 2 * n_keys <= n_frequencies(c.p) && o.null_draws > 0;
   r.null_draws = null ? o.null_draws : 0;
   r.null_seed = o.null_seed;
   if (null) r.null_sets = null_frequency_sets(c.p, r.key.frequencies, o.null_draws, o.null_seed);
-  const FourierInputs in{
-      c.p,          r.key.frequencies, o.tau,           r.projections_apply(), r.null_draws, o.null_seed,
-      run.labels(), run.train_rows(),  run.test_rows(), run.valid_rows()};
+  const FourierInputs in{c.p,
+                         r.key.frequencies,
+                         o.tau,
+                         r.projections_apply(),
+                         c.task == "add",
+                         r.null_draws,
+                         o.null_seed,
+                         run.labels(),
+                         run.train_rows(),
+                         run.test_rows(),
+                         run.valid_rows()};
   const std::vector<size_t> indices = strided_checkpoints(run.checkpoint_steps().size(), o.stride);
   for (size_t i : indices) r.steps.push_back(run.checkpoint_steps()[i]);
   r.at = run.measure_checkpoints(indices, [&](Model& model) { return measure_fourier(model, in); });
@@ -261,6 +278,13 @@ CurveTable fourier_table(const FourierResult& r) {
         {"frequency", "family"});
   t.add("neuron_logit_alignment", stacked_curve_of(ms, [](M m) { return m.logit_alignment; }),
         "mean over cluster k's neurons of the share of their centred W_L row on cos/sin(w_k c)", {"frequency"});
+  if (r.phases_measured) {
+    t.add("gromov_phase_alignment", scalar_curve_of(ms, [](M m) { return m.phase_alignment; }),
+          "mean over neurons, weighted by |in_a^(f)| |in_b^(f)| |out^(f)|, of cos(phi_a + phi_b - psi) at each "
+          "neuron's frequency f (Gromov 2023: 1 for the analytic solution)");
+    t.add("neuron_phase_alignment", stacked_curve_of(ms, [](M m) { return m.neuron_phase_alignment; }),
+          "cos(phi_a + phi_b - psi) per neuron", {"neuron"});
+  }
   t.add("train_loss", scalar_curve_of(ms, [](M m) { return m.train_loss; }),
         "cross-entropy on train pairs at the checkpoint (nats)");
   t.add("test_loss", scalar_curve_of(ms, [](M m) { return m.test_loss; }),

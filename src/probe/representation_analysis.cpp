@@ -62,6 +62,12 @@ RepresentationCheckpoint measure_probes(Model& model, const ProbeInputs& in) {
 
 double RepresentationCheckpoint::mean_r2(int64_t operand) const { return r2.select(1, operand).mean().item<double>(); }
 
+CircuitKind RepresentationResult::final_circuit_kind() const {
+  const RepresentationCheckpoint& last = at.back();
+  return clock_or_pizza(last.distance_irrelevance,
+                        symmetricity ? std::optional<double>(last.symmetricity) : std::nullopt);
+}
+
 RepresentationResult analyse_representations(RunCheckpoints& run, const RepresentationOptions& o) {
   const Config& c = run.config();
   const int64_t p = c.p;
@@ -107,6 +113,11 @@ CurveTable representation_table(const RepresentationResult& r) {
   if (!r.symmetricity_note.empty()) t.attrs["gradient_symmetricity_not_applicable"] = r.symmetricity_note;
   t.attrs["gradient_weight_cosine_tensors"] = r.tensor_names;
   t.attrs["training_loss_precision"] = "float64";
+  if (r.clock_pizza && !r.at.empty()) {
+    const CircuitKind kind = r.final_circuit_kind();
+    t.attrs["circuit_kind"] = kind.kind;
+    t.attrs["circuit_kind_why"] = "at the last checkpoint: " + kind.why;
+  }
   t.attrs["definitions"] =
       "grokscope docs/probe-file.md; probes fitted on train pairs, scored on test pairs; RQI over "
       "integer sums (rqi) and sums mod p (rqi_mod); efficiency on all valid pairs";

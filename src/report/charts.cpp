@@ -45,7 +45,9 @@ json phase_bands(const Phases& ph, int64_t last_step) {
 
 Chart loss_chart(const RunMetrics& m, const json& bands, const std::string& loss) {
   json rows = vega::long_rows(m.steps, {{"train loss", m.train_loss}, {"test loss", m.test_loss}}, true);
-  const char* axis = loss == "mse" ? "mean squared error (log scale)" : "cross-entropy (nats, log scale)";
+  const char* axis = loss == "mse"         ? "mean squared error (log scale)"
+                     : loss == "stablemax" ? "StableMax cross-entropy (nats, log scale)"
+                                           : "cross-entropy (nats, log scale)";
   return {"loss", vega::line_chart("Loss", rows, axis, true, &bands)};
 }
 
@@ -192,6 +194,29 @@ Chart probes_chart(const RepresentationResult& r, const json& bands) {
   return {"probes",
           vega::line_chart("Linear probes on " + r.options.hook + " (test R²)", vega::long_rows(r.steps, curves, false),
                            "R² on test pairs (1 = perfectly linear)", false, &bands)};
+}
+
+std::optional<Chart> clock_pizza_chart(const RepresentationResult& r, const json& bands) {
+  if (!r.clock_pizza || r.at.empty()) return std::nullopt;
+  std::vector<vega::Series> curves{{"distance irrelevance q", {}}};
+  if (r.symmetricity) curves.push_back({"gradient symmetricity s_g", {}});
+  for (const RepresentationCheckpoint& m : r.at) {
+    curves[0].second.push_back(m.distance_irrelevance);
+    if (r.symmetricity) curves[1].second.push_back(m.symmetricity);
+  }
+  const CircuitKind kind = r.final_circuit_kind();
+  return Chart{"clock-pizza", vega::line_chart("Clock or pizza (Zhong et al. 2023): " + kind.kind + " at the end",
+                                               vega::long_rows(r.steps, curves, false),
+                                               "clock: q high, s_g low; pizza: q low, s_g near 1", false, &bands)};
+}
+
+std::optional<Chart> gromov_chart(const FourierResult& f, const json& bands) {
+  if (!f.phases_measured) return std::nullopt;
+  std::vector<vega::Series> curves{{"mean cos(φ_a + φ_b − ψ)", {}}};
+  for (const FourierCheckpoint& m : f.at) curves[0].second.push_back(m.phase_alignment);
+  return Chart{"gromov", vega::line_chart("Gromov's phase relation ψ = φ_a + φ_b, per neuron",
+                                          vega::long_rows(f.steps, curves, false),
+                                          "weighted mean over neurons (1 = Gromov's solution)", false, &bands)};
 }
 
 std::optional<Chart> attention_chart(const Model& model, int64_t step) {

@@ -70,6 +70,9 @@ std::string render_report(RunCheckpoints& run, const std::string& run_path, cons
   const int64_t final_step = run.checkpoint_steps().back();
   if (std::optional<Chart> attention = attention_chart(run.model(), final_step)) charts.push_back(*attention);
   if (!ro.key_frequencies.empty()) charts.push_back(probes_chart(representations, bands));
+  if (std::optional<Chart> chart = clock_pizza_chart(representations, bands)) charts.push_back(*chart);
+  if (fourier)
+    if (std::optional<Chart> chart = gromov_chart(*fourier, bands)) charts.push_back(*chart);
   charts.push_back(pca_chart(run.model(), final_step));
 
   // The page.

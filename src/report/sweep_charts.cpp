@@ -339,7 +339,8 @@ RunSettings run_settings(const Sweep& sweep) {
 std::string loss_units(const RunSettings& run) {
   if (run.loss == "ce") return "cross-entropy, nats";
   if (run.loss == "mse") return "MSE on one-hot labels";
-  return "cross-entropy or MSE by row";
+  if (run.loss == "stablemax") return "StableMax cross-entropy, nats";
+  return "the loss differs by row (see the config)";
 }
 
 bool any_generalised(const SweepView& view) {

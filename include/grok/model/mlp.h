@@ -19,10 +19,11 @@ class Mlp : public Model {
   std::vector<HookInfo> hooks() const override;
   std::vector<std::string> default_hooks() const override;
   std::string describe() const override;
-  at::Tensor number_embedding() const override;  // W_E, or W_in[:p] for one-hot input
-  at::Tensor neuron_input_map() const override;  // W_E W_in, or W_in[:p]
-  std::string neuron_hook() const override;      // mlp.hook_post (hook_pre for act = quadratic)
-  at::Tensor neuron_logit_map() const override;  // W_U
+  at::Tensor number_embedding() const override;    // W_E, or W_in[:p] for one-hot input
+  at::Tensor neuron_input_map() const override;    // W_E W_in, or W_in[:p]
+  at::Tensor neuron_input_map_b() const override;  // the same, or one-hot: W_in[p:2p]
+  std::string neuron_hook() const override;        // mlp.hook_post (hook_pre for act = quadratic)
+  at::Tensor neuron_logit_map() const override;    // W_U
   // h = act(in(a) + in(b)): the operands meet only as a sum.
   bool operands_enter_additively() const override { return true; }
   OperandRows operand_rows() const override;

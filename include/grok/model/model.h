@@ -87,6 +87,9 @@ class Model {
   virtual at::Tensor number_embedding() const = 0;
   // How a number reaches the neurons' pre-activations (Nanda's W_neur): [p, d_mlp].
   virtual at::Tensor neuron_input_map() const = 0;
+  // How operand b reaches the neurons, [p, d_mlp]: neuron_input_map() (operand a's) unless
+  // the family reads a and b through different weights (the one-hot MLP's b-rows of W_in).
+  virtual at::Tensor neuron_input_map_b() const { return neuron_input_map(); }
   // The hook whose activations the neuron analyses call N, [B, d_mlp].
   virtual std::string neuron_hook() const = 0;
   // W_L: from the neurons of neuron_hook() to the logits, [d_mlp, p].

@@ -4,7 +4,8 @@
 // fixed; every other quantity is then measured at each checkpoint:
 // Fourier norms and Gini of the embedding and of W_L = W_out W_U, neuron
 // frequency clusters and IPR, restricted loss (test/train/all), excluded loss
-// (train; all key frequencies at once and one at a time), the logit trig fit.
+// (train; all key frequencies at once and one at a time), the logit trig fit,
+// Gromov's per-neuron phase relation (add).
 #pragma once
 
 #include <ATen/ATen.h>
@@ -64,6 +65,9 @@ struct FourierCheckpoint {
   at::Tensor trig_coefficient;       // [n_freq] C_k
   double fit_cosine = 0, fit_residual = 0;
   at::Tensor projection_norms;  // [n_freq] ||P_k L||^2
+  // Gromov's phase relation (neuron_phases.h), task add only (NaN / undefined otherwise):
+  double phase_alignment = 0;         // weighted mean over neurons of cos(phi_a + phi_b - psi)
+  at::Tensor neuron_phase_alignment;  // [M] per neuron
 };
 
 // The Fourier analysis of a run: key frequencies, then one FourierCheckpoint per analysed step.
@@ -72,6 +76,7 @@ struct FourierResult {
   double tau = 0;
   double chance_loss = 0;                  // ln p
   std::string projections_not_applicable;  // empty when the logit projections were measured
+  bool phases_measured = false;            // Gromov's phase relation (task add)
   int64_t null_draws = 0;                  // restricted-loss null baseline: draws and seed
   uint64_t null_seed = 0;
   std::vector<std::vector<int64_t>> null_sets;  // the frequency sets drawn (empty without a null)

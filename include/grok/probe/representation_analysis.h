@@ -9,6 +9,7 @@
 
 #include "grok/probe/curve_table.h"
 #include "grok/probe/run_checkpoints.h"
+#include "grok/story/circuit_kind.h"
 
 namespace grok {
 
@@ -43,6 +44,9 @@ struct RepresentationResult {
   std::vector<std::string> tensor_names;  // gradient_weight_cosine's entries: parameters, then "all"
   std::vector<int64_t> steps;
   std::vector<RepresentationCheckpoint> at;  // one per step
+
+  // Clock or pizza at the last analysed checkpoint (needs clock_pizza; circuit_kind.h).
+  CircuitKind final_circuit_kind() const;
 };
 
 // Linear-probe R^2 (test pairs) for cos/sin(w_k a), (w_k b), (w_k (a+b)) and

@@ -48,6 +48,12 @@ Chart irrep_similarity_chart(const IrrepResult& irreps, const nlohmann::ordered_
 Chart irrep_losses_chart(const IrrepResult& irreps, const nlohmann::ordered_json& bands);
 // Test R^2 of the linear probes (needs key frequencies).
 Chart probes_chart(const RepresentationResult& representations, const nlohmann::ordered_json& bands);
+// Clock or pizza over training: distance irrelevance q and gradient symmetricity s_g (when
+// measured), titled with the kind at the last checkpoint; none unless clock_pizza applies.
+std::optional<Chart> clock_pizza_chart(const RepresentationResult& representations,
+                                       const nlohmann::ordered_json& bands);
+// Gromov's phase relation over training (task add only).
+std::optional<Chart> gromov_chart(const FourierResult& fourier, const nlohmann::ordered_json& bands);
 // Attention from the last position at the model's current weights (models with attention only).
 std::optional<Chart> attention_chart(const Model& model, int64_t step);
 // PCA of the number embedding at the model's current weights.

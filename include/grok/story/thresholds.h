@@ -19,6 +19,13 @@ inline constexpr double kPhaseDiagramAccuracy = 0.90;  // t_train90, t_test90 (g
 // many steps, grokking otherwise (their 10^3; grok-probe sweep --gap).
 inline constexpr int64_t kComprehensionGapSteps = 1000;
 
+// ---- clock or pizza (Zhong et al. 2023, who report clock q 0.85, s_g 0.33 and pizza q 0.17,
+// s_g 0.99): the midpoints between their two models. A run is clock-like with distance
+// irrelevance q at least this and gradient symmetricity below the next; pizza-like the other
+// way round; neither otherwise.
+inline constexpr double kClockMinDistanceIrrelevance = 0.5;
+inline constexpr double kPizzaMinSymmetricity = 0.66;
+
 // ---- robust reading of curves
 // Running median over this many rows (centred): one spiking row never survives it.
 inline constexpr size_t kMedianRows = 5;
