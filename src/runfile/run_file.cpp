@@ -463,12 +463,14 @@ namespace {
 h5::File open_run(const std::string& path) {
   if (!std::filesystem::exists(path)) throw InputError(path + ": no such file");
   if (!h5::is_hdf5(path)) throw InputError(path + " is not an HDF5 file");
+  // A finished run opens as a plain reader; one being written (or whose writer was killed) only
+  // as an SWMR reader, which retries damaged metadata (see h5::File::open): so plain first.
   h5::File f = [&] {
     try {
-      return h5::File::open(path, h5::Mode::ReadSwmr);
+      return h5::File::open(path, h5::Mode::ReadOnly);
     } catch (const h5::Error&) {
       try {
-        return h5::File::open(path, h5::Mode::ReadOnly);
+        return h5::File::open(path, h5::Mode::ReadSwmr);
       } catch (const h5::Error&) {
         throw InputError(path + " cannot be opened: truncated or damaged HDF5 file");
       }
