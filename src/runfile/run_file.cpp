@@ -533,8 +533,24 @@ std::vector<int64_t> RunReader::metric_steps() const {
   return reading_run(path_, [&] { return file_.root().open_dataset("metrics/step").read<int64_t>(); });
 }
 
+namespace {
+
+// A column of /metrics, one value per row of /metrics/step: a live run's columns may be a row
+// ahead of the step axis (appended last), a damaged file's behind it.
+std::vector<double> metric_column(const h5::Group& metrics, const std::string& name, size_t rows) {
+  std::vector<double> v = metrics.open_dataset(name).read<double>();
+  if (v.size() < rows) throw h5::Error("/metrics/" + name + " has fewer rows than /metrics/step");
+  v.resize(rows);
+  return v;
+}
+
+}  // namespace
+
 std::vector<double> RunReader::metric(const std::string& name) const {
-  return reading_run(path_, [&] { return file_.root().open_group("metrics").open_dataset(name).read<double>(); });
+  return reading_run(path_, [&] {
+    h5::Group metrics = file_.root().open_group("metrics");
+    return metric_column(metrics, name, metrics.open_dataset("step").read<int64_t>().size());
+  });
 }
 
 std::vector<double> RunMetrics::total_norm() const {
@@ -550,6 +566,7 @@ RunMetrics RunReader::metrics() const {
 RunMetrics RunReader::read_metrics() const {
   RunMetrics m;
   m.steps = metric_steps();
+  h5::Group metrics = file_.root().open_group("metrics");
   for (auto [name, field] : {std::pair{"train_loss", &m.train_loss},
                              {"test_loss", &m.test_loss},
                              {"train_acc", &m.train_acc},
@@ -558,10 +575,10 @@ RunMetrics RunReader::read_metrics() const {
                              {"total_sq_norm", &m.total_sq_norm},
                              {"dist_from_init", &m.dist_from_init},
                              {"wall_time_s", &m.wall_time_s}})
-    *field = metric(name);
-  h5::Group norms = file_.root().open_group("metrics/param_sq_norm");
+    *field = metric_column(metrics, name, m.steps.size());
+  h5::Group norms = metrics.open_group("param_sq_norm");
   for (const auto& name : norms.children()) {
-    std::vector<double> v = norms.open_dataset(name).read<double>();
+    std::vector<double> v = metric_column(norms, name, m.steps.size());
     m.param_sq_norm.push_back({name, at::tensor(v, at::kDouble), {"step"}});
   }
   return m;
