@@ -9,7 +9,7 @@ compare=$(dirname "$0")/repro/compare_runs.py
 failures=0
 for threads in 1 2; do
   for copy in a b; do
-    "$train" --preset demo --steps 300 --stop-after-grok -1 --threads "$threads" --quiet \
+    "$train" --preset demo --steps 150 --stop-after-grok -1 --threads "$threads" --quiet \
       --out "$dir/t$threads$copy.h5" >/dev/null || { echo "FAIL: training ($threads threads)"; exit 1; }
   done
   if /usr/bin/python3 "$compare" "$dir/t${threads}a.h5" "$dir/t${threads}b.h5" >"$dir/t$threads.txt"; then
