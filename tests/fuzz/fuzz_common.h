@@ -8,32 +8,50 @@
 #pragma once
 
 #include <hdf5.h>
-#include <stdlib.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
 namespace grok::fuzz {
 
-// A directory of this process's own (under /dev/shm when there is one: no disk I/O per input).
+// A directory of this process's own, grok-fuzz-PID (under /dev/shm when there is one: no disk I/O
+// per input). A process that crashed (libFuzzer's fork mode goes on after one) cannot remove its
+// own, so each new one first removes those of processes that no longer exist.
 inline const std::string& temp_dir() {
-  static const std::string dir = [] {
-    std::string base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : (getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    std::string tmpl = base + "/grok-fuzz-XXXXXX";
-    if (!mkdtemp(tmpl.data())) {
-      std::perror("mkdtemp");
+  // Never destroyed: the exit handler below still needs it after static destructors ran.
+  static const std::string* dir = [] {
+    namespace fs = std::filesystem;
+    const char* tmp = getenv("TMPDIR");
+    const fs::path base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : (tmp ? tmp : "/tmp");
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(base, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (name.rfind("grok-fuzz-", 0) != 0) continue;
+      const long pid = std::strtol(name.c_str() + 10, nullptr, 10);
+      if (pid > 0 && kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) fs::remove_all(entry.path(), ec);
+    }
+    const fs::path mine = base / ("grok-fuzz-" + std::to_string(getpid()));
+    fs::create_directories(mine, ec);
+    if (ec) {
+      std::perror("grok-fuzz temp dir");
       std::abort();
     }
-    static std::string made = tmpl;
-    std::atexit([] { std::system(("rm -rf '" + made + "'").c_str()); });
-    return tmpl;
+    return new std::string(mine.string());
   }();
-  return dir;
+  static const bool cleanup = std::atexit([] {
+                                std::error_code ec;
+                                std::filesystem::remove_all(*dir, ec);
+                              }) == 0;
+  (void)cleanup;
+  return *dir;
 }
 
 // Writes the bytes to temp_dir()/name and returns the path.
