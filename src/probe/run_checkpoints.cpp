@@ -32,7 +32,7 @@ namespace {
   throw InputError(path + ": damaged run file (" + what + ")");
 }
 
-// The run's config, valid (a damaged file could ask for any model size).
+// The run's config, valid: a damaged file asks for a model within validate()'s bounds at most.
 Config valid_config(const RunReader& reader) {
   Config c = reader.config();
   try {
