@@ -196,7 +196,9 @@ int64_t resolve_jobs(int64_t requested, int64_t threads_per_run) {
 
 // Only one grok-sweep works on a directory at a time.
 grok::WriterLock lock_directory(const std::string& dir) {
-  fs::create_directories(dir);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw grok::InputError(fmt::format("cannot create directory {}: {}", dir, ec.message()));
   const std::string path = (fs::path(dir) / ".lock").string();
   std::ofstream(path, std::ios::app).close();
   try {

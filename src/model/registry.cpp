@@ -33,6 +33,7 @@ std::string models_listing() {
 std::unique_ptr<Model> make_model(const Config& config) {
   std::string known;
   for (const ModelFamily& f : kFamilies) {
+    known += (known.empty() ? "" : ", ") + f.name;
     if (f.name != config.model) continue;
     std::unique_ptr<Model> model = f.build(config);
     if (config.init_scale != 1.0) {  // Omnigrok's alpha: every initial weight times init_scale
@@ -40,7 +41,6 @@ std::unique_ptr<Model> make_model(const Config& config) {
       for (NamedTensor& p : model->parameters()) p.value.mul_(config.init_scale);
     }
     return model;
-    known += (known.empty() ? "" : ", ") + f.name;
   }
   throw InputError(fmt::format("unknown model '{}' (known: {})", config.model, known));
 }

@@ -9,6 +9,7 @@
 #include <exception>
 #include <thread>
 
+#include "grok/core/error.h"
 #include "grok/core/task.h"
 
 namespace grok {
@@ -25,11 +26,54 @@ int64_t stride_for_at_most(size_t n, int64_t max_count) {
   return static_cast<int64_t>(std::max<size_t>(1, (n + m - 1) / m));
 }
 
+namespace {
+
+[[noreturn]] void damaged(const std::string& path, const std::string& what) {
+  throw InputError(path + ": damaged run file (" + what + ")");
+}
+
+// The run's config, valid: a damaged file asks for a model within validate()'s bounds at most.
+Config valid_config(const RunReader& reader) {
+  Config c = reader.config();
+  try {
+    validate(c);
+  } catch (const InputError& e) {
+    damaged(reader.path(), e.what());
+  }
+  return c;
+}
+
+// What the analyses index with must fit the grid and the model, checked before any tensor op
+// (whose own errors are multi-line) or any checkpoint row is allocated.
+void check_consistent(const RunReader& reader, const Config& c, const Model& model, size_t checkpoints,
+                      const std::vector<int64_t>& labels, const Split& split) {
+  const std::string& path = reader.path();
+  if (labels.size() != static_cast<size_t>(c.p * c.p)) damaged(path, "/task/labels is not p x p");
+  for (int64_t y : labels)
+    if (y < -1 || y >= c.p) damaged(path, "a label outside 0..p-1");
+  for (const auto* rows : {&split.train, &split.test})
+    for (int64_t i : *rows)
+      if (i < 0 || i >= c.p * c.p || labels[static_cast<size_t>(i)] < 0) damaged(path, "a split row outside the grid");
+  reading_run(path, [&] {
+    h5::Group params = reader.file().root().open_group("checkpoints/params");
+    for (const NamedTensor& param : model.parameters()) {
+      const h5::Shape shape = params.open_dataset(param.name).shape();
+      const h5::Shape want(param.value.sizes().begin(), param.value.sizes().end());
+      if (shape.empty() || shape[0] < checkpoints || h5::Shape(shape.begin() + 1, shape.end()) != want)
+        damaged(path, "/checkpoints/params/" + param.name + " does not match the config's model");
+    }
+  });
+}
+
+}  // namespace
+
 RunCheckpoints::RunCheckpoints(const std::string& run_path)
-    : reader_(run_path), config_(reader_.config()), model_(make_model(config_)) {
+    : reader_(run_path), config_(valid_config(reader_)), model_(make_model(config_)) {
   checkpoint_steps_ = reader_.checkpoint_steps();
-  labels_ = at::tensor(reader_.labels(), at::kLong);
-  Split split = reader_.split();
+  const std::vector<int64_t> labels = reader_.labels();
+  const Split split = reader_.split();
+  check_consistent(reader_, config_, *model_, checkpoint_steps_.size(), labels, split);
+  labels_ = at::tensor(labels, at::kLong);
   train_rows_ = at::tensor(split.train, at::kLong);
   test_rows_ = at::tensor(split.test, at::kLong);
   valid_rows_ = labels_.ge(0).nonzero().squeeze(1);

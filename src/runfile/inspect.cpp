@@ -26,9 +26,7 @@ std::string step_list(const std::vector<int64_t>& steps) {
   return s;
 }
 
-}  // namespace
-
-nlohmann::ordered_json inspect_run(const RunReader& reader, const std::string& path) {
+nlohmann::ordered_json facts(const RunReader& reader, const std::string& path) {
   const Config c = reader.config();
   h5::Group root = reader.file().root();
   nlohmann::ordered_json j;
@@ -73,6 +71,12 @@ nlohmann::ordered_json inspect_run(const RunReader& reader, const std::string& p
   j["model_description"] = make_model(c)->describe();
   j["final_test_acc"] = steps.empty() ? 0.0 : reader.metric("test_acc").back();
   return j;
+}
+
+}  // namespace
+
+nlohmann::ordered_json inspect_run(const RunReader& reader, const std::string& path) {
+  return reading_run(path, [&] { return facts(reader, path); });
 }
 
 std::string format_inspection(const nlohmann::ordered_json& j) {

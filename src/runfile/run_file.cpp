@@ -453,13 +453,23 @@ void RunWriter::finish(const std::string& status, int64_t final_step) {
 
 RunWriter::~RunWriter() = default;
 
+bool clear_stale_write_flag(const std::string& path) {
+  if (!h5::open_for_write_flag(path)) return false;
+  try {
+    h5::clear_open_for_write_flag(path);
+  } catch (const h5::Error&) {
+    // Not a flag after all: HDF5 cannot open the file at all (it was cut short or overwritten).
+    throw InputError(path + " cannot be opened: truncated or damaged HDF5 file");
+  }
+  return true;
+}
+
 Recovery recover_run(const std::string& path) {
   if (!std::filesystem::exists(path)) throw InputError(path + ": no such file");
   if (!h5::is_hdf5(path)) throw InputError(path + " is not an HDF5 file");
   WriterLock lock = WriterLock::acquire(path);
   Recovery r;
-  r.flag_was_set = h5::open_for_write_flag(path);
-  if (r.flag_was_set) h5::clear_open_for_write_flag(path);
+  r.flag_was_set = clear_stale_write_flag(path);
   h5::File file = h5::File::open(path, h5::Mode::ReadWrite);
   h5::Group root = file.root();
   if (!root.has_attr("format") || root.attr_string("format") != "grokscope.run")
@@ -472,65 +482,103 @@ Recovery recover_run(const std::string& path) {
 
 // ------------------------------------------------------------------ reading
 
+void throw_damaged_run(const std::string& path, const std::exception& e) {
+  throw InputError(fmt::format("{}: damaged run file ({})", path, e.what()));
+}
+
 namespace {
 
 h5::File open_run(const std::string& path) {
   if (!std::filesystem::exists(path)) throw InputError(path + ": no such file");
   if (!h5::is_hdf5(path)) throw InputError(path + " is not an HDF5 file");
+  // A finished run opens as a plain reader; one being written (or whose writer was killed) only
+  // as an SWMR reader, which retries damaged metadata (see h5::File::open): so plain first.
   h5::File f = [&] {
     try {
-      return h5::File::open(path, h5::Mode::ReadSwmr);
+      return h5::File::open(path, h5::Mode::ReadOnly);
     } catch (const h5::Error&) {
       try {
-        return h5::File::open(path, h5::Mode::ReadOnly);
+        return h5::File::open(path, h5::Mode::ReadSwmr);
       } catch (const h5::Error&) {
         throw InputError(path + " cannot be opened: truncated or damaged HDF5 file");
       }
     }
   }();
-  h5::Group root = f.root();
-  if (!root.has_attr("format") || root.attr_string("format") != "grokscope.run")
-    throw InputError(path + " is an HDF5 file but not a grokscope run file");
-  int64_t version = root.attr_int("schema_version");
-  if (version > kSchemaVersion)
-    throw InputError(
-        fmt::format("{} has schema version {}; this grokscope reads up to {}", path, version, kSchemaVersion));
+  reading_run(path, [&] {
+    h5::Group root = f.root();
+    if (!root.has_attr("format") || root.attr_string("format") != "grokscope.run")
+      throw InputError(path + " is an HDF5 file but not a grokscope run file");
+    int64_t version = root.attr_int("schema_version");
+    if (version > kSchemaVersion)
+      throw InputError(
+          fmt::format("{} has schema version {}; this grokscope reads up to {}", path, version, kSchemaVersion));
+  });
   return f;
 }
 
 }  // namespace
 
-RunReader::RunReader(const std::string& path) : file_(open_run(path)) {}
+RunReader::RunReader(const std::string& path) : path_(path), file_(open_run(path)) {}
 
-int64_t RunReader::schema_version() const { return file_.root().attr_int("schema_version"); }
-
-Config RunReader::config() const {
-  return config_from_json(nlohmann::json::parse(file_.root().attr_string("config_json")));
+int64_t RunReader::schema_version() const {
+  return reading_run(path_, [&] { return file_.root().attr_int("schema_version"); });
 }
 
-std::string RunReader::status() const { return file_.root().attr_string("status"); }
+Config RunReader::config() const {
+  return reading_run(path_,
+                     [&] { return config_from_json(nlohmann::json::parse(file_.root().attr_string("config_json"))); });
+}
 
-std::vector<int64_t> RunReader::labels() const { return file_.root().open_dataset("task/labels").read<int64_t>(); }
+std::string RunReader::status() const {
+  return reading_run(path_, [&] { return file_.root().attr_string("status"); });
+}
+
+std::vector<int64_t> RunReader::labels() const {
+  return reading_run(path_, [&] { return file_.root().open_dataset("task/labels").read<int64_t>(); });
+}
 
 Split RunReader::split() const {
-  h5::Group g = file_.root().open_group("split");
-  return {g.open_dataset("train").read<int64_t>(), g.open_dataset("test").read<int64_t>()};
+  return reading_run(path_, [&] {
+    h5::Group g = file_.root().open_group("split");
+    return Split{g.open_dataset("train").read<int64_t>(), g.open_dataset("test").read<int64_t>()};
+  });
 }
 
 std::vector<int64_t> RunReader::train_labels() const {
-  h5::Group g = file_.root().open_group("split");
-  if (g.exists("train_labels")) return g.open_dataset("train_labels").read<int64_t>();
-  std::vector<int64_t> all = labels(), out;
-  for (int64_t i : g.open_dataset("train").read<int64_t>()) out.push_back(all[static_cast<size_t>(i)]);
-  return out;
+  return reading_run(path_, [&] {
+    h5::Group g = file_.root().open_group("split");
+    if (g.exists("train_labels")) return g.open_dataset("train_labels").read<int64_t>();
+    std::vector<int64_t> all = labels(), out;
+    for (int64_t i : g.open_dataset("train").read<int64_t>()) {
+      if (i < 0 || static_cast<size_t>(i) >= all.size()) throw h5::Error("train pair outside the grid");
+      out.push_back(all[static_cast<size_t>(i)]);
+    }
+    return out;
+  });
 }
 
 std::vector<int64_t> RunReader::metric_steps() const {
-  return file_.root().open_dataset("metrics/step").read<int64_t>();
+  return reading_run(path_, [&] { return file_.root().open_dataset("metrics/step").read<int64_t>(); });
 }
 
+namespace {
+
+// A column of /metrics, one value per row of /metrics/step: a live run's columns may be a row
+// ahead of the step axis (appended last), a damaged file's behind it.
+std::vector<double> metric_column(const h5::Group& metrics, const std::string& name, size_t rows) {
+  std::vector<double> v = metrics.open_dataset(name).read<double>();
+  if (v.size() < rows) throw h5::Error("/metrics/" + name + " has fewer rows than /metrics/step");
+  v.resize(rows);
+  return v;
+}
+
+}  // namespace
+
 std::vector<double> RunReader::metric(const std::string& name) const {
-  return file_.root().open_group("metrics").open_dataset(name).read<double>();
+  return reading_run(path_, [&] {
+    h5::Group metrics = file_.root().open_group("metrics");
+    return metric_column(metrics, name, metrics.open_dataset("step").read<int64_t>().size());
+  });
 }
 
 std::vector<double> RunMetrics::total_norm() const {
@@ -540,8 +588,13 @@ std::vector<double> RunMetrics::total_norm() const {
 }
 
 RunMetrics RunReader::metrics() const {
+  return reading_run(path_, [&] { return read_metrics(); });
+}
+
+RunMetrics RunReader::read_metrics() const {
   RunMetrics m;
   m.steps = metric_steps();
+  h5::Group metrics = file_.root().open_group("metrics");
   for (auto [name, field] : {std::pair{"train_loss", &m.train_loss},
                              {"test_loss", &m.test_loss},
                              {"train_acc", &m.train_acc},
@@ -550,35 +603,42 @@ RunMetrics RunReader::metrics() const {
                              {"total_sq_norm", &m.total_sq_norm},
                              {"dist_from_init", &m.dist_from_init},
                              {"wall_time_s", &m.wall_time_s}})
-    *field = metric(name);
-  h5::Group norms = file_.root().open_group("metrics/param_sq_norm");
+    *field = metric_column(metrics, name, m.steps.size());
+  h5::Group norms = metrics.open_group("param_sq_norm");
   for (const auto& name : norms.children()) {
-    std::vector<double> v = norms.open_dataset(name).read<double>();
+    std::vector<double> v = metric_column(norms, name, m.steps.size());
     m.param_sq_norm.push_back({name, at::tensor(v, at::kDouble), {"step"}});
   }
   return m;
 }
 
 std::vector<int64_t> RunReader::checkpoint_steps() const {
-  return file_.root().open_dataset("checkpoints/step").read<int64_t>();
+  return reading_run(path_, [&] { return file_.root().open_dataset("checkpoints/step").read<int64_t>(); });
 }
 
 at::Tensor RunReader::checkpoint_param(size_t index, const std::string& name) const {
-  return read_tensor_row(file_.root().open_group("checkpoints/params").open_dataset(name), index);
+  return reading_run(
+      path_, [&] { return read_tensor_row(file_.root().open_group("checkpoints/params").open_dataset(name), index); });
 }
 
 std::vector<int64_t> RunReader::activation_steps() const {
-  return file_.root().open_dataset("activations/step").read<int64_t>();
+  return reading_run(path_, [&] { return file_.root().open_dataset("activations/step").read<int64_t>(); });
 }
 
 at::Tensor RunReader::activation(size_t index, const std::string& hook) const {
-  return read_tensor_row(file_.root().open_group("activations").open_dataset(hook), index);
+  return reading_run(path_,
+                     [&] { return read_tensor_row(file_.root().open_group("activations").open_dataset(hook), index); });
 }
 
 ResumeState RunReader::resume_state() const {
+  return reading_run(path_, [&] { return read_resume_state(); });
+}
+
+ResumeState RunReader::read_resume_state() const {
   h5::Group resume = file_.root().open_group("resume");
   std::vector<int64_t> steps = resume.open_dataset("step").read<int64_t>();
   std::vector<int64_t> opt_steps = resume.open_dataset("optimizer_steps").read<int64_t>();
+  if (steps.size() != 2 || opt_steps.size() != 2) throw h5::Error("/resume/step must hold two slots");
   ResumeState s;
   int slot = steps[0] >= steps[1] ? 0 : 1;
   if (steps[static_cast<size_t>(slot)] < 0) return s;

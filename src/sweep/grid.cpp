@@ -174,7 +174,30 @@ SweepAxis parse_seeds(const std::string& spec) {
   return axis;
 }
 
+namespace {
+
+// A sweep is one grok-train process per point: far below this already. Checked before any point
+// is built: two 100,000-value axes would otherwise ask for 10^10 points (std::bad_alloc, or the
+// machine's memory).
+constexpr uint64_t kMaxPoints = 100000;
+
+void check_point_count(const std::vector<SweepAxis>& axes, uint64_t draws) {
+  uint64_t n = draws;
+  for (const auto& axis : axes) {
+    if (n > kMaxPoints) break;  // before multiplying: n * size stays far from overflowing
+    n *= std::max<uint64_t>(axis.values.size(), 1);
+  }
+  if (n > kMaxPoints)
+    throw InputError(
+        fmt::format("the sweep has more than {} points (--grid axes and --seeds multiply; "
+                    "--random N draws N points per seed)",
+                    kMaxPoints));
+}
+
+}  // namespace
+
 std::vector<SweepPoint> grid_points(const std::vector<SweepAxis>& axes) {
+  check_point_count(axes, 1);
   std::vector<SweepPoint> points{SweepPoint::object()};
   for (const auto& axis : axes) {
     std::vector<SweepPoint> next;
@@ -190,6 +213,10 @@ std::vector<SweepPoint> grid_points(const std::vector<SweepAxis>& axes) {
 }
 
 std::vector<SweepPoint> random_points(const std::vector<SweepAxis>& axes, int64_t n, uint64_t sweep_seed) {
+  std::vector<SweepAxis> seed_axes;
+  for (const auto& axis : axes)
+    if (axis.name == "seed") seed_axes.push_back(axis);
+  check_point_count(seed_axes, static_cast<uint64_t>(std::max<int64_t>(n, 0)));
   std::mt19937_64 rng(mix_seed(sweep_seed, kSweepStream));
   // 53 random bits -> [0, 1): the same draws under every standard library.
   auto unit = [](std::mt19937_64& g) { return static_cast<double>(g() >> 11) * 0x1.0p-53; };

@@ -354,7 +354,7 @@ TrainResult train_resume(const std::string& path, const nlohmann::json& override
   if (!std::filesystem::exists(path)) throw InputError(path + ": no such file");
   if (!h5::is_hdf5(path)) throw InputError(path + " is not an HDF5 file");
   WriterLock lock = WriterLock::acquire(path);
-  if (h5::open_for_write_flag(path)) h5::clear_open_for_write_flag(path);
+  clear_stale_write_flag(path);
   Config config;
   ResumeState state;
   std::unique_ptr<RunReader> reader;

@@ -115,13 +115,33 @@ class RunWriter {
 // h5dump, HDFView): under the writer lock, clears HDF5's stale "open for write"
 // flag and marks a status still saying "running" as "interrupted". InputError
 // while a writer is alive. `grok-train --resume` does the same by itself.
+// Under the writer lock: clears the "open for write" flag a killed writer left (true if it was
+// set). InputError when HDF5 cannot open the file even so (truncated or damaged).
+bool clear_stale_write_flag(const std::string& path);
+
 struct Recovery {
   bool flag_was_set = false;
   std::string status_before;
 };
 Recovery recover_run(const std::string& path);
 
-// Reading a run file back (for --resume, tests and analysis).
+// Runs f() on a run file being read: what HDF5 or the JSON parser throws because the file lacks
+// or garbles something a run file has becomes InputError "PATH: damaged run file (WHAT)" (a bad
+// file is bad input: exit 2, one line).
+[[noreturn]] void throw_damaged_run(const std::string& path, const std::exception& e);
+template <class F>
+auto reading_run(const std::string& path, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const h5::Error& e) {
+    throw_damaged_run(path, e);
+  } catch (const nlohmann::json::exception& e) {
+    throw_damaged_run(path, e);
+  }
+}
+
+// Reading a run file back (for --resume, tests and analysis). A file that is not a readable run
+// file gives InputError (see reading_run).
 class RunReader {
  public:
   explicit RunReader(const std::string& path);  // read-only, SWMR-aware
@@ -143,8 +163,13 @@ class RunReader {
   // The most recent complete resume slot (step -1 if none).
   ResumeState resume_state() const;
   const h5::File& file() const { return file_; }
+  const std::string& path() const { return path_; }
 
  private:
+  RunMetrics read_metrics() const;
+  ResumeState read_resume_state() const;
+
+  std::string path_;
   h5::File file_;
 };
 

@@ -1,0 +1,96 @@
+// test_threads.cpp — grok-probe's worker threads (RunCheckpoints::for_each_checkpoint), the way the
+// tool drives them: the summary pipeline and a raw measure over every checkpoint with 2 threads give
+// exactly what 1 thread gives, and a worker that fails stops the others. .ci/tsan runs these (and
+// test_probe.cpp's [threads] case) under ThreadSanitizer, where a data race fails the test.
+#include <ATen/Parallel.h>
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <filesystem>
+#include <stdexcept>
+
+#include "grok/core/presets.h"
+#include "grok/probe/run_checkpoints.h"
+#include "grok/probe/summary.h"
+#include "grok/train/trainer.h"
+
+namespace {
+
+// A small transformer run with 9 checkpoints, trained once per process (single-threaded).
+const std::string& threads_run() {
+  static const std::string path = [] {
+    grok::Config c = grok::load_preset("demo");
+    c.p = 11;
+    c.d_model = 16;
+    c.n_heads = 2;
+    c.d_head = 8;
+    c.d_mlp = 32;
+    c.steps = 80;
+    c.checkpoint_every = 10;
+    c.activation_log = 0;
+    c.threads = 1;
+    namespace fs = std::filesystem;
+    fs::path dir = fs::temp_directory_path() / "grokscope-tests";
+    fs::create_directories(dir);
+    const std::string p = (dir / "threads_summary.h5").string();
+    grok::train_new(c, p, "test_threads", {}, true);
+    return p;
+  }();
+  return path;
+}
+
+// Runs f with `threads` LibTorch threads, restoring the count afterwards.
+template <class F>
+auto with_threads(int threads, F&& f) {
+  const int saved = at::get_num_threads();
+  at::set_num_threads(threads);
+  struct Restore {
+    int n;
+    ~Restore() { at::set_num_threads(n); }
+  } restore{saved};
+  return f();
+}
+
+}  // namespace
+
+TEST_CASE("grok-probe's summary is the same with 1 and 2 worker threads", "[probes][threads]") {
+  grok::RunCheckpoints run(threads_run());
+  grok::FourierOptions o;
+  o.key_frequencies = {1, 2};  // null baseline and drift measured too
+  const std::string one = with_threads(1, [&] { return grok::summary_json(grok::summarise(run, o)).dump(); });
+  const std::string two = with_threads(2, [&] { return grok::summary_json(grok::summarise(run, o)).dump(); });
+  CHECK(one == two);
+}
+
+TEST_CASE("measure_checkpoints gives every checkpoint its own model and result slot", "[probes][threads]") {
+  grok::RunCheckpoints run(threads_run());
+  std::vector<size_t> indices(run.checkpoint_steps().size());
+  for (size_t i = 0; i < indices.size(); ++i) indices[i] = indices.size() - 1 - i;  // any order
+  auto total = [](grok::Model& m) {
+    double s = 0;
+    for (const auto& p : m.parameters()) s += p.value.to(at::kDouble).sum().item<double>();
+    return s;
+  };
+  const std::vector<double> one = with_threads(1, [&] { return run.measure_checkpoints(indices, total); });
+  const std::vector<double> two = with_threads(2, [&] { return run.measure_checkpoints(indices, total); });
+  REQUIRE(one.size() == indices.size());
+  CHECK(one == two);
+  CHECK(one.front() != one.back());  // the weights did change between the first and last checkpoints
+}
+
+TEST_CASE("a failing worker stops the others and its error reaches the caller", "[probes][threads]") {
+  grok::RunCheckpoints run(threads_run());
+  std::vector<size_t> indices(run.checkpoint_steps().size());
+  for (size_t i = 0; i < indices.size(); ++i) indices[i] = i;
+  std::atomic<int> measured{0};
+  with_threads(2, [&] {
+    CHECK_THROWS_WITH(run.for_each_checkpoint(indices,
+                                              [&](grok::Model&, size_t i) {
+                                                if (i == 1) throw std::runtime_error("checkpoint 1 is bad");
+                                                ++measured;
+                                              }),
+                      "checkpoint 1 is bad");
+    return 0;
+  });
+  CHECK(measured < static_cast<int>(indices.size()) - 1);  // the other worker stopped early
+}
