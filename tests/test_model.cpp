@@ -6,6 +6,7 @@
 #include "grok/model/grid.h"
 #include "grok/model/mlp.h"
 #include "grok/model/transformer.h"
+#include "grok/runtime/device.h"
 
 namespace {
 
@@ -316,4 +317,75 @@ TEST_CASE("MLP readout: logits = hook_post @ W_U + b_U, written out, and the tra
       }
   }
   CHECK_FALSE(grok::Transformer(small_transformer()).readout());
+}
+
+// Device placement, checked on the "meta" device (shapes without data), which every LibTorch
+// build has. Meta has no index_select in LibTorch 1.13, so a forward cannot run there; the
+// anatomy can (slices and matmuls of the family's named handles). It fails if to_device() leaves
+// a parameter behind, drops requires_grad, or if a family's handle (W_E, W_in, W_out, W_U, a
+// block's W_V/W_O) still points at the CPU tensor.
+TEST_CASE("to_device moves every weight and rebinds the family's handles", "[model][device]") {
+  const c10::Device meta(c10::kMeta);
+  auto check_moved = [&](grok::Model& m) {
+    const auto before = m.parameters().size();
+    m.to_device(meta);
+    REQUIRE(m.parameters().size() == before);
+    for (const auto& p : m.parameters()) {
+      CHECK(p.value.device().is_meta());
+      CHECK(p.value.requires_grad());
+    }
+    CHECK(m.number_embedding().device().is_meta());
+    CHECK(m.neuron_input_map().device().is_meta());
+    CHECK(m.neuron_input_map_b().device().is_meta());
+    CHECK(m.neuron_logit_map().device().is_meta());
+  };
+  for (int64_t layers : {1, 2}) {
+    for (bool bias : {false, true}) {
+      grok::Config c = small_transformer();
+      c.n_layers = layers;
+      c.bias = bias;
+      grok::Transformer m(c);
+      check_moved(m);
+    }
+  }
+  for (std::string input : {"embed", "onehot"}) {
+    grok::Config c = grok::load_preset("nanda2023");
+    c.model = "mlp";
+    c.mlp_input = input;
+    c.p = 7;
+    c.d_mlp = 16;
+    c.d_model = 8;
+    grok::Mlp m(c);
+    check_moved(m);
+  }
+}
+
+// Moving to the device the weights are on changes nothing: the same tensors, the same logits.
+TEST_CASE("to_device onto the CPU keeps the very tensors and the forward", "[model][device]") {
+  grok::Config c = small_transformer();
+  c.n_layers = 2;
+  grok::Transformer m(c);
+  const at::Tensor W_E = m.param("embed.W_E");
+  const at::Tensor before = m.forward(some_pairs(c.p)).detach();
+  m.to_device(c10::Device(c10::kCPU));
+  CHECK(m.param("embed.W_E").is_same(W_E));
+  CHECK(at::equal(m.forward(some_pairs(c.p)).detach(), before));
+}
+
+TEST_CASE("device selection: cpu always, cuda only where LibTorch has a GPU, auto picks", "[model][device]") {
+  CHECK(grok::resolve_device("cpu").is_cpu());
+  if (grok::cuda_usable()) {
+    CHECK(grok::resolve_device("cuda").is_cuda());
+    CHECK(grok::resolve_device("auto").is_cuda());
+  } else {
+    REQUIRE_THROWS_AS(grok::resolve_device("cuda"), grok::InputError);
+    try {
+      grok::resolve_device("cuda");
+    } catch (const grok::InputError& e) {
+      CHECK(std::string(e.what()).find('\n') == std::string::npos);
+      CHECK_THAT(e.what(), Catch::Contains("--device cuda") && Catch::Contains("--device cpu"));
+    }
+    CHECK(grok::resolve_device("auto").is_cpu());
+  }
+  REQUIRE_THROWS_AS(grok::resolve_device("tpu"), grok::InputError);
 }

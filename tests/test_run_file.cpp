@@ -175,6 +175,23 @@ TEST_CASE("the run file holds config, split, labels, metrics, checkpoints and ac
   }
 }
 
+// The split --verbose prints: each part is where the loop spends it. A plausible slip (a part
+// never accumulated, or training time counted twice) breaks one of these.
+TEST_CASE("the time split covers the run: training, evaluation, checkpoints, activations, flushes", "[run]") {
+  grok::Config c = tiny();
+  c.hooks = "all";
+  grok::TrainResult r = grok::train_new(c, temp_path("time_split.h5"), "test");
+  const grok::TimeSplit& t = r.time;
+  CHECK(t.training > 0);
+  CHECK(t.evaluation > 0);
+  CHECK(t.checkpoints > 0);
+  CHECK(t.activations > 0);
+  CHECK(t.flush > 0);  // the final flush at least
+  CHECK(t.recording() == t.evaluation + t.checkpoints + t.activations + t.flush);
+  CHECK(t.training + t.recording() <= r.seconds);
+  CHECK(t.training + t.recording() > 0.5 * r.seconds);  // the loop is all there is
+}
+
 TEST_CASE("reading something that is not a run file is an InputError", "[run]") {
   const std::string text = temp_path("not_hdf5.h5");
   std::ofstream(text) << "hello";

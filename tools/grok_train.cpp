@@ -18,6 +18,7 @@
 #include "grok/runfile/run_file.h"
 #include "grok/runtime/allocator.h"
 #include "grok/runtime/blas_info.h"
+#include "grok/runtime/device.h"
 #include "grok/runtime/threads.h"
 #include "grok/story/milestones.h"
 #include "grok/train/trainer.h"
@@ -27,6 +28,16 @@ namespace fs = std::filesystem;
 namespace {
 
 // A live progress line on a terminal; plain log lines every few seconds otherwise.
+// "time: 12.3 s = training 10.9 s (88.4%) + recording 1.4 s (11.2%: evaluation ..., ...) + other 0.1 s".
+std::string describe(const grok::TimeSplit& t, double total) {
+  auto pct = [&](double x) { return total > 0 ? 100.0 * x / total : 0.0; };
+  return fmt::format(
+      "time: {:.1f} s = training {:.1f} s ({:.1f}%) + recording {:.1f} s ({:.1f}%: evaluation {:.2f} s, checkpoints "
+      "{:.2f} s, activations {:.2f} s, flushes {:.2f} s) + other {:.1f} s",
+      total, t.training, pct(t.training), t.recording(), pct(t.recording()), t.evaluation, t.checkpoints, t.activations,
+      t.flush, total - t.training - t.recording());
+}
+
 class ProgressPrinter {
  public:
   explicit ProgressPrinter(bool quiet) : quiet_(quiet), tty_(isatty(STDERR_FILENO) != 0) {}
@@ -101,10 +112,12 @@ int run(int argc, const char* const argv[]) {
     if (args.verbose) std::cerr << "config: " << grok::to_json(config).dump() << '\n';
     hooks.on_start = [&](const std::string& path, int64_t, int64_t n_params) {
       if (args.verbose) std::cerr << grok::describe(grok::blas_info()) << '\n';
-      if (!args.quiet)
-        std::cerr << fmt::format("training preset {} ({} parameters, {} thread{}) -> {}\n", preset, n_params,
-                                 grok::resolved_threads(config.threads),
-                                 grok::resolved_threads(config.threads) == 1 ? "" : "s", path);
+      if (args.quiet) return;
+      const c10::Device device = grok::resolve_device(config.device);
+      const int threads = grok::resolved_threads(config.threads);
+      const std::string where = device.is_cpu() ? fmt::format("{} thread{}", threads, threads == 1 ? "" : "s")
+                                                : fmt::format("on {}", device.str());
+      std::cerr << fmt::format("training preset {} ({} parameters, {}) -> {}\n", preset, n_params, where, path);
     };
     result = grok::train_new(config, out, args.command_line, hooks, args.force);
   }
@@ -113,6 +126,7 @@ int run(int argc, const char* const argv[]) {
   std::cout << fmt::format("trained steps {} -> {} in {:.1f} s\n", result.start_step, result.final_step,
                            result.seconds);
   std::cout << grok::describe_milestones(result.milestones) << '\n';
+  if (args.verbose) std::cerr << describe(result.time, result.seconds) << '\n';
   if (result.interrupted) {
     std::cerr << fmt::format(
         "interrupted at step {}: final checkpoint written; continue with "

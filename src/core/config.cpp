@@ -115,6 +115,7 @@ void validate(const Config& c) {
   require(c.batch_size >= 0, "batch_size must be >= 0 (0 = full batch)");
   require(c.steps >= 1 && c.steps <= 100'000'000, fmt::format("steps must be in 1..1e8, got {}", c.steps));
   require(c.threads >= 0 && c.threads <= 1024, "threads must be in 0..1024 (0 = all cores)");
+  require_one_of("device", c.device, {"cpu", "cuda", "auto"});
   require(c.stop_after_grok >= -1, "stop_after_grok must be >= -1");
   require(c.eval_every >= 1, fmt::format("eval_every must be >= 1, got {}", c.eval_every));
   for (auto [name, v] : {std::pair{"checkpoint_every", c.checkpoint_every},

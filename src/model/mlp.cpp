@@ -13,18 +13,27 @@ Mlp::Mlp(const Config& c) : Model(c) {
   const bool embed = c.mlp_input == "embed";
   const int64_t fan_in = embed ? c.d_model : 2 * c.p;
   if (embed)
-    W_E = add_param("embed.W_E", {c.p, c.d_model}, {"d_vocab", "d_model"},
-                    1.0 / std::sqrt(static_cast<double>(c.d_model)), gen);
-  W_in = add_param("mlp.W_in", {fan_in, c.d_mlp}, {embed ? "d_model" : "input", "d_mlp"},
-                   1.0 / std::sqrt(static_cast<double>(fan_in)), gen);
-  if (c.bias) b_in = add_param("mlp.b_in", {c.d_mlp}, {"d_mlp"}, 0.0, gen);
-  W_U = add_param("unembed.W_U", {c.d_mlp, c.p}, {"d_mlp", "d_vocab_out"},
-                  1.0 / std::sqrt(static_cast<double>(c.d_mlp)), gen);
+    add_param("embed.W_E", {c.p, c.d_model}, {"d_vocab", "d_model"}, 1.0 / std::sqrt(static_cast<double>(c.d_model)),
+              gen);
+  add_param("mlp.W_in", {fan_in, c.d_mlp}, {embed ? "d_model" : "input", "d_mlp"},
+            1.0 / std::sqrt(static_cast<double>(fan_in)), gen);
+  if (c.bias) add_param("mlp.b_in", {c.d_mlp}, {"d_mlp"}, 0.0, gen);
+  add_param("unembed.W_U", {c.d_mlp, c.p}, {"d_mlp", "d_vocab_out"}, 1.0 / std::sqrt(static_cast<double>(c.d_mlp)),
+            gen);
   readout_ = {"mlp.hook_post", params_.size() - 1, std::nullopt};
   if (c.bias) {
-    b_U = add_param("unembed.b_U", {c.p}, {"d_vocab_out"}, 0.0, gen);
+    add_param("unembed.b_U", {c.p}, {"d_vocab_out"}, 0.0, gen);
     readout_.bias = params_.size() - 1;
   }
+  bind_weights();
+}
+
+void Mlp::bind_weights() {
+  W_E = optional_param("embed.W_E");
+  W_in = param("mlp.W_in");
+  b_in = optional_param("mlp.b_in");
+  W_U = param("unembed.W_U");
+  b_U = optional_param("unembed.b_U");
 }
 
 at::Tensor Mlp::forward(const at::Tensor& pairs, ActivationCache* cache) const {

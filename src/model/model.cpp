@@ -28,6 +28,19 @@ double Model::total_norm() const {
   return std::sqrt(sq);
 }
 
+void Model::to_device(const c10::Device& device) {
+  c10::NoGradGuard no_grad;
+  for (NamedTensor& p : params_)
+    if (p.value.device() != device) p.value = p.value.to(device).requires_grad_(p.value.requires_grad());
+  bind_weights();
+}
+
+at::Tensor Model::optional_param(const std::string& name) const {
+  for (const auto& p : params_)
+    if (p.name == name) return p.value;
+  return {};
+}
+
 at::Tensor& Model::add_param(const std::string& name, at::IntArrayRef shape, std::vector<std::string> axes,
                              double scale, at::Generator& gen) {
   at::Tensor t = scale == 0.0 ? at::zeros(shape, at::kFloat) : at::randn(shape, gen, at::kFloat).mul_(scale);

@@ -27,33 +27,42 @@ Transformer::Transformer(const Config& c) : Model(c), p_(c.p), d_vocab_(c.p + 1)
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(c.seed));
   const double s = 1.0 / std::sqrt(static_cast<double>(c.d_model));
   const double bias_scale = 0.0;  // biases start at zero
-  W_E = add_param("embed.W_E", {d_vocab_, c.d_model}, {"d_vocab", "d_model"}, s, gen);
-  W_pos = add_param("pos_embed.W_pos", {n_ctx_, c.d_model}, {"n_ctx", "d_model"}, s, gen);
+  // Drawn in this order from the seed: the order is part of what a seed means.
+  add_param("embed.W_E", {d_vocab_, c.d_model}, {"d_vocab", "d_model"}, s, gen);
+  add_param("pos_embed.W_pos", {n_ctx_, c.d_model}, {"n_ctx", "d_model"}, s, gen);
   for (int64_t l = 0; l < c.n_layers; ++l) {
-    Block b;
-    b.W_Q =
-        add_param(block_name(l, "attn.W_Q"), {c.n_heads, c.d_model, c.d_head}, {"head", "d_model", "d_head"}, s, gen);
-    b.W_K =
-        add_param(block_name(l, "attn.W_K"), {c.n_heads, c.d_model, c.d_head}, {"head", "d_model", "d_head"}, s, gen);
-    b.W_V =
-        add_param(block_name(l, "attn.W_V"), {c.n_heads, c.d_model, c.d_head}, {"head", "d_model", "d_head"}, s, gen);
-    b.W_O =
-        add_param(block_name(l, "attn.W_O"), {c.n_heads, c.d_head, c.d_model}, {"head", "d_head", "d_model"}, s, gen);
+    for (const char* w : {"attn.W_Q", "attn.W_K", "attn.W_V"})
+      add_param(block_name(l, w), {c.n_heads, c.d_model, c.d_head}, {"head", "d_model", "d_head"}, s, gen);
+    add_param(block_name(l, "attn.W_O"), {c.n_heads, c.d_head, c.d_model}, {"head", "d_head", "d_model"}, s, gen);
     if (c.bias) {
-      b.b_Q = add_param(block_name(l, "attn.b_Q"), {c.n_heads, c.d_head}, {"head", "d_head"}, bias_scale, gen);
-      b.b_K = add_param(block_name(l, "attn.b_K"), {c.n_heads, c.d_head}, {"head", "d_head"}, bias_scale, gen);
-      b.b_V = add_param(block_name(l, "attn.b_V"), {c.n_heads, c.d_head}, {"head", "d_head"}, bias_scale, gen);
-      b.b_O = add_param(block_name(l, "attn.b_O"), {c.d_model}, {"d_model"}, bias_scale, gen);
+      for (const char* b : {"attn.b_Q", "attn.b_K", "attn.b_V"})
+        add_param(block_name(l, b), {c.n_heads, c.d_head}, {"head", "d_head"}, bias_scale, gen);
+      add_param(block_name(l, "attn.b_O"), {c.d_model}, {"d_model"}, bias_scale, gen);
     }
-    b.W_in = add_param(block_name(l, "mlp.W_in"), {c.d_model, c.d_mlp}, {"d_model", "d_mlp"}, s, gen);
-    if (c.bias) b.b_in = add_param(block_name(l, "mlp.b_in"), {c.d_mlp}, {"d_mlp"}, bias_scale, gen);
-    b.W_out = add_param(block_name(l, "mlp.W_out"), {c.d_mlp, c.d_model}, {"d_mlp", "d_model"}, s, gen);
-    if (c.bias) b.b_out = add_param(block_name(l, "mlp.b_out"), {c.d_model}, {"d_model"}, bias_scale, gen);
-    blocks_.push_back(b);
+    add_param(block_name(l, "mlp.W_in"), {c.d_model, c.d_mlp}, {"d_model", "d_mlp"}, s, gen);
+    if (c.bias) add_param(block_name(l, "mlp.b_in"), {c.d_mlp}, {"d_mlp"}, bias_scale, gen);
+    add_param(block_name(l, "mlp.W_out"), {c.d_mlp, c.d_model}, {"d_mlp", "d_model"}, s, gen);
+    if (c.bias) add_param(block_name(l, "mlp.b_out"), {c.d_model}, {"d_model"}, bias_scale, gen);
   }
-  W_U = add_param("unembed.W_U", {c.d_model, p_}, {"d_model", "d_vocab_out"}, 1.0 / std::sqrt(static_cast<double>(p_)),
-                  gen);
-  if (c.bias) b_U = add_param("unembed.b_U", {p_}, {"d_vocab_out"}, bias_scale, gen);
+  add_param("unembed.W_U", {c.d_model, p_}, {"d_model", "d_vocab_out"}, 1.0 / std::sqrt(static_cast<double>(p_)), gen);
+  if (c.bias) add_param("unembed.b_U", {p_}, {"d_vocab_out"}, bias_scale, gen);
+  bind_weights();
+}
+
+void Transformer::bind_weights() {
+  W_E = param("embed.W_E");
+  W_pos = param("pos_embed.W_pos");
+  blocks_.assign(static_cast<size_t>(config_.n_layers), Block{});
+  for (int64_t l = 0; l < config_.n_layers; ++l) {
+    Block& b = blocks_[static_cast<size_t>(l)];
+    auto weight = [&](const std::string& rest) { return optional_param(block_name(l, rest)); };
+    b.W_Q = weight("attn.W_Q"), b.W_K = weight("attn.W_K"), b.W_V = weight("attn.W_V"), b.W_O = weight("attn.W_O");
+    b.b_Q = weight("attn.b_Q"), b.b_K = weight("attn.b_K"), b.b_V = weight("attn.b_V"), b.b_O = weight("attn.b_O");
+    b.W_in = weight("mlp.W_in"), b.b_in = weight("mlp.b_in"), b.W_out = weight("mlp.W_out");
+    b.b_out = weight("mlp.b_out");
+  }
+  W_U = param("unembed.W_U");
+  b_U = optional_param("unembed.b_U");
 }
 
 at::Tensor Transformer::tokens(const at::Tensor& pairs) const {
@@ -181,7 +190,7 @@ at::Tensor Transformer::forward(const at::Tensor& pairs, ActivationCache* cache)
         x = x_last + a_out;
       } else {
         at::Tensor q_all = qkv(blk.W_Q, blk.b_Q).transpose(1, 2);  // [B, H, n, d]
-        at::Tensor mask = at::ones({n, n}, at::kBool).triu(1);
+        at::Tensor mask = at::ones({n, n}, x.options().dtype(at::kBool)).triu(1);
         at::Tensor scores_all =
             at::matmul(q_all, k_all.transpose(-1, -2)).mul(scale).masked_fill(mask, -INFINITY);  // [B, H, n, n]
         at::Tensor pattern_all = attention_pattern(scores_all, mask.logical_not());
@@ -218,7 +227,7 @@ at::Tensor Transformer::reference_forward(const at::Tensor& pairs) const {
   const at::Tensor tok = tokens(pairs);
   const int64_t n = n_ctx_;
   at::Tensor x = W_E.index_select(0, tok.reshape({-1})).view({tok.size(0), n, -1}) + W_pos;  // [B, n, D]
-  at::Tensor mask = at::ones({n, n}, at::kBool).triu(1);
+  at::Tensor mask = at::ones({n, n}, x.options().dtype(at::kBool)).triu(1);
   for (const Block& blk : blocks_) {
     auto proj = [&](const at::Tensor& W, const at::Tensor& b) {  // [B, H, n, d]
       at::Tensor y = at::einsum("bnD,HDd->bHnd", {x, W});

@@ -6,7 +6,8 @@
 namespace grok {
 namespace {
 
-at::Tensor as_float_contiguous(const at::Tensor& t) { return t.detach().to(at::kFloat).contiguous(); }
+// Run files hold CPU float32 whatever device a tensor lives on.
+at::Tensor as_float_contiguous(const at::Tensor& t) { return t.detach().to(at::kCPU, at::kFloat).contiguous(); }
 
 std::vector<int64_t> to_sizes(const h5::Shape& s) { return {s.begin(), s.end()}; }
 

@@ -18,6 +18,7 @@
 #include "grok/model/model.h"
 #include "grok/runfile/run_file.h"
 #include "grok/runfile/writer_lock.h"
+#include "grok/runtime/device.h"
 #include "grok/runtime/threads.h"
 #include "grok/story/thresholds.h"
 #include "grok/train/loss.h"
@@ -54,6 +55,14 @@ std::vector<NamedTensor> trained_parameters(Model& model, const Config& c) {
   return trained;
 }
 
+// The config's model, drawn on the CPU from its seed (the same weights on every device), then
+// moved to `device`.
+std::unique_ptr<Model> make_model_on(const Config& c, const c10::Device& device) {
+  std::unique_ptr<Model> model = make_model(c);
+  model->to_device(device);
+  return model;
+}
+
 double accuracy(const at::Tensor& logits, const at::Tensor& labels) {
   return logits.argmax(-1).eq(labels).to(at::kDouble).mean().item<double>();
 }
@@ -69,18 +78,19 @@ class Trainer {
   Trainer(const Config& config, const TrainHooks& hooks)
       : c_(with_implied_settings(config)),
         hooks_(hooks),
+        device_(resolve_device(c_.device)),
         task_(make_task(c_.task, c_.p, static_cast<uint64_t>(c_.data_seed))),
         split_(make_split(task_, c_.frac_train, static_cast<uint64_t>(c_.data_seed))),
         train_labels_(noisy_train_labels(task_, split_, c_.label_noise, static_cast<uint64_t>(c_.data_seed))),
-        model_(make_model(c_)),
+        model_(make_model_on(c_, device_)),
         trained_(trained_parameters(*model_, c_)),
         optimizer_(c_, trained_),
         hook_infos_(select_hooks(*model_, c_.hooks)),
         checkpoints_(c_.steps, c_.checkpoint_every, c_.checkpoint_log, parse_step_list(c_.checkpoint_steps)),
         snapshots_(c_.steps, c_.activation_every, c_.activation_log, parse_step_list(c_.activation_steps)) {
-    train_ = {pairs_of(split_.train, c_.p), at::tensor(train_labels_, at::kLong)};
-    test_ = {pairs_of(split_.test, c_.p), labels_of(split_.test, task_)};
-    grid_ = grid_pairs(c_.p);
+    train_ = {pairs_of(split_.train, c_.p).to(device_), at::tensor(train_labels_, at::kLong).to(device_)};
+    test_ = {pairs_of(split_.test, c_.p).to(device_), labels_of(split_.test, task_).to(device_)};
+    grid_ = grid_pairs(c_.p).to(device_);
     for (const auto& p : model_->parameters()) init_.push_back(p.value.detach().clone());
     init_norm_ = model_->total_norm();
   }
@@ -122,6 +132,12 @@ class Trainer {
     start_step_ = step_;
     if (hooks_.on_start) hooks_.on_start(writer.path(), step_, model_->parameter_count());
     auto last_flush = clock::now();
+    // Runs f() and adds its wall time to `total`.
+    auto timed = [](double& total, auto&& f) {
+      const auto t0 = clock::now();
+      f();
+      total += std::chrono::duration<double>(clock::now() - t0).count();
+    };
     while (true) {
       bool stopping = step_ >= c_.steps || stop_requested() || grok_stop_reached();
       const bool eval_due = step_ % c_.eval_every == 0 || stopping;
@@ -129,41 +145,50 @@ class Trainer {
       // in full-batch mode, is also the train metric at step s.
       at::Tensor train_logits, train_labels, loss;
       if (!stopping) {
-        Dataset batch = batch_at(step_);
-        train_logits = model_->forward(batch.pairs);
-        train_labels = batch.labels;
-        loss = loss_value(c_.loss, train_logits, batch.labels);
+        timed(time_.training, [&] {
+          Dataset batch = batch_at(step_);
+          train_logits = model_->forward(batch.pairs);
+          train_labels = batch.labels;
+          loss = loss_value(c_.loss, train_logits, batch.labels);
+        });
       }
       if (eval_due) {
-        writer.append_metrics(evaluate(full_batch() ? train_logits : at::Tensor(), loss));
+        timed(time_.evaluation,
+              [&] { writer.append_metrics(evaluate(full_batch() ? train_logits : at::Tensor(), loss)); });
         stopping = stopping || grok_stop_reached();
       }
       if (checkpoints_.due(step_) || stopping) {
-        writer.append_checkpoint(step_, model_->parameters(), optimizer_.state());
-        writer.write_resume_state(step_, optimizer_.step_count(), model_->parameters(), optimizer_.state());
+        timed(time_.checkpoints, [&] {
+          writer.append_checkpoint(step_, model_->parameters(), optimizer_.state());
+          writer.write_resume_state(step_, optimizer_.step_count(), model_->parameters(), optimizer_.state());
+        });
       }
-      if (snapshots_.due(step_) || stopping) writer.append_activations(step_, grid_activations());
+      if (snapshots_.due(step_) || stopping)
+        timed(time_.activations, [&] { writer.append_activations(step_, grid_activations()); });
       if (clock::now() - last_flush > std::chrono::seconds(2)) {
-        writer.flush();
+        timed(time_.flush, [&] { writer.flush(); });
         last_flush = clock::now();
       }
       if (stopping) break;
-      if (c_.solver == "min_norm") {
-        solve_readout();  // update 0 (min_norm runs have steps = 1)
-      } else {
-        loss.backward();
-        optimizer_.step(learning_rate(c_, step_));
-        optimizer_.zero_grad();
-        if (c_.fixed_norm) project_to_initial_norm();
-      }
+      timed(time_.training, [&] {
+        if (c_.solver == "min_norm") {
+          solve_readout();  // update 0 (min_norm runs have steps = 1)
+        } else {
+          loss.backward();
+          optimizer_.step(learning_rate(c_, step_));
+          optimizer_.zero_grad();
+          if (c_.fixed_norm) project_to_initial_norm();
+        }
+      });
       ++step_;
     }
     interrupted_ = stop_requested();
-    writer.flush();
+    timed(time_.flush, [&] { writer.flush(); });
     return step_;
   }
 
   bool interrupted() const { return interrupted_; }
+  const TimeSplit& time_split() const { return time_; }
   int64_t start_step() const { return start_step_; }
   double seconds() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time_).count();
@@ -185,7 +210,7 @@ class Trainer {
     std::vector<int64_t> idx;
     idx.reserve(static_cast<size_t>(bs));
     for (int64_t g = s * bs; g < (s + 1) * bs; ++g) idx.push_back(epoch_order(g / n)[static_cast<size_t>(g % n)]);
-    at::Tensor i = at::tensor(idx, at::kLong);
+    at::Tensor i = at::tensor(idx, at::kLong).to(device_);
     return {train_.pairs.index_select(0, i), train_.labels.index_select(0, i)};
   }
 
@@ -245,7 +270,8 @@ class Trainer {
     const Readout r = *model_->readout();  // validate() allows min_norm only for the mlp
     ActivationCache cache;
     model_->forward(grid_, &cache);
-    at::Tensor phi = cache.at(r.features_hook).index_select(0, at::tensor(split_.train, at::kLong));  // [n, d]
+    at::Tensor phi =
+        cache.at(r.features_hook).index_select(0, at::tensor(split_.train, at::kLong).to(device_));  // [n, d]
     const int64_t d = phi.size(1);
     phi = phi.to(at::kDouble);
     if (r.bias) phi = at::cat({phi, at::ones({phi.size(0), 1}, phi.options())}, 1);           // [n, d + 1]
@@ -272,6 +298,7 @@ class Trainer {
 
   Config c_;
   TrainHooks hooks_;
+  c10::Device device_;  // where the model, the data and the optimizer state live
   Task task_;
   Split split_;
   std::vector<int64_t> train_labels_;  // [n_train], aligned with split_.train; noisy under label_noise
@@ -286,6 +313,7 @@ class Trainer {
   double init_norm_ = 0;          // ||theta_0||, the sphere fixed_norm keeps theta on
   int64_t step_ = 0, start_step_ = 0;
   bool interrupted_ = false;
+  TimeSplit time_;
   std::optional<int64_t> grok_step_;
   int64_t cached_epoch_ = -1;
   std::vector<int64_t> cached_order_;
@@ -310,6 +338,7 @@ TrainResult finish(Trainer& trainer, RunWriter& writer, const std::string& path)
   result.final_step = final_step;
   result.interrupted = trainer.interrupted();
   result.seconds = trainer.seconds();
+  result.time = trainer.time_split();
   RunReader reader(path);
   result.milestones = accuracy_milestones(reader.metric_steps(), reader.metric("train_acc"), reader.metric("test_acc"));
   return result;
@@ -344,9 +373,9 @@ TrainResult train_new(const Config& config, const std::string& out, const std::s
 
 TrainResult train_resume(const std::string& path, const nlohmann::json& overrides, const TrainHooks& hooks) {
   for (const auto& [key, value] : overrides.items())
-    if (key != "steps" && key != "threads" && key != "stop_after_grok")
+    if (key != "steps" && key != "threads" && key != "device" && key != "stop_after_grok")
       throw InputError(
-          fmt::format("--resume keeps the run's config; only --steps, --threads and "
+          fmt::format("--resume keeps the run's config; only --steps, --threads, --device and "
                       "--stop-after-grok may change (got --{})",
                       key));
   // No writer may be alive from here on; one killed earlier left the file flagged "open

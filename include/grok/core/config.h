@@ -55,6 +55,7 @@ struct Config {
   int64_t steps = 40000;
   int64_t seed = 0;
   int64_t threads = 0;
+  std::string device = "auto";
   int64_t stop_after_grok = -1;
   // -- recording
   int64_t eval_every = 10;
@@ -130,6 +131,8 @@ void visit_fields(C& c, V&& v) {
   v("Optimisation", "seed", c.seed, "model seed (initial weights)");
   v("Optimisation", "threads", c.threads,
     "intra-op threads; 0 = all cores (results are deterministic per thread count)");
+  v("Optimisation", "device", c.device,
+    "where to train: cpu, cuda (the first GPU; needs a CUDA build of LibTorch) or auto (cuda when there is one)");
   v("Optimisation", "stop_after_grok", c.stop_after_grok,
     "stop this many steps after test accuracy first reaches 99%; -1 = train all steps");
   v("Recording", "eval_every", c.eval_every, "evaluate and append a metrics row every N steps");

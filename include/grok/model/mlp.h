@@ -31,6 +31,7 @@ class Mlp : public Model {
   std::optional<Readout> readout() const override { return readout_; }
 
  private:
+  void bind_weights() override;
   at::Tensor W_E, W_in, b_in, W_U, b_U;
   Readout readout_;
 };

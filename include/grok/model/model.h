@@ -113,8 +113,18 @@ class Model {
   int64_t parameter_count() const;
   // ||theta||: the square root of the summed squared Frobenius norms (float64).
   double total_norm() const;
+  // Moves every parameter to `device` (a copy that requires gradients as before) and rebinds
+  // the family's named handles to the moved tensors. Call it before anything else (an optimizer,
+  // a test) keeps a parameter tensor: those keep the old one.
+  void to_device(const c10::Device& device);
 
  protected:
+  // Points the family's named handles (W_E, blocks' W_in, ...) at the tensors in params_;
+  // a family's constructor calls it last, and to_device() after moving them. A family that
+  // reads params_ directly keeps this no-op.
+  virtual void bind_weights() {}
+  // The parameter `name`, or an undefined tensor when the model has none (an optional bias).
+  at::Tensor optional_param(const std::string& name) const;
   // Registers a trainable parameter drawn from N(0, 1) * scale (scale 0: zeros),
   // with one name per axis (written to the run file as dimension scales).
   at::Tensor& add_param(const std::string& name, at::IntArrayRef shape, std::vector<std::string> axes, double scale,

@@ -68,6 +68,8 @@ class Transformer : public Model {
   };
   LastQueryAttention attend_by_table(const Block& blk, const at::Tensor& tok) const;
 
+  void bind_weights() override;
+
   int64_t p_, n_ctx_ = 3, d_vocab_;
   at::Tensor W_E, W_pos, W_U, b_U;
   std::vector<Block> blocks_;

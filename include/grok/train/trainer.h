@@ -37,12 +37,23 @@ struct TrainHooks {
   std::function<void(const ProgressEvent&)> on_eval;
 };
 
+// Where a run's wall time went, in seconds (grok-train --verbose prints it).
+struct TimeSplit {
+  double training = 0;     // the steps: forward on the batch, loss, backward, update
+  double evaluation = 0;   // metrics rows: forwards on the train and test pairs, norms
+  double checkpoints = 0;  // checkpoints and resume slots written
+  double activations = 0;  // grid forwards and activation snapshots written
+  double flush = 0;        // HDF5 flushes (what makes progress visible to SWMR readers)
+  double recording() const { return evaluation + checkpoints + activations + flush; }
+};
+
 struct TrainResult {
   std::string path;
   int64_t start_step = 0;
   int64_t final_step = 0;
   bool interrupted = false;
   double seconds = 0;
+  TimeSplit time;
   AccuracyMilestones milestones;  // over the whole run, resumed parts included
 };
 
@@ -56,7 +67,7 @@ TrainResult train_new(const Config& config, const std::string& out, const std::s
 // killed (kill -9, OOM, pre-emption) resumes with no manual step: under the
 // writer lock the stale "open for write" flag is cleared first. InputError while
 // another grok-train is still writing it. `overrides` may
-// change steps, threads and stop_after_grok only (InputError otherwise).
+// change steps, threads, device and stop_after_grok only (InputError otherwise).
 TrainResult train_resume(const std::string& path, const nlohmann::json& overrides, const TrainHooks& hooks = {});
 
 }  // namespace grok
