@@ -1,17 +1,24 @@
 // test_threads.cpp — grok-probe's worker threads (RunCheckpoints::for_each_checkpoint), the way the
 // tool drives them: the summary pipeline and a raw measure over every checkpoint with 2 threads give
 // exactly what 1 thread gives, and a worker that fails stops the others. .ci/tsan runs these (and
-// test_probe.cpp's [threads] case) under ThreadSanitizer, where a data race fails the test.
+// test_probe.cpp's [threads] case) under ThreadSanitizer, where a data race fails the test. Also the
+// registry through which processes that share the cores decide how to wait (runtime/shared_cores.h).
 #include <ATen/Parallel.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 
 #include "grok/core/presets.h"
 #include "grok/probe/run_checkpoints.h"
 #include "grok/probe/summary.h"
+#include "grok/runtime/shared_cores.h"
 #include "grok/train/trainer.h"
 
 namespace {
@@ -93,4 +100,40 @@ TEST_CASE("a failing worker stops the others and its error reaches the caller", 
     return 0;
   });
   CHECK(measured < static_cast<int>(indices.size()) - 1);  // the other worker stopped early
+}
+
+// The rule that decides a passive wait: more threads asked than cores, counting ours. Equal is
+// not oversubscribed (two 1-thread runs on 2 cores keep spinning: nobody waits for a core).
+TEST_CASE("oversubscribed: threads asked by every live process against the cores", "[threads][cores]") {
+  CHECK_FALSE(grok::oversubscribed(2, {}, 2));
+  CHECK_FALSE(grok::oversubscribed(1, {1}, 2));
+  CHECK(grok::oversubscribed(2, {1}, 2));
+  CHECK(grok::oversubscribed(2, {2}, 2));
+  CHECK_FALSE(grok::oversubscribed(4, {4, 4, 4}, 16));
+  CHECK(grok::oversubscribed(1, {8, 8}, 16));
+}
+
+// A registration sees a live entry (a file someone holds locked: here this test, through another
+// open file, which flock treats as another owner) with its thread count; a file nobody locks is
+// stale and removed; its own entry never counts and is gone once it is destroyed.
+TEST_CASE("core registry: live entries count, stale ones are removed", "[threads][cores]") {
+  const char* tmp = std::getenv("GROK_TEST_TMP");
+  const std::string dir = std::string(tmp ? tmp : "/tmp") + "/core-registry-" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  {
+    grok::CoreRegistration ours(dir, 3);
+    CHECK(ours.others().empty());
+    const int live = ::open((dir + "/live").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    REQUIRE(live >= 0);
+    REQUIRE(::flock(live, LOCK_EX | LOCK_NB) == 0);
+    REQUIRE(::write(live, "5\n", 2) == 2);
+    std::ofstream(dir + "/stale") << "64\n";
+    CHECK(ours.others() == std::vector<int64_t>{5});
+    CHECK_FALSE(std::filesystem::exists(dir + "/stale"));
+    ::close(live);  // as if its process died: now stale
+    CHECK(ours.others().empty());
+    CHECK(std::filesystem::exists(dir + "/" + std::to_string(::getpid())));
+  }
+  CHECK(std::filesystem::is_empty(dir));
+  std::filesystem::remove_all(dir);
 }

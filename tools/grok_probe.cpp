@@ -39,6 +39,7 @@
 #include "grok/runfile/inspect.h"
 #include "grok/runfile/writer_lock.h"
 #include "grok/runtime/allocator.h"
+#include "grok/runtime/shared_cores.h"
 #include "grok/runtime/threads.h"
 #include "grok/story/story.h"
 #include "grok/story/thresholds.h"
@@ -576,6 +577,9 @@ int run(int argc, char** argv) {
                                           "inspect", "report",  "watch", "sweep"};
   if (std::find(commands.begin(), commands.end(), a.command) == commands.end())
     throw grok::InputError(fmt::format("unknown command '{}' (grok-probe --help)", a.command));
+  // Before any work: a process that shares oversubscribed cores restarts itself once.
+  const grok::CoreRegistration cores(grok::default_core_registry(), grok::resolved_threads(a.threads));
+  grok::wait_passively_if_oversubscribed(cores, grok::resolved_threads(a.threads), argv);
   if (a.command == "sweep") return run_sweep(a);
   if (a.command == "report" && !a.watch)
     if (const std::optional<int> done = report_sweep_or_check(a)) return *done;

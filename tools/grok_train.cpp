@@ -19,6 +19,7 @@
 #include "grok/runtime/allocator.h"
 #include "grok/runtime/blas_info.h"
 #include "grok/runtime/device.h"
+#include "grok/runtime/shared_cores.h"
 #include "grok/runtime/threads.h"
 #include "grok/story/milestones.h"
 #include "grok/train/trainer.h"
@@ -91,6 +92,13 @@ int run(int argc, const char* const argv[]) {
               << "; every HDF5 reader opens it now (grok-train --resume continues it)\n";
     return 0;
   }
+
+  // Before anything is printed: a process that shares oversubscribed cores restarts itself once.
+  // A resume keeps its run's thread count unless --threads is given; all cores are assumed then.
+  const int64_t threads = grok::resolved_threads(
+      args.overrides.value("threads", args.resume.empty() ? grok::resolve_config(args).threads : int64_t{0}));
+  const grok::CoreRegistration cores(grok::default_core_registry(), threads);
+  grok::wait_passively_if_oversubscribed(cores, threads, argv);
 
   ProgressPrinter printer(args.quiet);
   grok::TrainHooks hooks;
