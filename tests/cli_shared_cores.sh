@@ -23,6 +23,8 @@ expect() {  # WHAT EXPECTED ACTUAL
 expect "alone: libgomp's default spinning" 300000 "$(spin_count "$train" "${tiny[@]}" --out "$work/a.h5")"
 expect "alone: its entry is gone after exit" "" "$(ls "$GROK_CORE_REGISTRY")"
 
+expect "grok-probe watch always waits passively" 0 "$(spin_count "$probe" watch "$work/a.h5")"
+expect "grok-probe report --watch too" 0 "$(spin_count "$probe" report "$work/a.h5" --watch --out "$work/a.html")"
 echo 64 >"$GROK_CORE_REGISTRY/stale"
 expect "a stale entry does not count" 300000 "$(spin_count "$train" "${tiny[@]}" --out "$work/a.h5")"
 expect "a stale entry is removed by whoever sees it" "" "$(ls "$GROK_CORE_REGISTRY")"

@@ -577,9 +577,15 @@ int run(int argc, char** argv) {
                                           "inspect", "report",  "watch", "sweep"};
   if (std::find(commands.begin(), commands.end(), a.command) == commands.end())
     throw grok::InputError(fmt::format("unknown command '{}' (grok-probe --help)", a.command));
-  // Before any work: a process that shares oversubscribed cores restarts itself once.
-  const grok::CoreRegistration cores(grok::default_core_registry(), grok::resolved_threads(a.threads));
-  grok::wait_passively_if_oversubscribed(cores, grok::resolved_threads(a.threads), argv);
+  // Before any work: a process that shares oversubscribed cores restarts itself once. The
+  // watchers run beside a training by design: they count for no cores and always wait passively.
+  const bool watcher = a.command == "watch" || (a.command == "report" && a.watch);
+  const int64_t threads = watcher ? 0 : grok::resolved_threads(a.threads);
+  const grok::CoreRegistration cores(grok::default_core_registry(), threads);
+  if (watcher)
+    grok::wait_passively(argv);
+  else
+    grok::wait_passively_if_oversubscribed(cores, threads, argv);
   if (a.command == "sweep") return run_sweep(a);
   if (a.command == "report" && !a.watch)
     if (const std::optional<int> done = report_sweep_or_check(a)) return *done;

@@ -73,12 +73,21 @@ std::string default_core_registry() {
   return "/dev/shm/grokscope-cores-" + std::to_string(::getuid());
 }
 
-bool wait_passively_if_oversubscribed(const CoreRegistration& registration, int64_t threads, const char* const* argv) {
-  if (std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT")) return false;
-  const int64_t cores = std::max(1u, std::thread::hardware_concurrency());
-  if (!oversubscribed(threads, registration.others(), cores)) return false;
+namespace {
+bool wait_policy_chosen() { return std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT"); }
+}  // namespace
+
+void wait_passively(const char* const* argv) {
+  if (wait_policy_chosen()) return;
   ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
   ::execv("/proc/self/exe", const_cast<char* const*>(argv));  // returns only on failure (execv predates const)
+}
+
+bool wait_passively_if_oversubscribed(const CoreRegistration& registration, int64_t threads, const char* const* argv) {
+  if (wait_policy_chosen()) return false;
+  const int64_t cores = std::max(1u, std::thread::hardware_concurrency());
+  if (!oversubscribed(threads, registration.others(), cores)) return false;
+  wait_passively(argv);
   return true;
 }
 

@@ -51,4 +51,10 @@ std::string default_core_registry();
 // and could not (then the process goes on as it is).
 bool wait_passively_if_oversubscribed(const CoreRegistration& registration, int64_t threads, const char* const* argv);
 
+// Unless the environment names an OpenMP wait policy: re-executes the program (argv) with
+// OMP_WAIT_POLICY=PASSIVE. For observers that run beside a training (grok-probe watch): they
+// register 0 threads, so they never make a training wait passively, and wait passively themselves.
+// Returns only when it did not restart.
+void wait_passively(const char* const* argv);
+
 }  // namespace grok
