@@ -5,21 +5,23 @@
 # accuracy first reaches 99% (--stop-after-grok 0), with every core's worth of threads, one run at a
 # time, and prints per seed: t_grok (the step), seconds to grok (the run file's wall_time_s at that
 # step: training, evaluation and recording included, start-up not) and the whole command's wall
-# time; then median, min and max. nanda2023 takes about 8 minutes per seed on 2 cores. Run on an
-# idle machine.
+# time; then median, min and max. nanda2023 takes about 8 minutes per seed on 2 cores. DEVICE=cuda
+# trains on the GPU (default: auto). Run on an idle machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset=${1:-nanda2023}
 seeds=${2:-5}
 threads=$(nproc)
+device=${DEVICE:-auto}
 work=$(mktemp -d /tmp/grok-time-to-grok.XXXX)
 trap 'rm -rf "$work"' EXIT
 
-echo "== $preset, seeds 0-$((seeds - 1)), --threads $threads, until test accuracy >= 99%"
+echo "== $preset, seeds 0-$((seeds - 1)), --threads $threads, --device $device, until test accuracy >= 99%"
 printf '%-5s %8s %14s %12s\n' seed t_grok "s to grok" "command s"
 for ((s = 0; s < seeds; ++s)); do
   t0=$(date +%s.%N)
-  build/grok-train --preset "$preset" --seed "$s" --stop-after-grok 0 --threads "$threads" --quiet \
+  "${GROK_TRAIN:-build/grok-train}" --preset "$preset" --seed "$s" --stop-after-grok 0 --threads "$threads" \
+    --device "$device" --quiet \
     --out "$work/s$s.h5" >/dev/null
   command_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
   /usr/bin/python3 - "$work/s$s.h5" "$s" "$command_s" <<'PY'
