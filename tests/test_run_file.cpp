@@ -13,6 +13,7 @@
 #include "grok/model/mlp.h"
 #include "grok/model/transformer.h"
 #include "grok/runfile/run_file.h"
+#include "grok/runfile/tensor_io.h"
 #include "grok/train/trainer.h"
 
 namespace fs = std::filesystem;
@@ -190,6 +191,45 @@ TEST_CASE("the time split covers the run: training, evaluation, checkpoints, act
   CHECK(t.recording() == t.evaluation + t.checkpoints + t.activations + t.flush);
   CHECK(t.training + t.recording() <= r.seconds);
   CHECK(t.training + t.recording() > 0.5 * r.seconds);  // the loop is all there is
+}
+
+// append_tensor filters chunks on several threads and stores them raw; the planted truth is
+// HDF5's own pipeline: the same rows appended through H5Dwrite must store the very same bytes in
+// every chunk (a wrong byte shuffle, level, chunk order or edge padding changes them), and both
+// read back as the rows written. The item shape {2, 4500001} splits into 16 chunks of {2, 281251}
+// along its last axis (the last one partial), written on 3 threads, in an SWMR file as runs are.
+TEST_CASE("append_tensor's parallel filtering stores the bytes H5Dwrite would", "[run][h5]") {
+  const std::string path = temp_path("parallel_chunks.h5");
+  std::filesystem::remove(path);
+  const std::vector<int64_t> item{2, 4500001};
+  grok::h5::File file = grok::h5::File::create(path, true);
+  grok::h5::Group root = file.root();
+  grok::h5::Dataset through_hdf5 = grok::create_rows(root, "hdf5", item, 4),
+                    in_parallel = grok::create_rows(root, "ours", item, 4);
+  file.start_swmr_write();
+  const grok::h5::Shape chunk = in_parallel.chunk_shape();
+  REQUIRE(chunk.size() == 3);
+  const hsize_t n_chunks = (4500001 + chunk[2] - 1) / chunk[2];
+  REQUIRE(n_chunks == 16);
+  REQUIRE(4500001 % chunk[2] != 0);
+  std::vector<at::Tensor> rows;
+  for (int r = 0; r < 2; ++r) {
+    // Smooth values with repeats, as activations have (ReLU zeros), so deflate has work to do.
+    at::Tensor row = at::arange(2 * 4500001, at::kFloat).view({2, 4500001}).div(1000 + r).sin().relu();
+    rows.push_back(row);
+    grok::append_tensor(through_hdf5, row, -1);
+    grok::append_tensor(in_parallel, row, 3);
+  }
+  file.flush();
+  for (hsize_t r = 0; r < 2; ++r)
+    for (hsize_t c = 0; c < n_chunks; ++c) {
+      const grok::h5::Shape at{r, 0, c * chunk[2]};
+      REQUIRE(in_parallel.read_stored_chunk(at) == through_hdf5.read_stored_chunk(at));
+    }
+  for (hsize_t r = 0; r < 2; ++r) {
+    CHECK(at::equal(grok::read_tensor_row(in_parallel, r), rows[r]));
+    CHECK(at::equal(grok::read_tensor_row(through_hdf5, r), rows[r]));
+  }
 }
 
 TEST_CASE("reading something that is not a run file is an InputError", "[run]") {

@@ -2,6 +2,7 @@
 #include "grok/h5/h5.h"
 
 #include <H5DSpublic.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <numeric>
@@ -268,6 +269,60 @@ void Dataset::read_row_raw(hid_t type, hsize_t i, void* data) const {
   s[0] = 1;
   Handle mem_space = dataspace(s);
   check_status(H5Dread(id(), type, mem_space.id(), file_space.id(), H5P_DEFAULT, data), "cannot read " + name());
+}
+
+Shape Dataset::chunk_shape() const {
+  Handle dcpl(check(H5Dget_create_plist(id()), "cannot read creation properties of " + name()), H5Pclose);
+  if (H5Pget_layout(dcpl.id()) != H5D_CHUNKED) return {};
+  Shape chunk(static_cast<size_t>(std::max(H5Pget_chunk(dcpl.id(), 0, nullptr), 0)));
+  H5Pget_chunk(dcpl.id(), static_cast<int>(chunk.size()), chunk.data());
+  return chunk;
+}
+
+int Dataset::shuffle_deflate_level() const {
+  Handle dcpl(check(H5Dget_create_plist(id()), "cannot read creation properties of " + name()), H5Pclose);
+  const int n = H5Pget_nfilters(dcpl.id());
+  if (n == 0) return 0;
+  if (n != 2) return -1;
+  unsigned flags = 0, values[4] = {};
+  size_t n_values = 4;
+  if (H5Pget_filter2(dcpl.id(), 0, &flags, &n_values, values, 0, nullptr, nullptr) != H5Z_FILTER_SHUFFLE) return -1;
+  n_values = 4;
+  if (H5Pget_filter2(dcpl.id(), 1, &flags, &n_values, values, 0, nullptr, nullptr) != H5Z_FILTER_DEFLATE ||
+      n_values < 1)
+    return -1;
+  return static_cast<int>(values[0]);
+}
+
+void Dataset::write_stored_chunk(const Shape& offset, const std::vector<unsigned char>& bytes) {
+  check_status(H5Dwrite_chunk(id(), H5P_DEFAULT, 0, offset.data(), bytes.size(), bytes.data()),
+               "cannot write a chunk of " + name() + " (disk full?)");
+}
+
+std::vector<unsigned char> Dataset::read_stored_chunk(const Shape& offset) const {
+  hsize_t size = 0;
+  check_status(H5Dget_chunk_storage_size(id(), offset.data(), &size), "no stored chunk there in " + name());
+  std::vector<unsigned char> bytes(size);
+  uint32_t filters = 0;
+  check_status(H5Dread_chunk(id(), H5P_DEFAULT, offset.data(), &filters, bytes.data()),
+               "cannot read a chunk of " + name());
+  return bytes;
+}
+
+std::vector<unsigned char> filter_chunk(const float* data, size_t n, int level) {
+  // HDF5's shuffle filter: byte k of every element, then byte k + 1 of every element, ...
+  constexpr size_t width = sizeof(float);
+  const auto* in = reinterpret_cast<const unsigned char*>(data);
+  std::vector<unsigned char> shuffled(n * width);
+  for (size_t k = 0; k < width; ++k)
+    for (size_t i = 0; i < n; ++i) shuffled[k * n + i] = in[i * width + k];
+  // HDF5's deflate filter: compress2 into a buffer of compressBound bytes.
+  uLongf size = compressBound(static_cast<uLong>(shuffled.size()));
+  std::vector<unsigned char> out(size);
+  if (compress2(out.data(), &size, shuffled.data(), static_cast<uLong>(shuffled.size()), level) != Z_OK)
+    throw Error("deflate failed");
+  out.resize(size);
+  return out;
 }
 
 void Dataset::make_scale(const std::string& dim_name) {

@@ -377,16 +377,18 @@ void RunWriter::append_metrics(const MetricsRow& row) {
 
 void RunWriter::append_checkpoint(int64_t step, const std::vector<NamedTensor>& params,
                                   const std::vector<NamedTensor>& optimizer) {
-  for (size_t i = 0; i < ckpt_params_.size(); ++i) append_tensor(ckpt_params_[i], params.at(i).value);
-  for (size_t i = 0; i < ckpt_optimizer_.size(); ++i) append_tensor(ckpt_optimizer_[i], optimizer.at(i).value);
+  std::vector<std::pair<h5::Dataset*, at::Tensor>> rows;
+  for (size_t i = 0; i < ckpt_params_.size(); ++i) rows.emplace_back(&ckpt_params_[i], params.at(i).value);
+  for (size_t i = 0; i < ckpt_optimizer_.size(); ++i) rows.emplace_back(&ckpt_optimizer_[i], optimizer.at(i).value);
+  append_rows(rows);
   ckpt_step_->append(&step, 1);
 }
 
 void RunWriter::append_activations(int64_t step, const ActivationCache& cache) {
-  for (size_t i = 0; i < activations_.size(); ++i) {
-    const at::Tensor& a = cache.at(header_.hooks[i].name);  // [p*p, ...]
-    append_tensor(activations_[i], a);
-  }
+  std::vector<std::pair<h5::Dataset*, at::Tensor>> rows;
+  for (size_t i = 0; i < activations_.size(); ++i)
+    rows.emplace_back(&activations_[i], cache.at(header_.hooks[i].name));  // [p*p, ...]
+  append_rows(rows);
   act_step_->append(&step, 1);
 }
 

@@ -147,12 +147,28 @@ class Dataset : public Object {
   void set_axis_label(unsigned axis, const std::string& label);
   void flush();
 
+  // Chunked storage, for writing chunks that were filtered off HDF5's global lock.
+  Shape chunk_shape() const;  // empty when contiguous
+  // The deflate level when the filter pipeline is exactly grokscope's (shuffle, then deflate);
+  // 0 for no filters; -1 for any other pipeline.
+  int shuffle_deflate_level() const;
+  // Stores `bytes`, already through the dataset's filters (see filter_chunk), as the chunk
+  // whose first element is at `offset`.
+  void write_stored_chunk(const Shape& offset, const std::vector<unsigned char>& bytes);
+  // The stored (filtered) bytes of the chunk at `offset`, for tests.
+  std::vector<unsigned char> read_stored_chunk(const Shape& offset) const;
+
  private:
   void write_raw(hid_t type, const void* data, size_t n);
   void read_raw(hid_t type, void* data, size_t n) const;
   void append_raw(hid_t type, const void* data, size_t n);
   void read_row_raw(hid_t type, hsize_t i, void* data) const;
 };
+
+// What HDF5's shuffle + deflate pipeline makes of one chunk of `n` floats (byte-shuffle, then
+// zlib's compress2 at `level`): the same bytes, so a chunk filtered here on any thread and stored
+// with write_stored_chunk is the chunk H5Dwrite would have stored.
+std::vector<unsigned char> filter_chunk(const float* data, size_t n, int level);
 
 class Group : public Object {
  public:
