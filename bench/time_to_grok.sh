@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # time_to_grok.sh [PRESET] [SEEDS] — what a user waits for: seconds until a run groks (issue #10, target 6).
 #
-# Trains PRESET (default nanda2023) for model seeds 0..SEEDS-1 (default 5), each until test
+# Trains PRESET (default nanda2023) for model seeds 0..SEEDS-1 (default 5; or a range FIRST-LAST), each until test
 # accuracy first reaches 99% (--stop-after-grok 0), with every core's worth of threads, one run at a
 # time, and prints per seed: t_grok (the step), seconds to grok (the run file's wall_time_s at that
 # step: training, evaluation and recording included, start-up not) and the whole command's wall
@@ -11,14 +11,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 preset=${1:-nanda2023}
 seeds=${2:-5}
+if [[ $seeds == *-* ]]; then first=${seeds%-*} last=${seeds#*-}; else first=0 last=$((seeds - 1)); fi
 threads=$(nproc)
 device=${DEVICE:-auto}
 work=$(mktemp -d /tmp/grok-time-to-grok.XXXX)
 trap 'rm -rf "$work"' EXIT
 
-echo "== $preset, seeds 0-$((seeds - 1)), --threads $threads, --device $device, until test accuracy >= 99%"
+echo "== $preset, seeds $first-$last, --threads $threads, --device $device, until test accuracy >= 99%"
 printf '%-5s %8s %14s %12s\n' seed t_grok "s to grok" "command s"
-for ((s = 0; s < seeds; ++s)); do
+for ((s = first; s <= last; ++s)); do
   t0=$(date +%s.%N)
   "${GROK_TRAIN:-build/grok-train}" --preset "$preset" --seed "$s" --stop-after-grok 0 --threads "$threads" \
     --device "$device" --quiet \
