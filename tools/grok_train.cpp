@@ -3,11 +3,13 @@
 // progress, print the summary, map errors to exit codes (2 bad input, 1
 // runtime error, 130 interrupted).
 #include <fmt/core.h>
+
 #include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "grok/core/error.h"
 #include "grok/core/options.h"
@@ -93,10 +95,12 @@ int run(int argc, const char* const argv[]) {
     return 0;
   }
 
+  // A new run's config, resolved once; a resume reads its own from the run file.
+  const std::optional<grok::Config> new_run =
+      args.resume.empty() ? std::optional<grok::Config>(grok::resolve_config(args)) : std::nullopt;
   // Before anything is printed: a process that shares oversubscribed cores restarts itself once.
   // A resume keeps its run's thread count unless --threads is given; all cores are assumed then.
-  const int64_t threads = grok::resolved_threads(
-      args.overrides.value("threads", args.resume.empty() ? grok::resolve_config(args).threads : int64_t{0}));
+  const int threads = grok::resolved_threads(new_run ? new_run->threads : args.overrides.value("threads", int64_t{0}));
   const grok::CoreRegistration cores(grok::default_core_registry(), threads);
   grok::wait_passively_if_oversubscribed(cores, threads, argv);
 
@@ -114,7 +118,7 @@ int run(int argc, const char* const argv[]) {
     };
     result = grok::train_resume(args.resume, args.overrides, hooks);
   } else {
-    grok::Config config = grok::resolve_config(args);
+    const grok::Config& config = *new_run;
     std::string preset = args.preset.empty() ? grok::kDefaultPreset : args.preset;
     std::string out = args.out.empty() ? "runs/" + preset + ".h5" : args.out;
     if (args.verbose) std::cerr << "config: " << grok::to_json(config).dump() << '\n';
@@ -122,7 +126,6 @@ int run(int argc, const char* const argv[]) {
       if (args.verbose) std::cerr << grok::describe(grok::blas_info()) << '\n';
       if (args.quiet) return;
       const c10::Device device = grok::resolve_device(config.device);
-      const int threads = grok::resolved_threads(config.threads);
       const std::string where = device.is_cpu() ? fmt::format("{} thread{}", threads, threads == 1 ? "" : "s")
                                                 : fmt::format("on {}", device.str());
       std::cerr << fmt::format("training preset {} ({} parameters, {}) -> {}\n", preset, n_params, where, path);
