@@ -109,6 +109,7 @@ new=(--out "$F/new.h5" --steps 3 --threads 1)
 bad "unknown flag"                 2 "${T}unrecognised option" "$train" "${new[@]}" --no-such-flag 3
 bad "flag without its value"       2 "${T}the required argument" "$train" "${new[@]}" --lr
 bad "non-numeric value"            2 "${T}the argument ('abc') for option" "$train" "${new[@]}" --p abc
+bad "value holding Boost's placeholder" 2 "${T}the argument ('%value%') for option '--p'" "$train" "${new[@]}" --p %value%
 bad "frac_train = 0"               2 "${T}frac_train must be in (0, 1)" "$train" "${new[@]}" --frac-train 0
 bad "frac_train > 1"               2 "${T}frac_train must be in (0, 1)" "$train" "${new[@]}" --frac-train 1.5
 bad "p < 2"                        2 "${T}p must be at least 2" "$train" "${new[@]}" --p 1

@@ -14,6 +14,8 @@
 #include <fmt/core.h>
 #include <boost/program_options.hpp>
 
+#include "grok/core/options.h"
+
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -123,7 +125,7 @@ Args parse(int argc, char** argv) {
   try {
     po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
   } catch (const po::error& e) {
-    throw grok::InputError(e.what());
+    throw grok::InputError(grok::option_error_message(e));
   }
   Args a;
   if (vm.count("help") || !vm.count("command")) {

@@ -108,13 +108,13 @@ SweepArgs parse(int argc_in, char** argv_in) {
     try {
       return po::command_line_parser(argc, argv).options(opts).allow_unregistered().run();
     } catch (const po::error& e) {
-      throw grok::InputError(e.what());
+      throw grok::InputError(grok::option_error_message(e));
     }
   }();
   try {
     po::store(parsed, vm);
   } catch (const po::error& e) {
-    throw grok::InputError(e.what());
+    throw grok::InputError(grok::option_error_message(e));
   }
   SweepArgs a;
   a.help = vm.count("help") > 0;

@@ -89,11 +89,41 @@ auto translate_errors(F&& f, const std::string& origin) {
   try {
     return f();
   } catch (const po::error& e) {
-    throw InputError(origin + e.what());
+    throw InputError(origin + option_error_message(e));
   }
 }
 
+// A copy of an option error whose substituted values (the option as typed, the bad value) hold
+// '%' as kPercentStandIn: Boost 1.74's what() replaces each placeholder "%name%" until none is
+// left, so a value that contains its own placeholder ("--%canonical_option%", "--steps %value%")
+// never stops being replaced. Found by fuzzing (tests/fuzz/crashes/config). E is the most derived
+// class that formats its own message (ambiguous_option lists the alternatives).
+template <class E>
+class PercentFree : public E {
+ public:
+  static constexpr char kPercentStandIn = '\x1f';
+
+  explicit PercentFree(const E& e) : E(e) {
+    for (auto& [placeholder, value] : this->m_substitutions)
+      std::replace(value.begin(), value.end(), '%', kPercentStandIn);
+  }
+
+  std::string message() const {
+    std::string text = this->what();
+    std::replace(text.begin(), text.end(), kPercentStandIn, '%');
+    return text;
+  }
+};
+
 }  // namespace
+
+std::string option_error_message(const po::error& e) {
+  if (const auto* ambiguous = dynamic_cast<const po::ambiguous_option*>(&e))
+    return PercentFree<po::ambiguous_option>(*ambiguous).message();
+  if (const auto* named = dynamic_cast<const po::error_with_option_name*>(&e))
+    return PercentFree<po::error_with_option_name>(*named).message();
+  return e.what();
+}
 
 std::string flag_name(std::string field) {
   std::replace(field.begin(), field.end(), '_', '-');

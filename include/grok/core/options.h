@@ -12,6 +12,10 @@
 
 #include "grok/core/config.h"
 
+namespace boost::program_options {
+class error;
+}
+
 namespace grok {
 
 struct TrainArgs {
@@ -37,6 +41,11 @@ Config resolve_config(const TrainArgs& args);
 
 // Parses INI text (key = value lines, '#' comments) into typed overrides.
 nlohmann::json parse_ini(const std::string& text, const std::string& origin);
+
+// The one-line message of a Boost.Program_options error, as its what() would give it, without
+// the endless loop Boost 1.74 falls into when the option or value typed contains a placeholder
+// such as "%value%". Every tool reports option errors through this.
+std::string option_error_message(const boost::program_options::error& e);
 
 // A config field's command-line spelling: "frac_train" -> "frac-train".
 std::string flag_name(std::string field);
