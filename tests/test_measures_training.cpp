@@ -24,9 +24,10 @@ class SumReadout : public grok::Model {
     params_[0].value.copy_(W);
     params_[1].value.copy_(b);
   }
-  at::Tensor forward(const at::Tensor& pairs, grok::ActivationCache* = nullptr) const override {
+  at::Tensor forward_members(const std::vector<at::Tensor>& stacked, const at::Tensor& pairs,
+                             grok::ActivationCache* = nullptr) const override {
     at::Tensor s = (pairs.select(1, 0) + pairs.select(1, 1)).remainder(p());  // [B]
-    return params_[0].value.index_select(0, s) + params_[1].value;            // [B, p]
+    return stacked[0].index_select(1, s) + stacked[1].unsqueeze(1);           // [K, B, p]
   }
   std::vector<grok::HookInfo> hooks() const override { return {}; }
   std::string describe() const override { return "sum readout"; }

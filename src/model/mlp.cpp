@@ -36,21 +36,29 @@ void Mlp::bind_weights() {
   b_U = optional_param("unembed.b_U");
 }
 
-at::Tensor Mlp::forward(const at::Tensor& pairs, ActivationCache* cache) const {
+at::Tensor Mlp::forward_members(const std::vector<at::Tensor>& stacked, const at::Tensor& pairs,
+                                ActivationCache* cache) const {
+  auto find = [&](const std::string& name) {  // the stack of parameter `name`, [K, ...]
+    for (size_t i = 0; i < params_.size(); ++i)
+      if (params_[i].name == name) return stacked.at(i);
+    return at::Tensor();
+  };
+  const at::Tensor E = find("embed.W_E"), Win = find("mlp.W_in"), bin = find("mlp.b_in"), U = find("unembed.W_U"),
+                   bU = find("unembed.b_U");
   const at::Tensor a = pairs.select(1, 0), b = pairs.select(1, 1);  // [B]
-  at::Tensor pre;                                                   // [B, M]
-  if (W_E.defined()) {
-    at::Tensor embed = W_E.index_select(0, a) + W_E.index_select(0, b);  // [B, D]
+  at::Tensor pre;                                                   // [K, B, M]
+  if (E.defined()) {
+    at::Tensor embed = E.index_select(1, a) + E.index_select(1, b);  // [K, B, D]
     if (cache) (*cache)["hook_embed"] = embed;
-    pre = at::matmul(embed, W_in);
+    pre = member_matmul(embed, Win);
   } else {
     // A one-hot input times W_in is a row lookup.
-    pre = W_in.index_select(0, a) + W_in.index_select(0, b + config_.p);
+    pre = Win.index_select(1, a) + Win.index_select(1, b + config_.p);
   }
-  if (b_in.defined()) pre = pre + b_in;
+  if (bin.defined()) pre = pre + per_member(bin, pre.dim());
   at::Tensor post = activation(pre, config_.act);
-  at::Tensor logits = at::matmul(post, W_U);  // [B, P]
-  if (b_U.defined()) logits = logits + b_U;
+  at::Tensor logits = member_matmul(post, U);  // [K, B, P]
+  if (bU.defined()) logits = logits + per_member(bU, logits.dim());
   if (cache) {
     (*cache)["mlp.hook_pre"] = pre;
     (*cache)["mlp.hook_post"] = post;

@@ -28,6 +28,22 @@ double Model::total_norm() const {
   return std::sqrt(sq);
 }
 
+at::Tensor Model::forward(const at::Tensor& pairs, ActivationCache* cache) const {
+  std::vector<at::Tensor> one;  // [1, ...] views of the parameters
+  for (const NamedTensor& p : params_) one.push_back(p.value.unsqueeze(0));
+  ActivationCache members;
+  at::Tensor logits = forward_members(one, pairs, cache ? &members : nullptr);  // [1, B, p]
+  if (cache)
+    for (auto& [name, value] : members) (*cache)[name] = value.select(0, 0);
+  return logits.select(0, 0);
+}
+
+void Model::alias_member_of(const std::vector<at::Tensor>& stacked, int64_t member) {
+  c10::NoGradGuard no_grad;
+  for (size_t i = 0; i < params_.size(); ++i) params_[i].value = stacked.at(i).select(0, member);
+  bind_weights();
+}
+
 void Model::to_device(const c10::Device& device) {
   c10::NoGradGuard no_grad;
   for (NamedTensor& p : params_)
@@ -65,6 +81,19 @@ std::vector<HookInfo> select_hooks(const Model& model, const std::string& hook_l
     out.push_back(*it);
   }
   return out;
+}
+
+at::Tensor member_matmul(const at::Tensor& x, const at::Tensor& W) {
+  std::vector<int64_t> out_shape(x.sizes().begin(), x.sizes().end() - 1);
+  out_shape.push_back(W.size(2));
+  return at::bmm(x.reshape({x.size(0), -1, x.size(-1)}), W).view(out_shape);
+}
+
+at::Tensor per_member(const at::Tensor& t, int64_t rank) {
+  std::vector<int64_t> shape{t.size(0)};
+  shape.insert(shape.end(), static_cast<size_t>(rank - t.dim()), 1);
+  shape.insert(shape.end(), t.sizes().begin() + 1, t.sizes().end());
+  return t.view(shape);
 }
 
 at::Tensor activation(const at::Tensor& x, const std::string& act) {

@@ -50,19 +50,34 @@ Transformer::Transformer(const Config& c) : Model(c), p_(c.p), d_vocab_(c.p + 1)
 }
 
 void Transformer::bind_weights() {
-  W_E = param("embed.W_E");
-  W_pos = param("pos_embed.W_pos");
-  blocks_.assign(static_cast<size_t>(config_.n_layers), Block{});
+  std::vector<at::Tensor> values;
+  for (const NamedTensor& p : params_) values.push_back(p.value);
+  const Weights w = weights_of(values);
+  W_E = w.W_E, W_pos = w.W_pos, W_U = w.W_U, b_U = w.b_U;
+  blocks_ = w.blocks;
+}
+
+Transformer::Weights Transformer::weights_of(const std::vector<at::Tensor>& values) const {
+  auto find = [&](const std::string& name) {
+    for (size_t i = 0; i < params_.size(); ++i)
+      if (params_[i].name == name) return values.at(i);
+    return at::Tensor();
+  };
+  Weights w;
+  w.W_E = find("embed.W_E");
+  w.W_pos = find("pos_embed.W_pos");
+  w.blocks.assign(static_cast<size_t>(config_.n_layers), Block{});
   for (int64_t l = 0; l < config_.n_layers; ++l) {
-    Block& b = blocks_[static_cast<size_t>(l)];
-    auto weight = [&](const std::string& rest) { return optional_param(block_name(l, rest)); };
+    Block& b = w.blocks[static_cast<size_t>(l)];
+    auto weight = [&](const std::string& rest) { return find(block_name(l, rest)); };
     b.W_Q = weight("attn.W_Q"), b.W_K = weight("attn.W_K"), b.W_V = weight("attn.W_V"), b.W_O = weight("attn.W_O");
     b.b_Q = weight("attn.b_Q"), b.b_K = weight("attn.b_K"), b.b_V = weight("attn.b_V"), b.b_O = weight("attn.b_O");
     b.W_in = weight("mlp.W_in"), b.b_in = weight("mlp.b_in"), b.W_out = weight("mlp.W_out");
     b.b_out = weight("mlp.b_out");
   }
-  W_U = param("unembed.W_U");
-  b_U = optional_param("unembed.b_U");
+  w.W_U = find("unembed.W_U");
+  w.b_U = find("unembed.b_U");
+  return w;
 }
 
 at::Tensor Transformer::tokens(const at::Tensor& pairs) const {
@@ -70,34 +85,34 @@ at::Tensor Transformer::tokens(const at::Tensor& pairs) const {
 }
 
 at::Tensor Transformer::project(const at::Tensor& x, const at::Tensor& W, const at::Tensor& b) const {
-  // x [..., D] @ W [H, D, d] -> [..., H, d]
-  const int64_t H = W.size(0), D = W.size(1), d = W.size(2);
-  at::Tensor flat = W.permute({1, 0, 2}).reshape({D, H * d});
+  // x [K, ..., D] @ W [K, H, D, d] -> [K, ..., H, d]
+  const int64_t K = W.size(0), H = W.size(1), D = W.size(2), d = W.size(3);
+  at::Tensor flat = W.permute({0, 2, 1, 3}).reshape({K, D, H * d});
   std::vector<int64_t> out_shape(x.sizes().begin(), x.sizes().end() - 1);
   out_shape.push_back(H);
   out_shape.push_back(d);
-  at::Tensor y = at::matmul(x, flat).view(out_shape);
-  return b.defined() ? y + b : y;
+  at::Tensor y = member_matmul(x, flat).view(out_shape);
+  return b.defined() ? y + per_member(b, y.dim()) : y;
 }
 
 at::Tensor Transformer::attn_out(const Block& blk, const at::Tensor& z) const {
-  // z [..., H, d] -> [..., D]
-  const int64_t H = blk.W_O.size(0), d = blk.W_O.size(1), D = blk.W_O.size(2);
+  // z [K, ..., H, d] -> [K, ..., D]
+  const int64_t K = blk.W_O.size(0), H = blk.W_O.size(1), d = blk.W_O.size(2), D = blk.W_O.size(3);
   std::vector<int64_t> flat_shape(z.sizes().begin(), z.sizes().end() - 2);
   flat_shape.push_back(H * d);
-  at::Tensor out = at::matmul(z.reshape(flat_shape), blk.W_O.reshape({H * d, D}));
-  return blk.b_O.defined() ? out + blk.b_O : out;
+  at::Tensor out = member_matmul(z.reshape(flat_shape), blk.W_O.reshape({K, H * d, D}));
+  return blk.b_O.defined() ? out + per_member(blk.b_O, out.dim()) : out;
 }
 
 at::Tensor Transformer::mlp(const Block& blk, const at::Tensor& x, int64_t layer, ActivationCache* cache) const {
-  // x [..., D] -> [..., D]
-  at::Tensor pre = at::matmul(x, blk.W_in);  // [..., M]
-  if (blk.b_in.defined()) pre = pre + blk.b_in;
+  // x [K, ..., D] -> [K, ..., D]
+  at::Tensor pre = member_matmul(x, blk.W_in);  // [K, ..., M]
+  if (blk.b_in.defined()) pre = pre + per_member(blk.b_in, pre.dim());
   at::Tensor post = activation(pre, config_.act);
-  at::Tensor out = at::matmul(post, blk.W_out);  // [..., D]
-  if (blk.b_out.defined()) out = out + blk.b_out;
+  at::Tensor out = member_matmul(post, blk.W_out);  // [K, ..., D]
+  if (blk.b_out.defined()) out = out + per_member(blk.b_out, out.dim());
   if (cache) {
-    auto last = [&](const at::Tensor& t) { return t.dim() == 3 ? t.select(1, -1) : t; };
+    auto last = [&](const at::Tensor& t) { return t.dim() == 4 ? t.select(2, -1) : t; };  // [K, B, ...]
     hook(cache, block_name(layer, "mlp.hook_pre"), last(pre));
     hook(cache, block_name(layer, "mlp.hook_post"), last(post));
     hook(cache, block_name(layer, "hook_mlp_out"), last(out));
@@ -116,92 +131,100 @@ at::Tensor Transformer::attention_pattern(const at::Tensor& scores, const at::Te
   return softmax * rate + constant;
 }
 
-Transformer::EmbeddingProjection Transformer::project_embeddings(const at::Tensor& W, const at::Tensor& b) const {
-  return {project(W_E, W, at::Tensor()), project(W_pos, W, b)};
+Transformer::EmbeddingProjection Transformer::project_embeddings(const Weights& w, const at::Tensor& W,
+                                                                 const at::Tensor& b) const {
+  return {project(w.W_E, W, at::Tensor()), project(w.W_pos, W, b)};
 }
 
-Transformer::LastQueryAttention Transformer::attend_by_table(const Block& blk, const at::Tensor& tok) const {
-  const int64_t B = tok.size(0), n = n_ctx_, H = blk.W_Q.size(0), last = n - 1;
+Transformer::LastQueryAttention Transformer::attend_by_table(const Weights& w, const Block& blk,
+                                                             const at::Tensor& tok) const {
+  const int64_t K = w.W_E.size(0), B = tok.size(0), n = n_ctx_, H = blk.W_Q.size(1), last = n - 1;
   const double scale = 1.0 / std::sqrt(static_cast<double>(config_.d_head));
   LastQueryAttention att;
-  at::Tensor q = project(W_E.select(0, p_) + W_pos.select(0, last), blk.W_Q, blk.b_Q);  // [H, d]: one query, '='
-  const EmbeddingProjection key = project_embeddings(blk.W_K, blk.b_K), value = project_embeddings(blk.W_V, blk.b_V);
-  std::vector<at::Tensor> scores, values;  // per key position: [B, H], [B, H, d]
+  // One query, '=' at the last position: [K, 1, D] -> [K, 1, H, d].
+  at::Tensor q = project((w.W_E.select(1, p_) + w.W_pos.select(1, last)).unsqueeze(1), blk.W_Q, blk.b_Q);
+  const EmbeddingProjection key = project_embeddings(w, blk.W_K, blk.b_K);    // [K, V, H, d], [K, n, H, d]
+  const EmbeddingProjection value = project_embeddings(w, blk.W_V, blk.b_V);  // the same
+  std::vector<at::Tensor> scores, values;  // per key position: [K, B, H], [K, B, H, d]
   for (int64_t pos = 0; pos < n; ++pos) {
-    at::Tensor token = tok.select(1, pos);                                            // [B]
-    at::Tensor score_table = ((key.by_token + key.by_pos[pos]) * q).sum(-1) * scale;  // [V, H]
-    scores.push_back(score_table.index_select(0, token));
-    values.push_back((value.by_token + value.by_pos[pos]).index_select(0, token));  // [B, H, d]
+    at::Tensor token = tok.select(1, pos);                                         // [B]
+    at::Tensor key_table = key.by_token + key.by_pos.select(1, pos).unsqueeze(1);  // [K, V, H, d]
+    at::Tensor score_table = (key_table * q).sum(-1) * scale;                      // [K, V, H]
+    scores.push_back(score_table.index_select(1, token));                          // [K, B, H]
+    values.push_back((value.by_token + value.by_pos.select(1, pos).unsqueeze(1)).index_select(1, token));
   }
-  att.scores = at::stack(scores, 2);  // [B, H, n]
+  att.scores = at::stack(scores, 3);  // [K, B, H, n]
   att.pattern = attention_pattern(att.scores);
-  att.z = att.pattern.select(2, 0).unsqueeze(-1) * values[0];  // [B, H, d]
+  att.z = att.pattern.select(3, 0).unsqueeze(-1) * values[0];  // [K, B, H, d]
   for (int64_t pos = 1; pos < n; ++pos)
-    att.z = att.z + att.pattern.select(2, pos).unsqueeze(-1) * values[static_cast<size_t>(pos)];
-  att.q = q.expand({B, H, -1});
-  att.k = (key.by_token[p_] + key.by_pos[last]).expand({B, H, -1});
-  att.v = (value.by_token[p_] + value.by_pos[last]).expand({B, H, -1});
+    att.z = att.z + att.pattern.select(3, pos).unsqueeze(-1) * values[static_cast<size_t>(pos)];
+  att.q = q.expand({K, B, H, -1});
+  att.k = (key.by_token.select(1, p_) + key.by_pos.select(1, last)).unsqueeze(1).expand({K, B, H, -1});
+  att.v = (value.by_token.select(1, p_) + value.by_pos.select(1, last)).unsqueeze(1).expand({K, B, H, -1});
   return att;
 }
 
-at::Tensor Transformer::forward(const at::Tensor& pairs, ActivationCache* cache) const {
+at::Tensor Transformer::forward_members(const std::vector<at::Tensor>& stacked, const at::Tensor& pairs,
+                                        ActivationCache* cache) const {
+  const Weights w = weights_of(stacked);
   const at::Tensor tok = tokens(pairs);  // [B, n]
-  const int64_t B = tok.size(0), n = n_ctx_;
-  const int64_t L = static_cast<int64_t>(blocks_.size());
+  const int64_t K = w.W_E.size(0), B = tok.size(0), n = n_ctx_;
+  const int64_t L = static_cast<int64_t>(w.blocks.size());
   const double scale = 1.0 / std::sqrt(static_cast<double>(config_.d_head));
   const at::Tensor flat_tok = tok.reshape({-1});
   // The last position always holds '=': its embedding is one row.
-  const at::Tensor last_embed = W_E.select(0, p_).expand({B, -1});  // [B, D]
+  const at::Tensor last_embed = w.W_E.select(1, p_).unsqueeze(1).expand({K, B, -1});  // [K, B, D]
   hook(cache, "hook_embed", last_embed);
-  hook(cache, "hook_pos_embed", W_pos.select(0, -1).expand({B, -1}));
+  hook(cache, "hook_pos_embed", w.W_pos.select(1, -1).unsqueeze(1).expand({K, B, -1}));
   // The residual stream at every position, needed only if a layer follows layer 0.
-  at::Tensor x = L > 1 ? W_E.index_select(0, flat_tok).view({B, n, -1}) + W_pos : at::Tensor();  // [B, n, D]
+  at::Tensor x = L > 1 ? w.W_E.index_select(1, flat_tok).view({K, B, n, -1}) + w.W_pos.unsqueeze(1)
+                       : at::Tensor();  // [K, B, n, D]
 
   for (int64_t l = 0; l < L; ++l) {
-    const Block& blk = blocks_[static_cast<size_t>(l)];
+    const Block& blk = w.blocks[static_cast<size_t>(l)];
     const bool last_layer = l == L - 1;
-    at::Tensor x_last = l == 0 ? last_embed + W_pos.select(0, n - 1) : x.select(1, -1);  // [B, D]
+    at::Tensor x_last = l == 0 ? last_embed + w.W_pos.select(1, n - 1).unsqueeze(1) : x.select(2, -1);  // [K, B, D]
     hook(cache, block_name(l, "hook_resid_pre"), x_last);
     at::Tensor q, k, v, scores, pattern, z, a_out;
     if (l == 0 && last_layer) {
-      LastQueryAttention att = attend_by_table(blk, tok);
-      q = att.q, k = att.k, v = att.v, scores = att.scores, pattern = att.pattern, z = att.z;  // [B, H, d|n]
-      a_out = attn_out(blk, z);                                                                // [B, D]
+      LastQueryAttention att = attend_by_table(w, blk, tok);
+      q = att.q, k = att.k, v = att.v, scores = att.scores, pattern = att.pattern, z = att.z;  // [K, B, H, d|n]
+      a_out = attn_out(blk, z);                                                                // [K, B, D]
       x = x_last + a_out;
     } else {
       // Keys/values at every position: for layer 0 the residual stream is
       // W_E[token] + W_pos[position], so look them up from per-token tables.
-      auto qkv = [&](const at::Tensor& W, const at::Tensor& b) {  // -> [B, n, H, d]
+      auto qkv = [&](const at::Tensor& W, const at::Tensor& b) {  // -> [K, B, n, H, d]
         if (l > 0) return project(x, W, b);
-        const EmbeddingProjection e = project_embeddings(W, b);
-        return e.by_token.index_select(0, flat_tok).view({B, n, W.size(0), W.size(2)}) + e.by_pos;
+        const EmbeddingProjection e = project_embeddings(w, W, b);
+        return e.by_token.index_select(1, flat_tok).view({K, B, n, W.size(1), W.size(3)}) + e.by_pos.unsqueeze(1);
       };
-      at::Tensor k_all = qkv(blk.W_K, blk.b_K).transpose(1, 2);  // [B, H, n, d]
-      at::Tensor v_all = qkv(blk.W_V, blk.b_V).transpose(1, 2);  // [B, H, n, d]
-      k = k_all.select(2, -1), v = v_all.select(2, -1);
+      at::Tensor k_all = qkv(blk.W_K, blk.b_K).transpose(2, 3);  // [K, B, H, n, d]
+      at::Tensor v_all = qkv(blk.W_V, blk.b_V).transpose(2, 3);  // [K, B, H, n, d]
+      k = k_all.select(3, -1), v = v_all.select(3, -1);
       if (last_layer) {
         // Only the last query position matters: attention over n keys is a
         // weighted sum, done with broadcasting instead of tiny matmuls.
-        q = project(x_last, blk.W_Q, blk.b_Q);              // [B, H, d]
-        scores = (q.unsqueeze(2) * k_all).sum(-1) * scale;  // [B, H, n]
-        pattern = attention_pattern(scores);                // [B, H, n]
-        z = (pattern.unsqueeze(-1) * v_all).sum(2);         // [B, H, d]
-        a_out = attn_out(blk, z);                           // [B, D]
+        q = project(x_last, blk.W_Q, blk.b_Q);              // [K, B, H, d]
+        scores = (q.unsqueeze(3) * k_all).sum(-1) * scale;  // [K, B, H, n]
+        pattern = attention_pattern(scores);                // [K, B, H, n]
+        z = (pattern.unsqueeze(-1) * v_all).sum(3);         // [K, B, H, d]
+        a_out = attn_out(blk, z);                           // [K, B, D]
         x = x_last + a_out;
       } else {
-        at::Tensor q_all = qkv(blk.W_Q, blk.b_Q).transpose(1, 2);  // [B, H, n, d]
+        at::Tensor q_all = qkv(blk.W_Q, blk.b_Q).transpose(2, 3);  // [K, B, H, n, d]
         at::Tensor mask = at::ones({n, n}, x.options().dtype(at::kBool)).triu(1);
         at::Tensor scores_all =
-            at::matmul(q_all, k_all.transpose(-1, -2)).mul(scale).masked_fill(mask, -INFINITY);  // [B, H, n, n]
+            at::matmul(q_all, k_all.transpose(-1, -2)).mul(scale).masked_fill(mask, -INFINITY);  // [K, B, H, n, n]
         at::Tensor pattern_all = attention_pattern(scores_all, mask.logical_not());
-        at::Tensor z_all = at::matmul(pattern_all, v_all).transpose(1, 2);  // [B, n, H, d]
-        at::Tensor out_all = attn_out(blk, z_all);                          // [B, n, D]
+        at::Tensor z_all = at::matmul(pattern_all, v_all).transpose(2, 3);  // [K, B, n, H, d]
+        at::Tensor out_all = attn_out(blk, z_all);                          // [K, B, n, D]
         x = x + out_all;
-        a_out = out_all.select(1, -1);
-        q = q_all.select(2, -1);
-        scores = scores_all.select(2, -1);
-        pattern = pattern_all.select(2, -1);
-        z = z_all.select(1, -1);
+        a_out = out_all.select(2, -1);
+        q = q_all.select(3, -1);
+        scores = scores_all.select(3, -1);
+        pattern = pattern_all.select(3, -1);
+        z = z_all.select(2, -1);
       }
     }
     if (cache) {
@@ -212,13 +235,13 @@ at::Tensor Transformer::forward(const at::Tensor& pairs, ActivationCache* cache)
       hook(cache, block_name(l, "attn.hook_pattern"), pattern);
       hook(cache, block_name(l, "attn.hook_z"), z);
       hook(cache, block_name(l, "hook_attn_out"), a_out);
-      hook(cache, block_name(l, "hook_resid_mid"), last_layer ? x : x.select(1, -1));
+      hook(cache, block_name(l, "hook_resid_mid"), last_layer ? x : x.select(2, -1));
     }
     x = x + mlp(blk, x, l, cache);
-    hook(cache, block_name(l, "hook_resid_post"), last_layer ? x : x.select(1, -1));
+    hook(cache, block_name(l, "hook_resid_post"), last_layer ? x : x.select(2, -1));
   }
-  at::Tensor logits = at::matmul(x, W_U);  // [B, P]
-  if (b_U.defined()) logits = logits + b_U;
+  at::Tensor logits = member_matmul(x, w.W_U);  // [K, B, P]
+  if (w.b_U.defined()) logits = logits + per_member(w.b_U, logits.dim());
   hook(cache, "logits", logits);
   return logits;
 }

@@ -15,7 +15,8 @@ namespace grok {
 class Mlp : public Model {
  public:
   explicit Mlp(const Config& config);
-  at::Tensor forward(const at::Tensor& pairs, ActivationCache* cache = nullptr) const override;
+  at::Tensor forward_members(const std::vector<at::Tensor>& stacked, const at::Tensor& pairs,
+                             ActivationCache* cache = nullptr) const override;
   std::vector<HookInfo> hooks() const override;
   std::vector<std::string> default_hooks() const override;
   std::string describe() const override;

@@ -74,7 +74,16 @@ class Model {
   // pairs: [B, 2] int64 (a, b)  ->  logits: [B, p] float32.
   // When `cache` is given, every hook point is recorded into it (no copies of
   // parameters; activations keep their autograd history unless under NoGradGuard).
-  virtual at::Tensor forward(const at::Tensor& pairs, ActivationCache* cache = nullptr) const = 0;
+  // It is forward_members() of this one model (K = 1), so a model trained alone and the
+  // same model trained as a member of many compute the same numbers by the same kernels.
+  at::Tensor forward(const at::Tensor& pairs, ActivationCache* cache = nullptr) const;
+  // K models of this family and config at once (an ensemble: many seeds in one batched
+  // model). stacked[i] is parameters()[i] of every member along a leading member axis
+  // [K, ...]; pairs [B, 2] (shared)  ->  logits [K, B, p]; hooks [K, B, ...]. Every
+  // product is a batched matmul over the member axis, so member k computes exactly what
+  // forward() of that model alone computes (tested bit for bit, and on gradients).
+  virtual at::Tensor forward_members(const std::vector<at::Tensor>& stacked, const at::Tensor& pairs,
+                                     ActivationCache* cache = nullptr) const = 0;
   virtual std::vector<HookInfo> hooks() const = 0;
   // One line for people: the family and its shape ("transformer: 1 layer, d_model 128, ...").
   virtual std::string describe() const = 0;
@@ -113,6 +122,10 @@ class Model {
   int64_t parameter_count() const;
   // ||theta||: the square root of the summed squared Frobenius norms (float64).
   double total_norm() const;
+  // Makes this model member `member` of an ensemble: each parameter becomes that member's
+  // slice of stacked[i] ([K, ...], parameters() order; a view without autograd history, so
+  // updates of the stack show here and checkpoints, norms and the anatomy read them).
+  void alias_member_of(const std::vector<at::Tensor>& stacked, int64_t member);
   // Moves every parameter to `device` (a copy that requires gradients as before) and rebinds
   // the family's named handles to the moved tensors. Call it before anything else (an optimizer,
   // a test) keeps a parameter tensor: those keep the old one.
@@ -152,6 +165,13 @@ std::unique_ptr<Model> make_model(const Config& config);
 // The hooks named in config.hooks ("all" expands to every hook); throws
 // InputError naming the first unknown hook.
 std::vector<HookInfo> select_hooks(const Model& model, const std::string& hook_list);
+
+// x [K, ..., D] @ W [K, D, N] -> [K, ..., N]: one matmul per member (a batched matmul;
+// for K = 1 the same BLAS call as x[0] @ W[0]).
+at::Tensor member_matmul(const at::Tensor& x, const at::Tensor& W);
+// t [K, ...] viewed as [K, 1, ..., 1, ...] of `rank` dimensions, to broadcast a member's
+// bias over the axes between the member axis and its own.
+at::Tensor per_member(const at::Tensor& t, int64_t rank);
 
 // Applies config.act.
 at::Tensor activation(const at::Tensor& x, const std::string& act);

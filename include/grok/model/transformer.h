@@ -19,7 +19,9 @@ namespace grok {
 class Transformer : public Model {
  public:
   explicit Transformer(const Config& config);
-  at::Tensor forward(const at::Tensor& pairs, ActivationCache* cache = nullptr) const override;
+  // stacked: every parameter with a leading member axis [K, ...]; pairs [B, 2] -> logits [K, B, P].
+  at::Tensor forward_members(const std::vector<at::Tensor>& stacked, const at::Tensor& pairs,
+                             ActivationCache* cache = nullptr) const override;
   std::vector<HookInfo> hooks() const override;
   std::vector<std::string> default_hooks() const override;
   std::string describe() const override;
@@ -42,9 +44,17 @@ class Transformer : public Model {
     at::Tensor W_Q, W_K, W_V, W_O, b_Q, b_K, b_V, b_O;  // [H, d_model, d_head] ... (TL shapes)
     at::Tensor W_in, b_in, W_out, b_out;                // [d_model, d_mlp], [d_mlp], [d_mlp, d_model], [d_model]
   };
+  // Every weight by role: this model's own ([...]) or a stack of members' ([K, ...]).
+  struct Weights {
+    at::Tensor W_E, W_pos, W_U, b_U;
+    std::vector<Block> blocks;
+  };
+  // `values` in parameters() order -> the same tensors by role (undefined where absent).
+  Weights weights_of(const std::vector<at::Tensor>& values) const;
   std::string mlp_hook(const std::string& site) const;  // the last block's MLP hook `site`
   at::Tensor tokens(const at::Tensor& pairs) const;     // [B, 2] -> [B, n_ctx]
-  // x @ W for W in TL shape [H, d_model, d_head] (+ b), as [..., H, d_head].
+  // Below, every tensor has the leading member axis K. x @ W for W in TL shape
+  // [K, H, d_model, d_head] (+ b), x [K, ..., d_model] -> [K, ..., H, d_head].
   at::Tensor project(const at::Tensor& x, const at::Tensor& W, const at::Tensor& b) const;
   at::Tensor mlp(const Block& blk, const at::Tensor& x, int64_t layer, ActivationCache* cache) const;
   at::Tensor attn_out(const Block& blk, const at::Tensor& z) const;
@@ -53,25 +63,25 @@ class Transformer : public Model {
   // a query may see (undefined: all of them).
   at::Tensor attention_pattern(const at::Tensor& scores, const at::Tensor& allowed = {}) const;
   // Layer 0 reads W_E[token] + W_pos[position], so its projection x @ W (+ b)
-  // is by_token[token] + by_pos[position]: [V, H, d] and [n, H, d] (b in by_pos).
+  // is by_token[token] + by_pos[position]: [K, V, H, d] and [K, n, H, d] (b in by_pos).
   struct EmbeddingProjection {
     at::Tensor by_token, by_pos;
   };
-  EmbeddingProjection project_embeddings(const at::Tensor& W, const at::Tensor& b) const;
+  EmbeddingProjection project_embeddings(const Weights& w, const at::Tensor& W, const at::Tensor& b) const;
   // Layer-0 attention from the last position, when layer 0 is also the last
   // layer: every key and value is W_E[token] + W_pos[position] through a fixed
   // matrix, so scores and values are per-token table lookups.
   struct LastQueryAttention {
-    at::Tensor q, k, v;          // [B, H, d] at the last position
-    at::Tensor scores, pattern;  // [B, H, n]
-    at::Tensor z;                // [B, H, d]
+    at::Tensor q, k, v;          // [K, B, H, d] at the last position
+    at::Tensor scores, pattern;  // [K, B, H, n]
+    at::Tensor z;                // [K, B, H, d]
   };
-  LastQueryAttention attend_by_table(const Block& blk, const at::Tensor& tok) const;
+  LastQueryAttention attend_by_table(const Weights& w, const Block& blk, const at::Tensor& tok) const;
 
   void bind_weights() override;
 
   int64_t p_, n_ctx_ = 3, d_vocab_;
-  at::Tensor W_E, W_pos, W_U, b_U;
+  at::Tensor W_E, W_pos, W_U, b_U;  // this model's own weights, for the anatomy
   std::vector<Block> blocks_;
 };
 
