@@ -126,6 +126,12 @@ bad "gzip level 10"                2 "${T}gzip must be in 0..9" "$train" "${new[
 bad "steps = 0"                    2 "${T}steps must be in 1..1e8" "$train" --out "$F/new.h5" --steps 0
 bad "bad checkpoint step list"     2 "${T}bad step 'x'" "$train" "${new[@]}" --checkpoint-steps 1,x
 bad "min_norm with cross-entropy"  2 "${T}solver = min_norm needs" "$train" "${new[@]}" --model mlp --random-features true --solver min_norm --loss ce
+# grok-train: many seeds at once
+bad "--seeds: reversed range"      2 "${T}--seeds: '3-1' is not a seed or a range" "$train" "${new[@]}" --seeds 3-1
+bad "--seeds: a seed twice"        2 "${T}--seeds: seed 2 appears twice" "$train" "${new[@]}" --seeds 0-3,2
+bad "--seed with --seeds"          2 "${T}--seed and --seeds: give one of them" "$train" "${new[@]}" --seed 1 --seeds 0-3
+bad "--seeds with --resume"        2 "${T}--resume continues one run file" "$train" --resume "$F/run.h5" --seeds 0-1
+bad "--seeds: --out is a file"     2 "${T}$F/run.h5 exists and is not a directory" "$train" "${tiny[@]}" --steps 3 --seeds 0-1 --out "$F/run.h5"
 # grok-train: config files
 bad "config file: missing"         2 "${T}cannot read config file" "$train" "${new[@]}" --config "$F/none.ini"
 bad "config file: bad value"       2 "${T}$F/bad-value.ini: the argument ('abc')" "$train" "${new[@]}" --config "$F/bad-value.ini"

@@ -127,6 +127,21 @@ TEST_CASE("option errors quote arguments that look like Boost's placeholders", "
                     Catch::StartsWith("x.ini: ") && Catch::Contains("('%value%')"));
 }
 
+TEST_CASE("seed lists for --seeds: ranges and mistakes", "[config][cli]") {
+  using V = std::vector<int64_t>;
+  CHECK(grok::parse_seed_list("0-3") == V{0, 1, 2, 3});
+  CHECK(grok::parse_seed_list("7,0-1,12") == V{7, 0, 1, 12});
+  CHECK(grok::parse_seed_list("5") == V{5});
+  CHECK(parse({"--seeds", "2-4"}).seeds == V{2, 3, 4});
+  CHECK(parse({}).seeds.empty());
+  for (const char* bad : {"3-1", "-1", "a", "1.5", "0-", "", "1-2-3"}) {
+    INFO(bad);
+    CHECK_THROWS_WITH(grok::parse_seed_list(bad), Catch::StartsWith("--seeds: "));
+  }
+  CHECK_THROWS_WITH(grok::parse_seed_list("0-2,1"), "--seeds: seed 1 appears twice");
+  CHECK_THROWS_WITH(parse({"--seeds", "0-1", "--seed", "3"}), "--seed and --seeds: give one of them");
+}
+
 TEST_CASE("the double-descent options parse, and min_norm implies one step", "[config][cli]") {
   grok::Config c = resolve({"--model", "mlp", "--label-noise", "0.2", "--random-features", "true", "--loss", "mse",
                             "--solver", "min_norm", "--steps", "500"});

@@ -197,3 +197,41 @@ TEST_CASE("perp_grad: the optimizer updates with the orthogonalised gradient", "
   CHECK(params[0].value[0].item<float>() == Approx(3.0 - 0.8).epsilon(1e-6));
   CHECK(params[0].value[1].item<float>() == Approx(4.0 + 0.6).epsilon(1e-6));
 }
+
+TEST_CASE("member axis: perp-grad per member, and member_state slices alias the stacks", "[optimizer][ensemble]") {
+  // Two members stacked [2, 2]: member 0 is the (3, 4) / (1, 0) case above -> (0.8, -0.6);
+  // member 1 has g parallel to w, so its perp gradient is 0. Projected as one 4-vector
+  // (the wrong, whole-stack projection) neither would come out so.
+  grok::Config c = plain_sgd();
+  c.perp_grad = true;
+  at::Tensor w = at::tensor({3.0f, 4.0f, 1.0f, 1.0f}).reshape({2, 2}).requires_grad_(true);
+  std::vector<grok::NamedTensor> params{{"w", w, {"i"}}};
+  grok::Optimizer opt(c, params, /*member_axis=*/true);
+  params[0].value.mutable_grad() = at::tensor({1.0f, 0.0f, 2.0f, 2.0f}).reshape({2, 2});
+  opt.step(1.0);
+  CHECK(params[0].value[0][0].item<float>() == Approx(3.0 - 0.8).epsilon(1e-6));
+  CHECK(params[0].value[0][1].item<float>() == Approx(4.0 + 0.6).epsilon(1e-6));
+  CHECK(params[0].value[1][0].item<float>() == Approx(1.0).margin(1e-6));
+  CHECK(params[0].value[1][1].item<float>() == Approx(1.0).margin(1e-6));
+
+  // AdamW with Grokfast MA: every state tensor of member 1 is its slice (the window buffer's
+  // member axis is 1), and writing into it writes the stack.
+  grok::Config a;
+  a.optimizer = "adamw";
+  a.grokfast = "ma";
+  a.grokfast_window = 3;
+  std::vector<grok::NamedTensor> stack{{"w", at::zeros({2, 5}).requires_grad_(true), {"i"}}};
+  grok::Optimizer adam(a, stack, /*member_axis=*/true);
+  std::vector<grok::NamedTensor> all = adam.state(), one = adam.member_state(1);
+  REQUIRE(one.size() == all.size());
+  for (size_t i = 0; i < one.size(); ++i) {
+    INFO(one[i].name);
+    CHECK(one[i].name == all[i].name);
+    CHECK(one[i].value.sizes().equals(i < 2 ? std::vector<int64_t>{5} : std::vector<int64_t>{3, 5}));
+    one[i].value.fill_(static_cast<float>(i + 1));
+    const at::Tensor member = i < 2 ? all[i].value[1] : all[i].value.select(1, 1);
+    const at::Tensor other = i < 2 ? all[i].value[0] : all[i].value.select(1, 0);
+    CHECK(member.eq(static_cast<float>(i + 1)).all().item<bool>());
+    CHECK(other.eq(0.0f).all().item<bool>());
+  }
+}

@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <iostream>
@@ -24,6 +25,7 @@
 #include "grok/runtime/shared_cores.h"
 #include "grok/runtime/threads.h"
 #include "grok/story/milestones.h"
+#include "grok/story/thresholds.h"
 #include "grok/train/trainer.h"
 
 namespace fs = std::filesystem;
@@ -70,10 +72,91 @@ class ProgressPrinter {
   double last_print_ = 0;
 };
 
+// An ensemble's progress: one line for all its models, from each one's latest evaluation.
+class EnsemblePrinter {
+ public:
+  EnsemblePrinter(bool quiet, size_t members) : quiet_(quiet), tty_(isatty(STDERR_FILENO) != 0), latest_(members) {}
+  void operator()(const grok::ProgressEvent& e) {
+    latest_.at(static_cast<size_t>(e.member)) = e;
+    if (quiet_) return;
+    const double interval = tty_ ? 0.5 : 10.0;
+    if (e.elapsed_s - last_print_ < interval && printed_) return;
+    last_print_ = e.elapsed_s;
+    printed_ = true;
+    std::vector<double> test_acc;
+    for (const grok::ProgressEvent& m : latest_) test_acc.push_back(m.test_acc);
+    std::sort(test_acc.begin(), test_acc.end());
+    const auto generalised =
+        std::count_if(test_acc.begin(), test_acc.end(), [](double a) { return a >= grok::kGrokAccuracy; });
+    double eta = e.steps_per_second > 0 ? static_cast<double>(e.total_steps - e.step) / e.steps_per_second : -1;
+    std::string line = fmt::format(
+        "step {:>7}/{}  {} models: test acc min {:5.1f}% median {:5.1f}% max {:5.1f}%, {} at >= 99%  {:.1f} steps/s  "
+        "ETA {}",
+        e.step, e.total_steps, latest_.size(), 100 * test_acc.front(), 100 * test_acc[test_acc.size() / 2],
+        100 * test_acc.back(), generalised, e.steps_per_second, grok::format_duration(eta));
+    if (tty_)
+      std::cerr << '\r' << line << "\033[K" << std::flush;
+    else
+      std::cerr << line << '\n';
+  }
+  void end_line() {
+    if (tty_ && printed_ && !quiet_) std::cerr << '\n';
+  }
+
+ private:
+  bool quiet_, tty_;
+  std::vector<grok::ProgressEvent> latest_;
+  bool printed_ = false;
+  double last_print_ = 0;
+};
+
 std::string file_size(const std::string& path) {
   std::error_code ec;
   auto bytes = fs::file_size(path, ec);
   return ec ? "?" : fmt::format("{:.1f} MB", static_cast<double>(bytes) / 1e6);
+}
+
+// grok-train --seeds: the models of every seed at once, one run file each in a directory.
+int run_ensemble(const grok::TrainArgs& args, const grok::Config& config, int threads) {
+  const std::string preset = args.preset.empty() ? grok::kDefaultPreset : args.preset;
+  const std::string dir = args.out.empty() ? "runs/" + preset + "-seeds" : args.out;
+  EnsemblePrinter printer(args.quiet, args.seeds.size());
+  grok::TrainHooks hooks;
+  hooks.stop = &grok::stop_on_signals();
+  hooks.on_eval = [&](const grok::ProgressEvent& e) { printer(e); };
+  bool announced = false;
+  hooks.on_start = [&](const std::string&, int64_t, int64_t n_params) {
+    if (announced) return;
+    announced = true;
+    if (args.verbose) std::cerr << grok::describe(grok::blas_info()) << '\n';
+    if (args.quiet) return;
+    const c10::Device device = grok::resolve_device(config.device);
+    const std::string where = device.is_cpu() ? fmt::format("{} thread{}", threads, threads == 1 ? "" : "s")
+                                              : fmt::format("on {}", device.str());
+    std::cerr << fmt::format("training preset {} as {} models at once ({} parameters each, {}) -> {}/seed-N.h5\n",
+                             preset, args.seeds.size(), n_params, where, dir);
+  };
+  const std::vector<grok::TrainResult> results =
+      grok::train_ensemble(config, args.seeds, dir, args.command_line, hooks, args.force);
+  printer.end_line();
+  for (size_t k = 0; k < results.size(); ++k)
+    std::cout << fmt::format("seed {}: {} ({}); {}\n", args.seeds[k], results[k].path, file_size(results[k].path),
+                             grok::describe_milestones(results[k].milestones));
+  const grok::TrainResult& any = results.front();
+  int64_t model_steps = 0;
+  for (const grok::TrainResult& r : results) model_steps += r.final_step - r.start_step;
+  std::cout << fmt::format("trained {} models, {} model-steps in {:.1f} s ({:.1f} ms per model-step)\n", results.size(),
+                           model_steps, any.seconds,
+                           model_steps > 0 ? 1e3 * any.seconds / static_cast<double>(model_steps) : 0.0);
+  if (args.verbose) std::cerr << describe(any.time, any.seconds) << '\n';
+  if (any.interrupted) {
+    std::cerr << fmt::format(
+        "interrupted at step {}: final checkpoints written; continue each with "
+        "grok-train --resume {}/seed-N.h5\n",
+        any.final_step, dir);
+    return 130;
+  }
+  return 0;
 }
 
 int run(int argc, const char* const argv[]) {
@@ -103,6 +186,8 @@ int run(int argc, const char* const argv[]) {
   const int threads = grok::resolved_threads(new_run ? new_run->threads : args.overrides.value("threads", int64_t{0}));
   const grok::CoreRegistration cores(grok::default_core_registry(), threads);
   grok::wait_passively_if_oversubscribed(cores, threads, argv);
+
+  if (!args.seeds.empty()) return run_ensemble(args, *new_run, threads);
 
   ProgressPrinter printer(args.quiet);
   grok::TrainHooks hooks;

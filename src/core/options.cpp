@@ -45,8 +45,11 @@ po::options_description general_options() {
       "continue this run file from its last checkpoint (--steps may raise the target); also after the "
       "writer was killed")("recover", po::value<std::string>()->value_name("FILE.h5"),
                            "make a run file whose writer was killed readable by every HDF5 reader, and exit")(
-      "force", "overwrite an existing output file")("verbose,v",
-                                                    "print BLAS, threads and the resolved config at start-up")(
+      "seeds", po::value<std::string>()->value_name("LIST"),
+      "train one model per seed (e.g. 0-63 or 0,4,7) at once, as one batched model; --out names the "
+      "directory of their run files seed-N.h5 (default runs/PRESET-seeds), each bit-identical to that "
+      "seed's run alone")("force", "overwrite an existing output file")(
+      "verbose,v", "print BLAS, threads and the resolved config at start-up")(
       "quiet,q", "print only errors and the final summary");
   return general;
 }
@@ -158,6 +161,7 @@ TrainArgs parse_train_args(int argc, const char* const argv[]) {
   if (vm.count("preset")) args.preset = vm["preset"].as<std::string>();
   if (vm.count("out")) args.out = vm["out"].as<std::string>();
   if (vm.count("resume")) args.resume = vm["resume"].as<std::string>();
+  if (vm.count("seeds")) args.seeds = parse_seed_list(vm["seeds"].as<std::string>());
   if (vm.count("recover")) {
     args.action = TrainArgs::Action::Recover;
     args.recover = vm["recover"].as<std::string>();
@@ -179,7 +183,40 @@ TrainArgs parse_train_args(int argc, const char* const argv[]) {
   }
   if (!args.resume.empty() && vm.count("preset"))
     throw InputError("--resume continues a run with its own config; drop --preset");
+  if (!args.seeds.empty() && !args.resume.empty())
+    throw InputError("--resume continues one run file; resume an ensemble's members one at a time");
+  if (!args.seeds.empty() && args.overrides.contains("seed")) throw InputError("--seed and --seeds: give one of them");
   return args;
+}
+
+std::vector<int64_t> parse_seed_list(const std::string& spec) {
+  auto seed = [](const std::string& item, const std::string& text) {
+    size_t used = 0;
+    long long value = -1;
+    try {
+      value = std::stoll(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (text.empty() || used != text.size() || value < 0)
+      throw InputError(fmt::format("--seeds: '{}' is not a seed or a range a-b of seeds >= 0", item));
+    return static_cast<int64_t>(value);
+  };
+  std::vector<int64_t> seeds;
+  for (const std::string& item : split_list(spec)) {
+    const size_t dash = item.find('-', 1);
+    const int64_t lo = seed(item, item.substr(0, dash));
+    const int64_t hi = dash == std::string::npos ? lo : seed(item, item.substr(dash + 1));
+    if (hi < lo || hi - lo > kMaxSeedRange)
+      throw InputError(fmt::format("--seeds: '{}' is not a seed or a range a-b of seeds >= 0", item));
+    for (int64_t s = lo; s <= hi; ++s) seeds.push_back(s);
+  }
+  if (seeds.empty()) throw InputError("--seeds: no seeds");
+  std::vector<int64_t> sorted = seeds;
+  std::sort(sorted.begin(), sorted.end());
+  if (auto twice = std::adjacent_find(sorted.begin(), sorted.end()); twice != sorted.end())
+    throw InputError(fmt::format("--seeds: seed {} appears twice", *twice));
+  return seeds;
 }
 
 Config resolve_config(const TrainArgs& args) {
@@ -194,6 +231,7 @@ std::string train_help() {
   s << "grok-train — train a model on an algorithmic task and record it to an HDF5 run file.\n\n"
     << "Usage:\n"
     << "  grok-train [--preset NAME] [--out FILE.h5] [--FIELD VALUE ...]\n"
+    << "  grok-train --seeds 0-63 [--preset NAME] [--out DIR] [--FIELD VALUE ...]\n"
     << "  grok-train --resume FILE.h5 [--steps N]\n\n"
     << "Every config field below can also be set in an INI file given with --config\n"
     << "(one 'field = value' per line). Precedence: preset < config file < flags.\n"

@@ -11,6 +11,7 @@
 
 #include "grok/core/config.h"
 #include "grok/core/error.h"
+#include "grok/core/options.h"
 #include "grok/core/rng.h"
 
 namespace grok {
@@ -157,20 +158,7 @@ SweepAxis parse_seeds(const std::string& spec) {
   axis.name = "seed";
   axis.spec = spec;
   axis.integer = true;
-  for (const std::string& item : split_list(spec)) {
-    auto dash = item.find('-', 1);
-    const int64_t lo = typed_value(item.substr(0, dash), FieldType::Int, "--seeds").get<int64_t>();
-    const int64_t hi =
-        dash == std::string::npos ? lo : typed_value(item.substr(dash + 1), FieldType::Int, "--seeds").get<int64_t>();
-    if (lo < 0 || hi < lo || hi - lo > 100000)
-      throw InputError(fmt::format("--seeds: '{}' is not a seed or a range a-b of seeds >= 0", item));
-    for (int64_t s = lo; s <= hi; ++s) axis.values.push_back(s);
-  }
-  if (axis.values.empty()) throw InputError("--seeds: no seeds");
-  std::set<int64_t> distinct;
-  for (const auto& v : axis.values)
-    if (!distinct.insert(v.get<int64_t>()).second)
-      throw InputError(fmt::format("--seeds: seed {} appears twice", v.get<int64_t>()));
+  for (int64_t seed : parse_seed_list(spec)) axis.values.push_back(seed);
   return axis;
 }
 

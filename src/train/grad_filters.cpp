@@ -3,11 +3,12 @@
 
 namespace grok {
 
-GrokfastFilter::GrokfastFilter(const Config& config, const std::vector<NamedTensor>& params)
+GrokfastFilter::GrokfastFilter(const Config& config, const std::vector<NamedTensor>& params, bool member_axis)
     : mode_(config.grokfast),
       alpha_(config.grokfast_alpha),
       lambda_(config.grokfast_lambda),
-      window_(config.grokfast_window) {
+      window_(config.grokfast_window),
+      member_axis_(member_axis) {
   for (const NamedTensor& p : params) {
     if (mode_ == "ema") {
       buffers_.push_back(at::zeros_like(p.value));
@@ -31,7 +32,13 @@ void GrokfastFilter::apply(std::vector<NamedTensor>& params, int64_t update) {
       g.add_(buffer, lambda_);
     } else {
       buffer.select(0, (update - 1) % window_).copy_(g);  // a ring: slot of the newest gradient
-      if (update >= window_) g.add_(buffer.sum(0) / static_cast<double>(window_), lambda_);
+      if (update < window_) continue;
+      if (!member_axis_) {
+        g.add_(buffer.sum(0) / static_cast<double>(window_), lambda_);
+      } else {
+        for (int64_t k = 0; k < g.size(0); ++k)  // buffer [w, K, ...]
+          g[k].add_(buffer.select(1, k).sum(0) / static_cast<double>(window_), lambda_);
+      }
     }
   }
 }
@@ -56,6 +63,12 @@ at::Tensor orthogonal_gradient(const at::Tensor& w, const at::Tensor& g) {
   const at::Tensor projection = at::dot(wf, gf) / (at::dot(wf, wf) + 1e-30);
   const at::Tensor g_perp = gf - projection * wf;
   return (g_perp * (gf.norm() / (g_perp.norm() + 1e-30))).view_as(g);
+}
+
+at::Tensor orthogonal_gradient_per_member(const at::Tensor& w, const at::Tensor& g) {
+  std::vector<at::Tensor> members;
+  for (int64_t k = 0; k < w.size(0); ++k) members.push_back(orthogonal_gradient(w[k], g[k]));
+  return at::stack(members);
 }
 
 }  // namespace grok

@@ -5,7 +5,8 @@
 
 namespace grok {
 
-Optimizer::Optimizer(const Config& config, std::vector<NamedTensor>& params) : config_(config), params_(params) {
+Optimizer::Optimizer(const Config& config, std::vector<NamedTensor>& params, bool member_axis)
+    : config_(config), params_(params), member_axis_(member_axis) {
   for (const auto& p : params_) {
     if (config_.optimizer == "sgd") {
       momentum_.push_back(at::zeros_like(p.value));
@@ -14,7 +15,7 @@ Optimizer::Optimizer(const Config& config, std::vector<NamedTensor>& params) : c
       exp_avg_sq_.push_back(at::zeros_like(p.value));
     }
   }
-  if (config_.grokfast != "none") grokfast_.emplace(config_, params_);
+  if (config_.grokfast != "none") grokfast_.emplace(config_, params_, member_axis_);
 }
 
 double learning_rate(const Config& config, int64_t step) {
@@ -36,7 +37,9 @@ void Optimizer::step(double lr) {
   for (size_t i = 0; i < params_.size(); ++i) {
     at::Tensor& param = params_[i].value;
     if (!param.grad().defined()) continue;
-    const at::Tensor grad = config_.perp_grad ? orthogonal_gradient(param, param.grad()) : param.grad();
+    const at::Tensor grad = !config_.perp_grad ? param.grad()
+                            : member_axis_     ? orthogonal_gradient_per_member(param, param.grad())
+                                               : orthogonal_gradient(param, param.grad());
     if (config_.optimizer == "sgd")
       sgd_update(param, grad, i, lr);
     else
@@ -90,6 +93,16 @@ std::vector<NamedTensor> Optimizer::state() {
   }
   if (grokfast_)
     for (NamedTensor& t : grokfast_->state(params_)) out.push_back(std::move(t));
+  return out;
+}
+
+std::vector<NamedTensor> Optimizer::member_state(int64_t k) {
+  c10::NoGradGuard no_grad;
+  std::vector<NamedTensor> out = state();
+  // The optimizer's own buffers come first, [K, ...]; then Grokfast's, whose member axis it knows.
+  const size_t own = params_.size() * (config_.optimizer == "sgd" ? 1 : 2);
+  for (size_t i = 0; i < out.size(); ++i)
+    out[i].value = out[i].value.select(i < own ? 0 : grokfast_->state_member_axis(), k);
   return out;
 }
 

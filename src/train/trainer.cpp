@@ -40,27 +40,18 @@ at::Tensor labels_of(const std::vector<int64_t>& grid_index, const Task& task) {
 
 // The parameters the optimizer updates: all of them, or with random_features only the
 // readout. The others stop requiring gradients, so nothing is computed for them.
-std::vector<NamedTensor> trained_parameters(Model& model, const Config& c) {
-  if (!c.random_features) return model.parameters();
+std::vector<NamedTensor> trained_parameters(const Model& model, std::vector<NamedTensor>& stacks, const Config& c) {
+  if (!c.random_features) return stacks;
   std::optional<Readout> readout = model.readout();
   if (!readout) throw InputError(fmt::format("random_features: model '{}' has no readout layer", c.model));
   std::vector<NamedTensor> trained;
-  for (size_t i = 0; i < model.parameters().size(); ++i) {
-    NamedTensor& p = model.parameters()[i];
+  for (size_t i = 0; i < stacks.size(); ++i) {
     if (i == readout->weight || (readout->bias && i == *readout->bias))
-      trained.push_back(p);  // the same tensor: updates reach the model
+      trained.push_back(stacks[i]);  // the same tensor: updates reach the members
     else
-      p.value.requires_grad_(false);
+      stacks[i].value.requires_grad_(false);
   }
   return trained;
-}
-
-// The config's model, drawn on the CPU from its seed (the same weights on every device), then
-// moved to `device`.
-std::unique_ptr<Model> make_model_on(const Config& c, const c10::Device& device) {
-  std::unique_ptr<Model> model = make_model(c);
-  model->to_device(device);
-  return model;
 }
 
 double accuracy(const at::Tensor& logits, const at::Tensor& labels) {
@@ -72,34 +63,82 @@ struct Dataset {
   at::Tensor labels;  // [n]
 };
 
-// Everything one run needs, built from a config (new or resumed).
+// One model of the run: its config (its seed), its parameters (views of the stacks) and its
+// record. A single run has one member; `grok-train --seeds` one per seed.
+struct Member {
+  Config config;
+  std::unique_ptr<Model> model;  // parameters: this member's slices of Trainer::stacks_
+  std::vector<at::Tensor> init;  // theta_0, for dist_from_init
+  double init_norm = 0;          // ||theta_0||, the sphere fixed_norm keeps theta on
+  std::optional<int64_t> grok_step;
+  std::optional<int64_t> final_step;  // set once its record is complete
+};
+
+// The stacks [K, ...] of the members' parameters, drawn on the CPU from each seed (the same
+// weights on every device, and alone or in an ensemble), then moved to `device`.
+std::vector<NamedTensor> stacked_parameters(std::vector<Member>& members, const c10::Device& device) {
+  std::vector<NamedTensor> stacks;
+  const std::vector<NamedTensor>& first = members.front().model->parameters();
+  for (size_t i = 0; i < first.size(); ++i) {
+    std::vector<at::Tensor> slices;
+    for (const Member& m : members) slices.push_back(m.model->parameters()[i].value.detach());
+    stacks.push_back({first[i].name, at::stack(slices).to(device).requires_grad_(true), first[i].axes});
+  }
+  std::vector<at::Tensor> values;
+  for (const NamedTensor& t : stacks) values.push_back(t.value);
+  for (size_t k = 0; k < members.size(); ++k) members[k].model->alias_member_of(values, static_cast<int64_t>(k));
+  return stacks;
+}
+
+std::vector<Member> members_of(const Config& c, const std::vector<int64_t>& seeds) {
+  std::vector<Member> members;
+  for (int64_t seed : seeds) {
+    Member m;
+    m.config = c;
+    m.config.seed = seed;
+    m.model = make_model(m.config);
+    members.push_back(std::move(m));
+  }
+  return members;
+}
+
+// Everything one run needs, built from a config (new or resumed): one model per seed, trained
+// together as one batched model (model.h forward_members) that computes for each exactly what
+// it would compute alone.
 class Trainer {
  public:
-  Trainer(const Config& config, const TrainHooks& hooks)
+  Trainer(const Config& config, const std::vector<int64_t>& seeds, const TrainHooks& hooks)
       : c_(with_implied_settings(config)),
         hooks_(hooks),
         device_(resolve_device(c_.device)),
         task_(make_task(c_.task, c_.p, static_cast<uint64_t>(c_.data_seed))),
         split_(make_split(task_, c_.frac_train, static_cast<uint64_t>(c_.data_seed))),
         train_labels_(noisy_train_labels(task_, split_, c_.label_noise, static_cast<uint64_t>(c_.data_seed))),
-        model_(make_model_on(c_, device_)),
-        trained_(trained_parameters(*model_, c_)),
-        optimizer_(c_, trained_),
-        hook_infos_(select_hooks(*model_, c_.hooks)),
+        members_(members_of(c_, seeds)),
+        stacks_(stacked_parameters(members_, device_)),
+        trained_(trained_parameters(*members_.front().model, stacks_, c_)),
+        optimizer_(c_, trained_, /*member_axis=*/true),
+        hook_infos_(select_hooks(*members_.front().model, c_.hooks)),
         checkpoints_(c_.steps, c_.checkpoint_every, c_.checkpoint_log, parse_step_list(c_.checkpoint_steps)),
         snapshots_(c_.steps, c_.activation_every, c_.activation_log, parse_step_list(c_.activation_steps)) {
     train_ = {pairs_of(split_.train, c_.p).to(device_), at::tensor(train_labels_, at::kLong).to(device_)};
     test_ = {pairs_of(split_.test, c_.p).to(device_), labels_of(split_.test, task_).to(device_)};
     grid_ = grid_pairs(c_.p).to(device_);
-    for (const auto& p : model_->parameters()) init_.push_back(p.value.detach().clone());
-    init_norm_ = model_->total_norm();
+    for (Member& m : members_) {
+      for (const auto& p : m.model->parameters()) m.init.push_back(p.value.detach().clone());
+      m.init_norm = m.model->total_norm();
+    }
   }
 
-  RunHeader header(const std::string& command_line) {
-    return {c_, command_line, task_, split_, train_labels_, model_->parameters(), optimizer_.state(), hook_infos_};
+  size_t size() const { return members_.size(); }
+
+  RunHeader header(size_t k, const std::string& command_line) {
+    const Member& m = members_[k];
+    return {m.config,   command_line, task_, split_, train_labels_, m.model->parameters(), optimizer_.member_state(k),
+            hook_infos_};
   }
 
-  // Loads a resume slot into the model and optimizer; theta_0 from checkpoint 0.
+  // Loads a resume slot into the (one) model and optimizer.
   void restore(const ResumeState& state, const RunReader& reader) {
     c10::NoGradGuard no_grad;
     auto copy_into = [](std::vector<NamedTensor> dst, const std::vector<NamedTensor>& src) {
@@ -111,26 +150,31 @@ class Trainer {
         d.value.copy_(it->value);
       }
     };
-    copy_into(model_->parameters(), state.params);
-    copy_into(optimizer_.state(), state.optimizer);
+    Member& m = members_.front();
+    copy_into(m.model->parameters(), state.params);
+    copy_into(optimizer_.member_state(0), state.optimizer);
     optimizer_.set_step_count(state.optimizer_steps);
-    // init_ keeps theta_0 as the constructor drew it from the model seed: the same bits as the
+    // init keeps theta_0 as the constructor drew it from the model seed: the same bits as the
     // original run's, and there even when a kill came before checkpoint 0 reached the disk.
     step_ = state.step;
     // Recover the grok step from the metrics kept on file: those before the resume step
     // (RunWriter::reopen drops the rest, and the loop records the resume step afresh).
     std::vector<int64_t> steps = reader.metric_steps();
     std::vector<double> test_acc = reader.metric("test_acc");
-    for (size_t i = 0; i < steps.size() && steps[i] < state.step && !grok_step_; ++i)
-      if (test_acc[i] >= kGrokAccuracy) grok_step_ = steps[i];
+    for (size_t i = 0; i < steps.size() && steps[i] < state.step && !m.grok_step; ++i)
+      if (test_acc[i] >= kGrokAccuracy) m.grok_step = steps[i];
   }
 
-  // The loop. Returns the final step; sets interrupted_ if stopped by a signal.
-  int64_t run(RunWriter& writer) {
+  // The loop, writing member k's record into writers[k]. Every member runs until its own
+  // end (the steps, its grok step + stop_after_grok, or a signal); sets interrupted_ if
+  // stopped by a signal.
+  void run(std::vector<RunWriter>& writers) {
     using clock = std::chrono::steady_clock;
     start_time_ = clock::now();
     start_step_ = step_;
-    if (hooks_.on_start) hooks_.on_start(writer.path(), step_, model_->parameter_count());
+    if (hooks_.on_start)
+      for (size_t k = 0; k < size(); ++k)
+        hooks_.on_start(writers[k].path(), step_, members_[k].model->parameter_count());
     auto last_flush = clock::now();
     // Runs f() and adds its wall time to `total`.
     auto timed = [](double& total, auto&& f) {
@@ -139,57 +183,40 @@ class Trainer {
       total += std::chrono::duration<double>(clock::now() - t0).count();
     };
     while (true) {
-      bool stopping = step_ >= c_.steps || stop_requested() || grok_stop_reached();
-      const bool eval_due = step_ % c_.eval_every == 0 || stopping;
-      // Forward on the training batch at theta_s: its loss drives update s and,
-      // in full-batch mode, is also the train metric at step s.
-      at::Tensor train_logits, train_labels, loss;
-      if (!stopping) {
+      // Forward on the training batch at theta_s: member k's loss drives its update s and,
+      // in full-batch mode, is also its train metric at step s.
+      std::vector<at::Tensor> logits, losses;  // per member: [B, P], []
+      if (std::any_of(members_.begin(), members_.end(), [&](const Member& m) { return !stopping(m); })) {
         timed(time_.training, [&] {
           Dataset batch = batch_at(step_);
-          train_logits = model_->forward(batch.pairs);
-          train_labels = batch.labels;
-          loss = loss_value(c_.loss, train_logits, batch.labels);
+          logits = members_.front().model->forward_members(stack_values(), batch.pairs).unbind(0);
+          for (const at::Tensor& member : logits) losses.push_back(loss_value(c_.loss, member, batch.labels));
         });
       }
-      if (eval_due) {
-        timed(time_.evaluation,
-              [&] { writer.append_metrics(evaluate(full_batch() ? train_logits : at::Tensor(), loss)); });
-        stopping = stopping || grok_stop_reached();
+      for (size_t k = 0; k < size(); ++k) {
+        if (!members_[k].final_step) record(k, writers[k], logits, losses);
       }
-      if (checkpoints_.due(step_) || stopping) {
-        timed(time_.checkpoints, [&] {
-          writer.append_checkpoint(step_, model_->parameters(), optimizer_.state());
-          writer.write_resume_state(step_, optimizer_.step_count(), model_->parameters(), optimizer_.state());
-        });
-      }
-      if (snapshots_.due(step_) || stopping)
-        timed(time_.activations, [&] { writer.append_activations(step_, grid_activations()); });
       if (clock::now() - last_flush > std::chrono::seconds(2)) {
-        timed(time_.flush, [&] { writer.flush(); });
+        timed(time_.flush, [&] {
+          for (RunWriter& w : writers) w.flush();
+        });
         last_flush = clock::now();
       }
-      if (stopping) break;
-      timed(time_.training, [&] {
-        if (c_.solver == "min_norm") {
-          solve_readout();  // update 0 (min_norm runs have steps = 1)
-        } else {
-          loss.backward();
-          optimizer_.step(learning_rate(c_, step_));
-          optimizer_.zero_grad();
-          if (c_.fixed_norm) project_to_initial_norm();
-        }
-      });
+      if (std::all_of(members_.begin(), members_.end(), [](const Member& m) { return m.final_step.has_value(); }))
+        break;
+      timed(time_.training, [&] { update(losses); });
       ++step_;
     }
     interrupted_ = stop_requested();
-    timed(time_.flush, [&] { writer.flush(); });
-    return step_;
+    timed(time_.flush, [&] {
+      for (RunWriter& w : writers) w.flush();
+    });
   }
 
   bool interrupted() const { return interrupted_; }
   const TimeSplit& time_split() const { return time_; }
   int64_t start_step() const { return start_step_; }
+  int64_t final_step(size_t k) const { return members_[k].final_step.value_or(step_); }
   double seconds() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time_).count();
   }
@@ -197,8 +224,63 @@ class Trainer {
  private:
   bool stop_requested() const { return hooks_.stop && hooks_.stop->load(); }
   bool full_batch() const { return c_.batch_size <= 0 || c_.batch_size >= train_.labels.size(0); }
-  bool grok_stop_reached() const {
-    return c_.stop_after_grok >= 0 && grok_step_ && step_ >= *grok_step_ + c_.stop_after_grok;
+  bool grok_stop_reached(const Member& m) const {
+    return c_.stop_after_grok >= 0 && m.grok_step && step_ >= *m.grok_step + c_.stop_after_grok;
+  }
+  // Member m's record ends at this step.
+  bool stopping(const Member& m) const { return step_ >= c_.steps || stop_requested() || grok_stop_reached(m); }
+
+  std::vector<at::Tensor> stack_values() const {
+    std::vector<at::Tensor> values;
+    for (const NamedTensor& t : stacks_) values.push_back(t.value);
+    return values;
+  }
+
+  // Member k's record of step s: metrics, checkpoint, activations, as due; the last of them
+  // when its run ends here.
+  void record(size_t k, RunWriter& writer, const std::vector<at::Tensor>& logits,
+              const std::vector<at::Tensor>& losses) {
+    Member& m = members_[k];
+    bool ending = stopping(m);
+    if (step_ % c_.eval_every == 0 || ending) {
+      const bool reuse = full_batch() && !logits.empty();
+      time_.evaluation += timed_seconds([&] {
+        writer.append_metrics(evaluate(m, reuse ? logits[k] : at::Tensor(), reuse ? losses[k] : at::Tensor()));
+      });
+      ending = ending || grok_stop_reached(m);
+    }
+    if (checkpoints_.due(step_) || ending) {
+      time_.checkpoints += timed_seconds([&] {
+        writer.append_checkpoint(step_, m.model->parameters(), optimizer_.member_state(static_cast<int64_t>(k)));
+        writer.write_resume_state(step_, optimizer_.step_count(), m.model->parameters(),
+                                  optimizer_.member_state(static_cast<int64_t>(k)));
+      });
+    }
+    if (snapshots_.due(step_) || ending)
+      time_.activations += timed_seconds([&] { writer.append_activations(step_, grid_activations(*m.model)); });
+    if (ending) m.final_step = step_;
+  }
+
+  template <class F>
+  static double timed_seconds(F&& f) {
+    const auto t0 = std::chrono::steady_clock::now();
+    f();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+
+  // Update s of every member: min_norm's closed-form readout, or backward and the optimizer.
+  void update(const std::vector<at::Tensor>& losses) {
+    if (c_.solver == "min_norm") {
+      for (Member& m : members_) solve_readout(*m.model);  // update 0 (min_norm runs have steps = 1)
+      return;
+    }
+    // d(sum of the members' losses) / d(member k's parameters) = d(loss k) / d(them): the
+    // members share no parameter, and each loss enters the sum with gradient exactly 1.
+    (losses.size() == 1 ? losses.front() : at::stack(losses).sum()).backward();
+    optimizer_.step(learning_rate(c_, step_));
+    optimizer_.zero_grad();
+    if (c_.fixed_norm)
+      for (Member& m : members_) project_to_initial_norm(m);
   }
 
   // The training pairs of step s. Minibatches walk through per-epoch
@@ -226,26 +308,28 @@ class Trainer {
     return cached_order_;
   }
 
-  // Metrics of theta_s. `train_logits` reuses the training forward when it
+  // Metrics of member m at theta_s. `train_logits` reuses the training forward when it
   // covered the whole train set; `train_loss` is that forward's loss.
-  MetricsRow evaluate(const at::Tensor& train_logits, const at::Tensor& train_loss) {
+  MetricsRow evaluate(Member& m, const at::Tensor& train_logits, const at::Tensor& train_loss) {
     c10::NoGradGuard no_grad;
+    const Model& model = *m.model;
     MetricsRow row;
     row.step = step_;
-    at::Tensor tl = train_logits.defined() ? train_logits : model_->forward(train_.pairs);
+    at::Tensor tl = train_logits.defined() ? train_logits : model.forward(train_.pairs);
     double train_loss_value =
         train_logits.defined() ? train_loss.item<double>() : loss_value(c_.loss, tl, train_.labels).item<double>();
-    at::Tensor test_logits = model_->forward(test_.pairs);
+    at::Tensor test_logits = model.forward(test_.pairs);
     double total_sq = 0, dist_sq = 0;
-    const auto& params = model_->parameters();
+    const auto& params = model.parameters();
     for (size_t i = 0; i < params.size(); ++i) {
       at::Tensor w = params[i].value.to(at::kDouble);
       double sq = w.pow(2).sum().item<double>();
       row.param_sq_norm.push_back(sq);
       total_sq += sq;
-      dist_sq += (w - init_[i].to(at::kDouble)).pow(2).sum().item<double>();
+      dist_sq += (w - m.init[i].to(at::kDouble)).pow(2).sum().item<double>();
     }
     ProgressEvent ev;
+    ev.member = static_cast<int64_t>(&m - members_.data());
     ev.step = step_;
     ev.total_steps = c_.steps;
     ev.train_loss = train_loss_value;
@@ -256,7 +340,7 @@ class Trainer {
     ev.steps_per_second = ev.elapsed_s > 0 ? static_cast<double>(step_ - start_step_) / ev.elapsed_s : 0;
     row.scalars = {ev.train_loss, ev.test_loss,       ev.train_acc, ev.test_acc, learning_rate(c_, step_),
                    total_sq,      std::sqrt(dist_sq), ev.elapsed_s};
-    if (!grok_step_ && ev.test_acc >= kGrokAccuracy) grok_step_ = step_;
+    if (!m.grok_step && ev.test_acc >= kGrokAccuracy) m.grok_step = step_;
     if (hooks_.on_eval) hooks_.on_eval(ev);
     return row;
   }
@@ -265,86 +349,137 @@ class Trainer {
   // the readout's input features on the train pairs (the rows of the grid forward that
   // /activations records, plus a ones column for the bias), Y [n_train, p] the one-hot labels
   // trained on; solved in float64, stored as float32.
-  void solve_readout() {
+  void solve_readout(Model& model) {
     c10::NoGradGuard no_grad;
-    const Readout r = *model_->readout();  // validate() allows min_norm only for the mlp
+    const Readout r = *model.readout();  // validate() allows min_norm only for the mlp
     ActivationCache cache;
-    model_->forward(grid_, &cache);
+    model.forward(grid_, &cache);
     at::Tensor phi =
         cache.at(r.features_hook).index_select(0, at::tensor(split_.train, at::kLong).to(device_));  // [n, d]
     const int64_t d = phi.size(1);
     phi = phi.to(at::kDouble);
     if (r.bias) phi = at::cat({phi, at::ones({phi.size(0), 1}, phi.options())}, 1);           // [n, d + 1]
     at::Tensor w = min_norm_readout(phi, at::one_hot(train_.labels, c_.p), c_.weight_decay);  // [d (+1), p]
-    model_->parameters()[r.weight].value.copy_(w.slice(0, 0, d));
-    if (r.bias) model_->parameters()[*r.bias].value.copy_(w.select(0, d));
+    model.parameters()[r.weight].value.copy_(w.slice(0, 0, d));
+    if (r.bias) model.parameters()[*r.bias].value.copy_(w.select(0, d));
   }
 
   // fixed_norm (Omnigrok): every weight rescaled by ||theta_0|| / ||theta||, so the update
   // lands back on the sphere of the initial norm (norms in float64, the scaling in float32).
-  void project_to_initial_norm() {
+  void project_to_initial_norm(Member& m) {
     c10::NoGradGuard no_grad;
-    const double ratio = init_norm_ / model_->total_norm();
-    for (NamedTensor& p : model_->parameters()) p.value.mul_(ratio);
+    const double ratio = m.init_norm / m.model->total_norm();
+    for (NamedTensor& p : m.model->parameters()) p.value.mul_(ratio);
   }
 
   // Every hook on the full p x p grid, as [p*p, ...] float32.
-  ActivationCache grid_activations() {
+  ActivationCache grid_activations(const Model& model) {
     c10::NoGradGuard no_grad;
     ActivationCache cache;
-    model_->forward(grid_, &cache);
+    model.forward(grid_, &cache);
     return cache;
   }
 
   Config c_;
   TrainHooks hooks_;
-  c10::Device device_;  // where the model, the data and the optimizer state live
+  c10::Device device_;  // where the models, the data and the optimizer state live
   Task task_;
   Split split_;
   std::vector<int64_t> train_labels_;  // [n_train], aligned with split_.train; noisy under label_noise
-  std::unique_ptr<Model> model_;
-  std::vector<NamedTensor> trained_;  // the parameters the optimizer updates (aliases model_'s)
+  std::vector<Member> members_;
+  std::vector<NamedTensor> stacks_;   // every parameter of every member, [K, ...]: what autograd sees
+  std::vector<NamedTensor> trained_;  // the stacks the optimizer updates (aliases stacks_')
   Optimizer optimizer_;
   std::vector<HookInfo> hook_infos_;
   Schedule checkpoints_, snapshots_;
   Dataset train_, test_;
-  at::Tensor grid_;               // [p*p, 2]
-  std::vector<at::Tensor> init_;  // theta_0, for dist_from_init
-  double init_norm_ = 0;          // ||theta_0||, the sphere fixed_norm keeps theta on
+  at::Tensor grid_;  // [p*p, 2]
   int64_t step_ = 0, start_step_ = 0;
   bool interrupted_ = false;
   TimeSplit time_;
-  std::optional<int64_t> grok_step_;
   int64_t cached_epoch_ = -1;
   std::vector<int64_t> cached_order_;
   std::chrono::steady_clock::time_point start_time_ = std::chrono::steady_clock::now();
 };
 
-TrainResult finish(Trainer& trainer, RunWriter& writer, const std::string& path) {
-  int64_t final_step = 0;
+// Runs the loop and closes every member's record; member k's result.
+std::vector<TrainResult> finish(Trainer& trainer, std::vector<RunWriter>& writers) {
   try {
-    final_step = trainer.run(writer);
+    trainer.run(writers);
   } catch (...) {
-    // Disk full or similar: what was flushed stays readable; say so in the file if we still can.
-    try {
-      writer.finish("failed", -1);
-    } catch (...) {}
+    // Disk full or similar: what was flushed stays readable; say so in the files if we still can.
+    for (RunWriter& w : writers) {
+      try {
+        w.finish("failed", -1);
+      } catch (...) {}
+    }
     throw;
   }
-  writer.finish(trainer.interrupted() ? "interrupted" : "complete", final_step);
-  TrainResult result;
-  result.path = path;
-  result.start_step = trainer.start_step();
-  result.final_step = final_step;
-  result.interrupted = trainer.interrupted();
-  result.seconds = trainer.seconds();
-  result.time = trainer.time_split();
-  RunReader reader(path);
-  result.milestones = accuracy_milestones(reader.metric_steps(), reader.metric("train_acc"), reader.metric("test_acc"));
-  return result;
+  std::vector<TrainResult> results;
+  for (size_t k = 0; k < writers.size(); ++k) {
+    writers[k].finish(trainer.interrupted() ? "interrupted" : "complete", trainer.final_step(k));
+    TrainResult result;
+    result.path = writers[k].path();
+    result.start_step = trainer.start_step();
+    result.final_step = trainer.final_step(k);
+    result.interrupted = trainer.interrupted();
+    result.seconds = trainer.seconds();
+    result.time = trainer.time_split();
+    RunReader reader(result.path);
+    result.milestones =
+        accuracy_milestones(reader.metric_steps(), reader.metric("train_acc"), reader.metric("test_acc"));
+    results.push_back(std::move(result));
+  }
+  return results;
+}
+
+// Checks that `out` may be written and creates its parent directory.
+void prepare_output(const std::string& out, bool overwrite) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(out, ec) && !overwrite) throw InputError(out + " exists (use --force to overwrite)");
+  if (fs::is_directory(out, ec)) throw InputError(out + " is a directory");
+  // A bare file name has no parent to create (and `ec` may still hold exists()'s ENOENT).
+  if (fs::path parent = fs::path(out).parent_path(); !parent.empty()) {
+    fs::create_directories(parent, ec);
+    if (ec) throw InputError(fmt::format("cannot create directory {}: {}", parent.string(), ec.message()));
+  }
+}
+
+RunWriter create_writer(const std::string& out, const RunHeader& header) {
+  // With --force the old file stays until the new one is renamed over it (RunWriter::create).
+  try {
+    return RunWriter::create(out, header);
+  } catch (const h5::Error& e) {
+    throw InputError(fmt::format("cannot write {} ({})", out, e.what()));
+  }
 }
 
 }  // namespace
+
+std::string member_file_name(int64_t seed) { return fmt::format("seed-{}.h5", seed); }
+
+std::vector<TrainResult> train_ensemble(const Config& config, const std::vector<int64_t>& seeds, const std::string& dir,
+                                        const std::string& command_line, const TrainHooks& hooks, bool overwrite) {
+  validate(config);
+  if (seeds.empty()) throw InputError("--seeds: no seeds");
+  for (size_t i = 0; i < seeds.size(); ++i)
+    if (std::count(seeds.begin(), seeds.end(), seeds[i]) > 1)
+      throw InputError(fmt::format("--seeds: seed {} appears twice", seeds[i]));
+  if (config.solver == "min_norm" && seeds.size() > 1)
+    throw InputError("solver = min_norm solves each model in closed form: train its seeds one at a time");
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) throw InputError(dir + " exists and is not a directory");
+  std::vector<std::string> paths;
+  for (int64_t seed : seeds) paths.push_back((fs::path(dir) / member_file_name(seed)).string());
+  apply_threads(config.threads);
+  Trainer trainer(config, seeds, hooks);  // throws on bad hooks etc. before anything is touched
+  for (const std::string& path : paths) prepare_output(path, overwrite);
+  std::vector<RunWriter> writers;
+  for (size_t k = 0; k < paths.size(); ++k) writers.push_back(create_writer(paths[k], trainer.header(k, command_line)));
+  return finish(trainer, writers);
+}
 
 TrainResult train_new(const Config& config, const std::string& out, const std::string& command_line,
                       const TrainHooks& hooks, bool overwrite) {
@@ -354,21 +489,11 @@ TrainResult train_new(const Config& config, const std::string& out, const std::s
   if (fs::exists(out, ec) && !overwrite) throw InputError(out + " exists (use --force to overwrite)");
   if (fs::is_directory(out, ec)) throw InputError(out + " is a directory");
   apply_threads(config.threads);
-  Trainer trainer(config, hooks);  // throws on bad hooks etc. before anything is touched
-  // A bare file name has no parent to create (and `ec` may still hold exists()'s ENOENT).
-  if (fs::path parent = fs::path(out).parent_path(); !parent.empty()) {
-    fs::create_directories(parent, ec);
-    if (ec) throw InputError(fmt::format("cannot create directory {}: {}", parent.string(), ec.message()));
-  }
-  // With --force the old file stays until the new one is renamed over it (RunWriter::create).
-  auto writer = [&] {
-    try {
-      return RunWriter::create(out, trainer.header(command_line));
-    } catch (const h5::Error& e) {
-      throw InputError(fmt::format("cannot write {} ({})", out, e.what()));
-    }
-  }();
-  return finish(trainer, writer, out);
+  Trainer trainer(config, {config.seed}, hooks);  // throws on bad hooks etc. before anything is touched
+  prepare_output(out, overwrite);
+  std::vector<RunWriter> writers;
+  writers.push_back(create_writer(out, trainer.header(0, command_line)));
+  return finish(trainer, writers).front();
 }
 
 TrainResult train_resume(const std::string& path, const nlohmann::json& overrides, const TrainHooks& hooks) {
@@ -394,14 +519,15 @@ TrainResult train_resume(const std::string& path, const nlohmann::json& override
     state = reader->resume_state();
   }
   apply_threads(config.threads);
-  Trainer trainer(config, hooks);
+  Trainer trainer(config, {config.seed}, hooks);
   // Killed before the first resume slot was complete: start again from step 0, which is
   // a pure function of the config (the file keeps it), so the run still ends bit-identical.
   if (state.step >= 0) trainer.restore(state, *reader);
   state.step = std::max<int64_t>(state.step, 0);
   reader.reset();  // close before reopening for writing
-  RunWriter writer = RunWriter::reopen(path, trainer.header(""), state.step, std::move(lock));
-  return finish(trainer, writer, path);
+  std::vector<RunWriter> writers;
+  writers.push_back(RunWriter::reopen(path, trainer.header(0, ""), state.step, std::move(lock)));
+  return finish(trainer, writers).front();
 }
 
 }  // namespace grok

@@ -21,10 +21,11 @@ namespace grok {
 struct TrainArgs {
   enum class Action { Train, Help, ListPresets, Recover };
   Action action = Action::Train;
-  std::string preset;   // empty: the default preset
-  std::string out;      // run file to create
-  std::string resume;   // run file to continue
-  std::string recover;  // run file to make readable after its writer was killed
+  std::string preset;          // empty: the default preset
+  std::string out;             // run file to create
+  std::string resume;          // run file to continue
+  std::string recover;         // run file to make readable after its writer was killed
+  std::vector<int64_t> seeds;  // --seeds: one model per seed, trained at once (empty: one run)
   bool force = false;
   bool verbose = false;
   bool quiet = false;
@@ -35,6 +36,12 @@ struct TrainArgs {
 // Parses argv (and the --config file it names). Throws InputError with a
 // one-line message on unknown options, bad values or an unreadable file.
 TrainArgs parse_train_args(int argc, const char* const argv[]);
+
+// "0-63", "0,4,7", "0-3,10": the seeds, in the order given. InputError (naming --seeds) for
+// a negative or non-integer seed, a reversed range, a seed given twice or an empty list.
+std::vector<int64_t> parse_seed_list(const std::string& spec);
+// The longest range a-b parse_seed_list() accepts (b - a).
+constexpr int64_t kMaxSeedRange = 100000;
 
 // Resolves the full config of a new run: preset, then overrides; validated.
 Config resolve_config(const TrainArgs& args);

@@ -21,8 +21,12 @@ namespace grok {
 
 class Optimizer {
  public:
-  // Holds references to `params` (the model's tensors); they must outlive it.
-  Optimizer(const Config& config, std::vector<NamedTensor>& params);
+  // Holds references to `params` (the model's tensors); they must outlive it. With
+  // `member_axis` every tensor is a stack [K, ...] of K models' (an ensemble, model.h
+  // forward_members): the updates are element-wise, so member k's slice takes exactly the
+  // update it would alone, and perp-grad, the one filter that reads a whole tensor, reads
+  // each member's slice on its own.
+  Optimizer(const Config& config, std::vector<NamedTensor>& params, bool member_axis = false);
 
   // One update of every parameter from its .grad(), at learning rate `lr`.
   void step(double lr);
@@ -32,6 +36,8 @@ class Optimizer {
   // or "<param>.momentum_buffer" (SGD), then Grokfast's (grad_filters.h). The
   // tensors alias the live state, so copying into them restores a checkpoint.
   std::vector<NamedTensor> state();
+  // Member k's slices of state() (member_axis only), aliasing it likewise.
+  std::vector<NamedTensor> member_state(int64_t k);
   int64_t step_count() const { return step_count_; }
   void set_step_count(int64_t n) { step_count_ = n; }
 
@@ -41,6 +47,7 @@ class Optimizer {
 
   Config config_;
   std::vector<NamedTensor>& params_;
+  bool member_axis_ = false;
   std::vector<at::Tensor> exp_avg_, exp_avg_sq_, momentum_;
   std::optional<GrokfastFilter> grokfast_;
   int64_t step_count_ = 0;

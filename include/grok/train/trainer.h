@@ -20,6 +20,7 @@
 namespace grok {
 
 struct ProgressEvent {
+  int64_t member = 0;  // which model of an ensemble (train_ensemble's seeds[member]); 0 alone
   int64_t step = 0;
   int64_t total_steps = 0;
   double train_loss = 0, test_loss = 0, train_acc = 0, test_acc = 0;
@@ -31,9 +32,9 @@ struct TrainHooks {
   // Checked after every step; when it becomes true the current step finishes,
   // a final checkpoint is written and train() returns with interrupted = true.
   const std::atomic<bool>* stop = nullptr;
-  // Called once the run file is open, before the first step.
+  // Called once the run file is open, before the first step (once per member file).
   std::function<void(const std::string& path, int64_t start_step, int64_t parameter_count)> on_start;
-  // Called after every evaluated step.
+  // Called after every evaluated step (of every member).
   std::function<void(const ProgressEvent&)> on_eval;
 };
 
@@ -62,6 +63,20 @@ struct TrainResult {
 // Parent directories are created.
 TrainResult train_new(const Config& config, const std::string& out, const std::string& command_line,
                       const TrainHooks& hooks = {}, bool overwrite = false);
+
+// Trains one model per seed of `seeds` (config.seed ignored) as one batched model: stacked
+// parameters, batched matmuls, one optimizer over the stacks, a loss per model. Model k
+// writes the ordinary run file dir/member_file_name(seeds[k]), the same, bit for bit in
+// metrics, checkpoints and activations, as train_new() of that seed alone at the same
+// thread count (the command line it records differs). Each model stops at its own end
+// (stop_after_grok); the batch trains until the last one does. InputError for an empty
+// seed list, a seed given twice, or an existing member file without `overwrite`.
+std::vector<TrainResult> train_ensemble(const Config& config, const std::vector<int64_t>& seeds, const std::string& dir,
+                                        const std::string& command_line, const TrainHooks& hooks = {},
+                                        bool overwrite = false);
+
+// The run file of seed `seed` in an ensemble's directory: "seed-<seed>.h5".
+std::string member_file_name(int64_t seed);
 
 // Continues `path` from its newest complete resume slot. A file whose writer was
 // killed (kill -9, OOM, pre-emption) resumes with no manual step: under the

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# cli_ensemble.sh GROK_TRAIN GROK_PROBE DIR — grok-train --seeds trains one model per seed as one
+# batched model; each member's run file must equal, bit for bit (tests/repro/compare_runs.py: every
+# dataset but wall time, and the config), the run of that seed alone with the same thread count:
+#   1. three seeds, 120 steps, 1 thread;
+#   2. seeds 1 and 3 of the demo to their grok steps (830 and 390): each stops at its own
+#      grok step + stop_after_grok while the other trains on, 2 threads;
+#   3. a member file is an ordinary run file: --resume continues it exactly as the single run
+#      continues, and grok-probe reads it.
+set -uo pipefail
+train=$1 probe=$2 dir=$3
+rm -rf "$dir" && mkdir -p "$dir"
+compare=$(dirname "$0")/repro/compare_runs.py
+failures=0
+same() {  # same WHAT ALONE.h5 MEMBER.h5
+  if /usr/bin/python3 "$compare" "$2" "$3" >"$dir/compare.txt"; then
+    echo "ok   $1: $(tail -1 "$dir/compare.txt")"
+  else
+    echo "FAIL $1:"; cat "$dir/compare.txt"; failures=$((failures + 1))
+  fi
+}
+run() { "$train" "$@" --quiet >/dev/null || { echo "FAIL: grok-train $*"; exit 1; }; }
+
+short=(--preset demo --steps 120 --threads 1)
+run "${short[@]}" --seeds 0-2 --out "$dir/short"
+for s in 0 1 2; do
+  run "${short[@]}" --seed "$s" --out "$dir/short-alone-$s.h5"
+  same "seed $s of 3, 1 thread" "$dir/short-alone-$s.h5" "$dir/short/seed-$s.h5"
+done
+
+full=(--preset demo --activation-log 0 --checkpoint-every 250 --threads 2)
+run "${full[@]}" --seeds 1,3 --out "$dir/full"
+for s in 1 3; do
+  run "${full[@]}" --seed "$s" --out "$dir/full-alone-$s.h5"
+  same "seed $s of {1, 3} to its own end, 2 threads" "$dir/full-alone-$s.h5" "$dir/full/seed-$s.h5"
+done
+ends=$(/usr/bin/python3 -c "import h5py, sys; print(*[h5py.File(f, 'r').attrs['final_step'] for f in sys.argv[1:]])" \
+  "$dir/full/seed-1.h5" "$dir/full/seed-3.h5")
+if [[ $(echo "$ends" | tr ' ' '\n' | sort -u | wc -l) -eq 2 ]]; then
+  echo "ok   the members ended at their own steps: $ends"
+else
+  echo "FAIL the members should end at different steps, got: $ends"; failures=$((failures + 1))
+fi
+
+for f in "$dir/short/seed-1.h5" "$dir/short-alone-1.h5"; do run --resume "$f" --steps 200 --threads 1; done
+same "a member and its seed alone, both resumed to step 200" "$dir/short-alone-1.h5" "$dir/short/seed-1.h5"
+if "$probe" summary "$dir/full/seed-3.h5" --threads 1 >"$dir/summary.txt" 2>&1 && grep -q "t_grok 390" "$dir/summary.txt"; then
+  echo "ok   grok-probe summary reads a member: $(grep -m1 t_grok "$dir/summary.txt")"
+else
+  echo "FAIL grok-probe summary on a member:"; cat "$dir/summary.txt"; failures=$((failures + 1))
+fi
+[[ $failures -eq 0 ]]
