@@ -6,8 +6,8 @@
 #   1. the same demo run on CPU and on CUDA: test loss over the first steps and the dynamics;
 #   2. ms per nanda2023 training step: grokscope on CUDA (training time of --verbose's split, and
 #      the whole command) against PyTorch eager, CUDA-graphed and torch.compile'd + graphed;
-#   3. ms per model-step with 64 and 512 models at once (PyTorch vmap; grokscope's ensemble is
-#      still to come);
+#   3. ms per model-step with 64 and 512 models at once: grokscope's ensemble (grok-train --seeds)
+#      against PyTorch vmap over stacked parameters;
 #   4. time to grok on CUDA for nanda2023 seeds 0..SEEDS-1 (default 2; each about a minute).
 # Every section prints its own wall time, so a section that runs out of time shows what it reached.
 set -uo pipefail
@@ -67,8 +67,15 @@ for mode in eager graph compile; do
   printf 'pytorch %-8s ' "$mode"; timeout 120 "$py" bench/nanda_step.py --device cuda --mode "$mode" --steps 200 --warmup 5 2>&1 | tail -1
 done
 
-section "3. many models at once (PyTorch vmap over stacked parameters)"
+section "3. many models at once (grokscope --seeds; PyTorch vmap over stacked parameters)"
 for k in 64 512; do
+  # No activations (--hooks ''): 512 files of grid snapshots would be 26 GB. The training time of
+  # --verbose's split over K x 30 model-steps is the ms per model-step; the whole command follows.
+  /usr/bin/time -f "grokscope $k models: whole command %e s" "$train" --preset nanda2023 --seeds "0-$((k - 1))" \
+    --steps 30 --stop-after-grok -1 --device cuda --eval-every 1000 --checkpoint-every 0 --activation-log 0 \
+    --hooks '' --verbose --quiet --force --out "/tmp/ensemble-$k" 2>&1 |
+    grep -E "^time|whole command|model-step" | sed "s/^/grokscope $k models: /"
+  rm -rf "/tmp/ensemble-$k"
   for mode in eager graph; do
     printf 'pytorch %-6s %4d models: ' "$mode" "$k"
     timeout 120 "$py" bench/nanda_step.py --device cuda --mode "$mode" --models "$k" --steps 20 --warmup 3 2>&1 | tr '\n' ' '
@@ -78,4 +85,8 @@ done
 
 section "4. time to grok on CUDA (grokscope, nanda2023)"
 DEVICE=cuda GROK_TRAIN=$train bash bench/time_to_grok.sh nanda2023 "$seeds"
+echo "seeds 0-4 at once, each to its own grok step:"
+/usr/bin/time -f "ensemble of 5: whole command %e s" "$train" --preset nanda2023 --seeds 0-4 --stop-after-grok 0 \
+  --device cuda --eval-every 10 --checkpoint-every 0 --activation-log 0 --hooks '' --force --quiet \
+  --out /tmp/ensemble-grok 2>&1 | grep -E "^seed|whole command"
 section "done"

@@ -85,13 +85,14 @@ Chart restricted_chart(const FourierResult& f, const json& bands) {
                              {"low", mean - kNullBandSigmas * sd},
                              {"high", mean + kNullBandSigmas * sd}});
     }
-    const json area = {{"data", {{"values", band_rows}}},
-                       {"mark", {{"type", "area"}, {"opacity", 0.25}, {"color", "#9d755d"}}},
-                       {"encoding",
-                        {{"x", {{"field", "step"}, {"type", "quantitative"}, {"scale", {{"type", "log"}}}}},
-                         {"y", {{"field", "low"}, {"type", "quantitative"}, {"scale", {{"type", "log"}}}}},
-                         {"y2", {{"field", "high"}}},
-                         {"tooltip", json::array({{{"field", "step"}}, {{"field", "low"}}, {{"field", "high"}}})}}}};
+    const json area = {
+        {"data", {{"values", band_rows}}},
+        {"mark", {{"type", "area"}, {"opacity", 0.25}, {"color", "#9d755d"}}},
+        {"encoding",
+         {{"x", {{"field", "step"}, {"type", "quantitative"}, {"scale", {{"type", "log"}, {"nice", false}}}}},
+          {"y", {{"field", "low"}, {"type", "quantitative"}, {"scale", {{"type", "log"}}}}},
+          {"y2", {{"field", "high"}}},
+          {"tooltip", json::array({{{"field", "step"}}, {{"field", "low"}}, {{"field", "high"}}})}}}};
     spec["layer"].insert(spec["layer"].end() - 1, area);  // under the curves, over the phase bands
     spec["title"] =
         title + fmt::format(", null band: {} random non-key sets, mean ± {} sd", f.null_draws, kNullBandSigmas);

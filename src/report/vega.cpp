@@ -19,22 +19,26 @@ json long_rows(const std::vector<int64_t>& steps, const std::vector<Series>& ser
 json line_chart(const std::string& title, const json& rows, const std::string& y_title, bool log_y, const json* under,
                 bool log_x) {
   const char* x_title = log_x ? "step (optimizer updates, log scale)" : "step (optimizer updates)";
-  json line = {{"data", {{"values", rows}}},
-               {"mark", {{"type", "line"}, {"point", false}}},
-               {"encoding",
-                {{"x",
-                  {{"field", "step"},
-                   {"type", "quantitative"},
-                   {"title", x_title},
-                   {"scale", {{"type", log_x ? "log" : "linear"}}}}},
-                 {"y",
-                  {{"field", "value"},
-                   {"type", "quantitative"},
-                   {"title", y_title},
-                   {"scale", {{"type", log_y ? "log" : "linear"}}}}},
-                 {"strokeDash", {{"field", "series"}, {"type", "nominal"}, {"title", "curve"}}},
-                 {"stroke", {{"field", "series"}, {"type", "nominal"}, {"title", "curve"}}},
-                 {"tooltip", json::array({{{"field", "series"}}, {{"field", "step"}}, {{"field", "value"}}})}}}};
+  json line = {
+      {"data", {{"values", rows}}},
+      {"mark", {{"type", "line"}, {"point", false}}},
+      {"encoding",
+       {{"x",
+         {{"field", "step"},
+          {"type", "quantitative"},
+          {"title", x_title},
+          // A "nice" log domain runs to the next power of ten: 10,000 for a 1,180-step run.
+          {"scale", log_x ? json{{"type", "log"}, {"nice", false}} : json{{"type", "linear"}}}}},
+        {"y",
+         {{"field", "value"},
+          {"type", "quantitative"},
+          {"title", y_title},
+          {"scale", {{"type", log_y ? "log" : "linear"}}}}},
+        // Curve names run to 50 characters; Vega-Lite cuts legend labels at 160 px.
+        {"strokeDash",
+         {{"field", "series"}, {"type", "nominal"}, {"title", "curve"}, {"legend", {{"labelLimit", 400}}}}},
+        {"stroke", {{"field", "series"}, {"type", "nominal"}, {"title", "curve"}, {"legend", {{"labelLimit", 400}}}}},
+        {"tooltip", json::array({{{"field", "series"}}, {{"field", "step"}}, {{"field", "value"}}})}}}};
   json spec = {{"$schema", kSchema},
                {"title", title},
                {"width", kWidth},
