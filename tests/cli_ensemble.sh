@@ -6,7 +6,13 @@
 #   2. seeds 1 and 3 of the demo to their grok steps (830 and 390): each stops at its own
 #      grok step + stop_after_grok while the other trains on, 2 threads;
 #   3. a member file is an ordinary run file: --resume continues it exactly as the single run
-#      continues, and grok-probe reads it.
+#      continues, and grok-probe reads it;
+#   4. an ensemble killed with kill -9 (twice, at different moments) continues as an ensemble
+#      (--resume DIR) and ends as the runs alone, uninterrupted, end (metrics, checkpoints,
+#      activations; the final state sits in the other resume slot after a resume);
+#   5. a member one checkpoint ahead of the others (as a kill between two members' checkpoints
+#      leaves it) goes back to the step they all hold, and --steps raised on --resume DIR
+#      carries every member on (metrics and checkpoints as the runs alone).
 set -uo pipefail
 train=$1 probe=$2 dir=$3
 rm -rf "$dir" && mkdir -p "$dir"
@@ -49,4 +55,35 @@ if "$probe" summary "$dir/full/seed-3.h5" --threads 1 >"$dir/summary.txt" 2>&1 &
 else
   echo "FAIL grok-probe summary on a member:"; cat "$dir/summary.txt"; failures=$((failures + 1))
 fi
+kill_run=(--preset demo --steps 400 --checkpoint-every 50 --threads 2)
+for s in 0 1 2; do run "${kill_run[@]}" --seed "$s" --out "$dir/kill-alone-$s.h5"; done
+for delay in 1.5 3.5; do
+  rm -rf "$dir/killed"
+  "$train" "${kill_run[@]}" --seeds 0-2 --out "$dir/killed" --quiet >/dev/null 2>&1 &
+  pid=$!
+  sleep "$delay"
+  kill -9 "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  run --resume "$dir/killed"
+  for s in 0 1 2; do
+    if /usr/bin/python3 "$compare" "$dir/kill-alone-$s.h5" "$dir/killed/seed-$s.h5" --except resume/ >"$dir/compare.txt"; then
+      echo "ok   killed after $delay s, resumed as an ensemble: seed $s $(tail -1 "$dir/compare.txt")"
+    else
+      echo "FAIL killed after $delay s, seed $s:"; cat "$dir/compare.txt"; failures=$((failures + 1))
+    fi
+  done
+done
+lag=(--preset demo --checkpoint-every 20 --threads 2)
+run "${lag[@]}" --steps 60 --seeds 0,1 --out "$dir/lag"
+run --resume "$dir/lag/seed-0.h5" --steps 80
+run --resume "$dir/lag" --steps 120
+for s in 0 1; do
+  run "${lag[@]}" --steps 120 --seed "$s" --out "$dir/lag-alone-$s.h5"
+  if /usr/bin/python3 "$compare" "$dir/lag-alone-$s.h5" "$dir/lag/seed-$s.h5" --except resume/ --except activations/ \
+    >"$dir/compare.txt"; then
+    echo "ok   members at steps 80 and 60, resumed together to 120: seed $s $(tail -1 "$dir/compare.txt")"
+  else
+    echo "FAIL members at steps 80 and 60, seed $s:"; cat "$dir/compare.txt"; failures=$((failures + 1))
+  fi
+done
 [[ $failures -eq 0 ]]

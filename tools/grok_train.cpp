@@ -75,19 +75,35 @@ class ProgressPrinter {
 // An ensemble's progress: one line for all its models, from each one's latest evaluation.
 class EnsemblePrinter {
  public:
-  EnsemblePrinter(bool quiet, size_t members) : quiet_(quiet), tty_(isatty(STDERR_FILENO) != 0), latest_(members) {}
+  explicit EnsemblePrinter(bool quiet) : quiet_(quiet), tty_(isatty(STDERR_FILENO) != 0) {}
+  // Members report one after another at each evaluated step; a report of a later step means
+  // the previous step's round is complete, and that round is what gets printed.
   void operator()(const grok::ProgressEvent& e) {
-    latest_.at(static_cast<size_t>(e.member)) = e;
+    if (!latest_.empty() && e.step != round_.step) print(false);
+    const auto member = static_cast<size_t>(e.member);
+    if (member >= latest_.size()) latest_.resize(member + 1);
+    latest_[member] = e;
+    round_ = e;
+  }
+  void end_line() {
+    if (latest_.empty() || quiet_) return;
+    print(true);
+    if (tty_) std::cerr << '\n';
+  }
+
+ private:
+  void print(bool last) {
     if (quiet_) return;
     const double interval = tty_ ? 0.5 : 10.0;
-    if (e.elapsed_s - last_print_ < interval && printed_) return;
-    last_print_ = e.elapsed_s;
+    if (!last && round_.elapsed_s - last_print_ < interval && printed_) return;
+    last_print_ = round_.elapsed_s;
     printed_ = true;
     std::vector<double> test_acc;
     for (const grok::ProgressEvent& m : latest_) test_acc.push_back(m.test_acc);
     std::sort(test_acc.begin(), test_acc.end());
     const auto generalised =
         std::count_if(test_acc.begin(), test_acc.end(), [](double a) { return a >= grok::kGrokAccuracy; });
+    const grok::ProgressEvent& e = round_;
     double eta = e.steps_per_second > 0 ? static_cast<double>(e.total_steps - e.step) / e.steps_per_second : -1;
     std::string line = fmt::format(
         "step {:>7}/{}  {} models: test acc min {:5.1f}% median {:5.1f}% max {:5.1f}%, {} at >= 99%  {:.1f} steps/s  "
@@ -99,13 +115,10 @@ class EnsemblePrinter {
     else
       std::cerr << line << '\n';
   }
-  void end_line() {
-    if (tty_ && printed_ && !quiet_) std::cerr << '\n';
-  }
 
- private:
   bool quiet_, tty_;
-  std::vector<grok::ProgressEvent> latest_;
+  std::vector<grok::ProgressEvent> latest_;  // each member's latest report
+  grok::ProgressEvent round_;                // the latest report of all
   bool printed_ = false;
   double last_print_ = 0;
 };
@@ -116,11 +129,32 @@ std::string file_size(const std::string& path) {
   return ec ? "?" : fmt::format("{:.1f} MB", static_cast<double>(bytes) / 1e6);
 }
 
+// The end of an ensemble's training: each member's file and milestones, the throughput.
+int report_ensemble(const grok::TrainArgs& args, const std::vector<grok::TrainResult>& results,
+                    const std::string& dir) {
+  for (const grok::TrainResult& r : results)
+    std::cout << fmt::format("{} ({}); {}\n", r.path, file_size(r.path), grok::describe_milestones(r.milestones));
+  const grok::TrainResult& any = results.front();
+  int64_t model_steps = 0;
+  for (const grok::TrainResult& r : results) model_steps += r.final_step - r.start_step;
+  std::cout << fmt::format("trained {} models, {} model-steps in {:.1f} s ({:.1f} ms per model-step)\n", results.size(),
+                           model_steps, any.seconds,
+                           model_steps > 0 ? 1e3 * any.seconds / static_cast<double>(model_steps) : 0.0);
+  if (args.verbose) std::cerr << describe(any.time, any.seconds) << '\n';
+  if (any.interrupted) {
+    std::cerr << fmt::format(
+        "interrupted at step {}: final checkpoints written; continue with grok-train --resume {}\n", any.final_step,
+        dir);
+    return 130;
+  }
+  return 0;
+}
+
 // grok-train --seeds: the models of every seed at once, one run file each in a directory.
 int run_ensemble(const grok::TrainArgs& args, const grok::Config& config, int threads) {
   const std::string preset = args.preset.empty() ? grok::kDefaultPreset : args.preset;
   const std::string dir = args.out.empty() ? "runs/" + preset + "-seeds" : args.out;
-  EnsemblePrinter printer(args.quiet, args.seeds.size());
+  EnsemblePrinter printer(args.quiet);
   grok::TrainHooks hooks;
   hooks.stop = &grok::stop_on_signals();
   hooks.on_eval = [&](const grok::ProgressEvent& e) { printer(e); };
@@ -139,24 +173,24 @@ int run_ensemble(const grok::TrainArgs& args, const grok::Config& config, int th
   const std::vector<grok::TrainResult> results =
       grok::train_ensemble(config, args.seeds, dir, args.command_line, hooks, args.force);
   printer.end_line();
-  for (size_t k = 0; k < results.size(); ++k)
-    std::cout << fmt::format("seed {}: {} ({}); {}\n", args.seeds[k], results[k].path, file_size(results[k].path),
-                             grok::describe_milestones(results[k].milestones));
-  const grok::TrainResult& any = results.front();
-  int64_t model_steps = 0;
-  for (const grok::TrainResult& r : results) model_steps += r.final_step - r.start_step;
-  std::cout << fmt::format("trained {} models, {} model-steps in {:.1f} s ({:.1f} ms per model-step)\n", results.size(),
-                           model_steps, any.seconds,
-                           model_steps > 0 ? 1e3 * any.seconds / static_cast<double>(model_steps) : 0.0);
-  if (args.verbose) std::cerr << describe(any.time, any.seconds) << '\n';
-  if (any.interrupted) {
-    std::cerr << fmt::format(
-        "interrupted at step {}: final checkpoints written; continue each with "
-        "grok-train --resume {}/seed-N.h5\n",
-        any.final_step, dir);
-    return 130;
-  }
-  return 0;
+  return report_ensemble(args, results, dir);
+}
+
+// grok-train --resume DIR: an ensemble's unfinished members, continued at once.
+int resume_ensemble(const grok::TrainArgs& args) {
+  EnsemblePrinter printer(args.quiet);
+  grok::TrainHooks hooks;
+  hooks.stop = &grok::stop_on_signals();
+  hooks.on_eval = [&](const grok::ProgressEvent& e) { printer(e); };
+  size_t members = 0;
+  hooks.on_start = [&](const std::string&, int64_t start_step, int64_t) {
+    if (members++ == 0 && args.verbose) std::cerr << grok::describe(grok::blas_info()) << '\n';
+    if (members == 1 && !args.quiet) std::cerr << fmt::format("resuming {} from step {}\n", args.resume, start_step);
+  };
+  const grok::EnsembleResume r = grok::train_resume_ensemble(args.resume, args.overrides, hooks);
+  printer.end_line();
+  for (const std::string& path : r.ended) std::cout << path << ": its run had ended; left as it was\n";
+  return r.resumed.empty() ? 0 : report_ensemble(args, r.resumed, args.resume);
 }
 
 int run(int argc, const char* const argv[]) {
@@ -188,6 +222,10 @@ int run(int argc, const char* const argv[]) {
   grok::wait_passively_if_oversubscribed(cores, threads, argv);
 
   if (!args.seeds.empty()) return run_ensemble(args, *new_run, threads);
+  if (!args.resume.empty() && fs::is_directory(args.resume)) {
+    if (!args.out.empty()) throw grok::InputError("--resume writes into the run files themselves; drop --out");
+    return resume_ensemble(args);
+  }
 
   ProgressPrinter printer(args.quiet);
   grok::TrainHooks hooks;

@@ -41,10 +41,11 @@ po::options_description general_options() {
       (std::string("start from this preset (default: ") + kDefaultPreset + ")").c_str())(
       "out,o", po::value<std::string>()->value_name("FILE.h5"), "run file to write (default: runs/PRESET.h5)")(
       "config", po::value<std::string>()->value_name("FILE.ini"), "read options from an INI file (key = value)")(
-      "resume", po::value<std::string>()->value_name("FILE.h5"),
+      "resume", po::value<std::string>()->value_name("FILE.h5|DIR"),
       "continue this run file from its last checkpoint (--steps may raise the target); also after the "
-      "writer was killed")("recover", po::value<std::string>()->value_name("FILE.h5"),
-                           "make a run file whose writer was killed readable by every HDF5 reader, and exit")(
+      "writer was killed. A directory of --seeds: its unfinished members, at once again")(
+      "recover", po::value<std::string>()->value_name("FILE.h5"),
+      "make a run file whose writer was killed readable by every HDF5 reader, and exit")(
       "seeds", po::value<std::string>()->value_name("LIST"),
       "train one model per seed (e.g. 0-63 or 0,4,7) at once, as one batched model; --out names the "
       "directory of their run files seed-N.h5 (default runs/PRESET-seeds), each bit-identical to that "
@@ -232,7 +233,7 @@ std::string train_help() {
     << "Usage:\n"
     << "  grok-train [--preset NAME] [--out FILE.h5] [--FIELD VALUE ...]\n"
     << "  grok-train --seeds 0-63 [--preset NAME] [--out DIR] [--FIELD VALUE ...]\n"
-    << "  grok-train --resume FILE.h5 [--steps N]\n\n"
+    << "  grok-train --resume FILE.h5|DIR [--steps N]\n\n"
     << "Every config field below can also be set in an INI file given with --config\n"
     << "(one 'field = value' per line). Precedence: preset < config file < flags.\n"
     << "Exit status: 0 done, 1 runtime error (e.g. disk full), 2 bad input, 130 interrupted.\n\n"

@@ -632,18 +632,19 @@ at::Tensor RunReader::activation(size_t index, const std::string& hook) const {
                      [&] { return read_tensor_row(file_.root().open_group("activations").open_dataset(hook), index); });
 }
 
-ResumeState RunReader::resume_state() const {
-  return reading_run(path_, [&] { return read_resume_state(); });
+ResumeState RunReader::resume_state(int64_t at_most) const {
+  return reading_run(path_, [&] { return read_resume_state(at_most); });
 }
 
-ResumeState RunReader::read_resume_state() const {
+ResumeState RunReader::read_resume_state(int64_t at_most) const {
   h5::Group resume = file_.root().open_group("resume");
   std::vector<int64_t> steps = resume.open_dataset("step").read<int64_t>();
   std::vector<int64_t> opt_steps = resume.open_dataset("optimizer_steps").read<int64_t>();
   if (steps.size() != 2 || opt_steps.size() != 2) throw h5::Error("/resume/step must hold two slots");
   ResumeState s;
-  int slot = steps[0] >= steps[1] ? 0 : 1;
-  if (steps[static_cast<size_t>(slot)] < 0) return s;
+  auto usable = [&](int i) { return steps[static_cast<size_t>(i)] >= 0 && steps[static_cast<size_t>(i)] <= at_most; };
+  if (!usable(0) && !usable(1)) return s;
+  const int slot = !usable(1) ? 0 : !usable(0) ? 1 : steps[0] >= steps[1] ? 0 : 1;
   s.step = steps[static_cast<size_t>(slot)];
   s.optimizer_steps = opt_steps[static_cast<size_t>(slot)];
   h5::Group g = resume.open_group(fmt::format("slot_{}", slot));

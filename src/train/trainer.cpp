@@ -102,6 +102,16 @@ std::vector<Member> members_of(const Config& c, const std::vector<int64_t>& seed
   return members;
 }
 
+// The grok step among the metrics a run file keeps from before `step` (RunWriter::reopen drops
+// the rest on --resume, and the loop records `step` afresh).
+std::optional<int64_t> grok_step_before(const RunReader& reader, int64_t step) {
+  std::vector<int64_t> steps = reader.metric_steps();
+  std::vector<double> test_acc = reader.metric("test_acc");
+  for (size_t i = 0; i < steps.size() && i < test_acc.size() && steps[i] < step; ++i)
+    if (test_acc[i] >= kGrokAccuracy) return steps[i];
+  return std::nullopt;
+}
+
 // Everything one run needs, built from a config (new or resumed): one model per seed, trained
 // together as one batched model (model.h forward_members) that computes for each exactly what
 // it would compute alone.
@@ -138,8 +148,9 @@ class Trainer {
             hook_infos_};
   }
 
-  // Loads a resume slot into the (one) model and optimizer.
-  void restore(const ResumeState& state, const RunReader& reader) {
+  // Loads a resume slot into member k's model and its part of the optimizer; every member
+  // restored must be at the same step.
+  void restore(size_t k, const ResumeState& state, const RunReader& reader) {
     c10::NoGradGuard no_grad;
     auto copy_into = [](std::vector<NamedTensor> dst, const std::vector<NamedTensor>& src) {
       if (dst.size() != src.size()) throw InputError("resume state does not match the model (tensor count)");
@@ -150,19 +161,14 @@ class Trainer {
         d.value.copy_(it->value);
       }
     };
-    Member& m = members_.front();
+    Member& m = members_[k];
     copy_into(m.model->parameters(), state.params);
-    copy_into(optimizer_.member_state(0), state.optimizer);
+    copy_into(optimizer_.member_state(static_cast<int64_t>(k)), state.optimizer);
     optimizer_.set_step_count(state.optimizer_steps);
     // init keeps theta_0 as the constructor drew it from the model seed: the same bits as the
     // original run's, and there even when a kill came before checkpoint 0 reached the disk.
     step_ = state.step;
-    // Recover the grok step from the metrics kept on file: those before the resume step
-    // (RunWriter::reopen drops the rest, and the loop records the resume step afresh).
-    std::vector<int64_t> steps = reader.metric_steps();
-    std::vector<double> test_acc = reader.metric("test_acc");
-    for (size_t i = 0; i < steps.size() && steps[i] < state.step && !m.grok_step; ++i)
-      if (test_acc[i] >= kGrokAccuracy) m.grok_step = steps[i];
+    m.grok_step = grok_step_before(reader, state.step);
   }
 
   // The loop, writing member k's record into writers[k]. Every member runs until its own
@@ -496,38 +502,128 @@ TrainResult train_new(const Config& config, const std::string& out, const std::s
   return finish(trainer, writers).front();
 }
 
-TrainResult train_resume(const std::string& path, const nlohmann::json& overrides, const TrainHooks& hooks) {
+namespace {
+
+void check_resume_overrides(const nlohmann::json& overrides) {
   for (const auto& [key, value] : overrides.items())
     if (key != "steps" && key != "threads" && key != "device" && key != "stop_after_grok")
       throw InputError(
           fmt::format("--resume keeps the run's config; only --steps, --threads, --device and "
                       "--stop-after-grok may change (got --{})",
                       key));
+}
+
+// A run file opened to be continued: its writer lock held, a stale "open for write" flag
+// cleared, its config with the overrides applied.
+struct ResumableRun {
+  std::string path;
+  WriterLock lock;
+  std::unique_ptr<RunReader> reader;
+  Config config;
+};
+
+ResumableRun open_for_resume(const std::string& path, const nlohmann::json& overrides) {
   // No writer may be alive from here on; one killed earlier left the file flagged "open
   // for write", which only now, under the lock, is safe to clear.
   if (!std::filesystem::exists(path)) throw InputError(path + ": no such file");
   if (!h5::is_hdf5(path)) throw InputError(path + " is not an HDF5 file");
   WriterLock lock = WriterLock::acquire(path);
   clear_stale_write_flag(path);
-  Config config;
-  ResumeState state;
-  std::unique_ptr<RunReader> reader;
-  {
-    reader = std::make_unique<RunReader>(path);
-    config = config_from_json(overrides, reader->config());
-    validate(config);
-    state = reader->resume_state();
+  auto reader = std::make_unique<RunReader>(path);
+  Config config = config_from_json(overrides, reader->config());
+  validate(config);
+  return {path, std::move(lock), std::move(reader), config};
+}
+
+// The member files of an ensemble's directory, seed-N.h5, by seed.
+std::vector<std::pair<int64_t, std::string>> member_files(const std::string& dir) {
+  std::vector<std::pair<int64_t, std::string>> out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    int64_t seed = -1;
+    try {
+      if (name.rfind("seed-", 0) == 0 && name.size() > 8 && name.substr(name.size() - 3) == ".h5")
+        seed = std::stoll(name.substr(5, name.size() - 8));
+    } catch (const std::exception&) {
+      continue;
+    }
+    if (seed >= 0 && name == member_file_name(seed)) out.emplace_back(seed, entry.path().string());
   }
-  apply_threads(config.threads);
-  Trainer trainer(config, {config.seed}, hooks);
+  if (ec) throw InputError(fmt::format("cannot read directory {}: {}", dir, ec.message()));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+TrainResult train_resume(const std::string& path, const nlohmann::json& overrides, const TrainHooks& hooks) {
+  check_resume_overrides(overrides);
+  ResumableRun run = open_for_resume(path, overrides);
+  const ResumeState state = run.reader->resume_state();
+  apply_threads(run.config.threads);
+  Trainer trainer(run.config, {run.config.seed}, hooks);
   // Killed before the first resume slot was complete: start again from step 0, which is
   // a pure function of the config (the file keeps it), so the run still ends bit-identical.
-  if (state.step >= 0) trainer.restore(state, *reader);
-  state.step = std::max<int64_t>(state.step, 0);
-  reader.reset();  // close before reopening for writing
+  if (state.step >= 0) trainer.restore(0, state, *run.reader);
+  run.reader.reset();  // close before reopening for writing
   std::vector<RunWriter> writers;
-  writers.push_back(RunWriter::reopen(path, trainer.header(0, ""), state.step, std::move(lock)));
+  writers.push_back(
+      RunWriter::reopen(path, trainer.header(0, ""), std::max<int64_t>(state.step, 0), std::move(run.lock)));
   return finish(trainer, writers).front();
+}
+
+EnsembleResume train_resume_ensemble(const std::string& dir, const nlohmann::json& overrides, const TrainHooks& hooks) {
+  check_resume_overrides(overrides);
+  const auto files = member_files(dir);
+  if (files.empty()) throw InputError(dir + " holds no member run files (seed-N.h5)");
+  EnsembleResume out;
+  std::vector<ResumableRun> runs;
+  std::vector<int64_t> seeds, newest;
+  for (const auto& [seed, path] : files) {
+    ResumableRun run = open_for_resume(path, overrides);
+    auto without_seed = [](Config c) {
+      c.seed = 0;
+      return to_json(c).dump();
+    };
+    if (!runs.empty() && without_seed(run.config) != without_seed(runs.front().config))
+      throw InputError(fmt::format("{}: its config differs from the other members' beyond the seed", path));
+    // A member whose run has ended stays as it is: resumed, it would end again at once.
+    const int64_t step = std::max<int64_t>(run.reader->resume_state().step, 0);
+    const std::optional<int64_t> grok = grok_step_before(*run.reader, step);
+    const Config& c = run.config;
+    if (step >= c.steps || (c.stop_after_grok >= 0 && grok && step >= *grok + c.stop_after_grok)) {
+      out.ended.push_back(path);
+      continue;
+    }
+    seeds.push_back(seed);
+    newest.push_back(run.reader->resume_state().step);
+    runs.push_back(std::move(run));
+  }
+  if (runs.empty()) return out;
+  // A kill between two members' checkpoints leaves some one checkpoint ahead: each member keeps
+  // two resume slots, so all continue from the newest step they all hold.
+  const int64_t common = *std::min_element(newest.begin(), newest.end());
+  std::vector<ResumeState> states;
+  for (const ResumableRun& run : runs) {
+    states.push_back(run.reader->resume_state(common));
+    if (common >= 0 && states.back().step != common)
+      throw InputError(
+          fmt::format("{} has no resume slot at step {}, where the other members continue; "
+                      "resume it alone (grok-train --resume {})",
+                      run.path, common, run.path));
+  }
+  apply_threads(runs.front().config.threads);
+  Trainer trainer(runs.front().config, seeds, hooks);
+  std::vector<RunWriter> writers;
+  for (size_t k = 0; k < runs.size(); ++k) {
+    if (common >= 0) trainer.restore(k, states[k], *runs[k].reader);
+    runs[k].reader.reset();  // close before reopening for writing
+    writers.push_back(
+        RunWriter::reopen(runs[k].path, trainer.header(k, ""), std::max<int64_t>(common, 0), std::move(runs[k].lock)));
+  }
+  out.resumed = finish(trainer, writers);
+  return out;
 }
 
 }  // namespace grok

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""compare_runs.py A.h5 B.h5 — are two run files the same run, bit for bit?
+"""compare_runs.py A.h5 B.h5 [--except PREFIX]... — are two run files the same run, bit for bit?
 
 Compares every dataset of A with B's (metrics, checkpoints, activations, resume slots, task,
 split) except /metrics/wall_time_s, and the /config attributes; timestamps and the command line
 may differ. Prints one line per differing dataset (with the first step that differs) and the
 grokking milestones of both, then exits 0 when everything compared is identical, 1 otherwise.
-Used by tests/cli_same_command_same_file.sh and for the measurements in docs/reproducibility.md.
+--except resume/ leaves out the resume slots: after a --resume the final state is in the other
+of the two slots than in an uninterrupted run's file (the run itself is the same).
+Used by tests/cli_same_command_same_file.sh, tests/cli_ensemble.sh and for the measurements in docs/reproducibility.md.
 """
 import sys
 
@@ -38,9 +40,15 @@ def t_at(f, key, level=0.99):
     return int(steps[hit[0]]) if len(hit) else None
 
 
-def main(a_path, b_path):
+def main(a_path, b_path, *options):
     fa, fb = h5py.File(a_path, "r"), h5py.File(b_path, "r")
     da, db = datasets(fa), datasets(fb)
+    assert len(options) % 2 == 0 and all(o == "--except" for o in options[::2]), \
+        "usage: compare_runs.py A.h5 B.h5 [--except PREFIX]..."
+    left_out = tuple(options[1::2])
+    if left_out:
+        da = {k: v for k, v in da.items() if not k.startswith(left_out)}
+        db = {k: v for k, v in db.items() if not k.startswith(left_out)}
     differ = []
     for name in sorted(set(da) | set(db)):
         if name in SKIP:
@@ -70,4 +78,4 @@ def main(a_path, b_path):
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:3]))
+    sys.exit(main(*sys.argv[1:]))

@@ -17,6 +17,7 @@
 #include <ATen/ATen.h>
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -160,14 +161,15 @@ class RunReader {
   at::Tensor checkpoint_param(size_t index, const std::string& name) const;
   std::vector<int64_t> activation_steps() const;
   at::Tensor activation(size_t index, const std::string& hook) const;  // [p, p, ...]
-  // The most recent complete resume slot (step -1 if none).
-  ResumeState resume_state() const;
+  // The most recent complete resume slot (step -1 if none); with `at_most`, the most recent
+  // one at or before that step (an ensemble resumes its members from a step they all hold).
+  ResumeState resume_state(int64_t at_most = std::numeric_limits<int64_t>::max()) const;
   const h5::File& file() const { return file_; }
   const std::string& path() const { return path_; }
 
  private:
   RunMetrics read_metrics() const;
-  ResumeState read_resume_state() const;
+  ResumeState read_resume_state(int64_t at_most) const;
 
   std::string path_;
   h5::File file_;

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -74,6 +75,18 @@ TrainResult train_new(const Config& config, const std::string& out, const std::s
 std::vector<TrainResult> train_ensemble(const Config& config, const std::vector<int64_t>& seeds, const std::string& dir,
                                         const std::string& command_line, const TrainHooks& hooks = {},
                                         bool overwrite = false);
+
+// grok-train --resume DIR: continues the members of an ensemble (DIR's seed-N.h5 files) as
+// one batched model again, from the newest step that all of them hold a resume slot for
+// (a kill between two members' checkpoints leaves some one checkpoint ahead). Members whose
+// run has ended (their steps, or their grok step + stop_after_grok) are left as they are.
+// `overrides` as for train_resume. Each file ends as train_resume() of it alone would end it.
+struct EnsembleResume {
+  std::vector<TrainResult> resumed;
+  std::vector<std::string> ended;  // member files left as they were
+};
+EnsembleResume train_resume_ensemble(const std::string& dir, const nlohmann::json& overrides,
+                                     const TrainHooks& hooks = {});
 
 // The run file of seed `seed` in an ensemble's directory: "seed-<seed>.h5".
 std::string member_file_name(int64_t seed);
