@@ -202,6 +202,7 @@ class Trainer {
       for (size_t k = 0; k < size(); ++k) {
         if (!members_[k].final_step) record(k, writers[k], logits, losses);
       }
+      forwards_ = StepForwards{};  // free the members' evaluation logits and snapshots
       if (clock::now() - last_flush > std::chrono::seconds(2)) {
         timed(time_.flush, [&] {
           for (RunWriter& w : writers) w.flush();
@@ -251,7 +252,7 @@ class Trainer {
     if (step_ % c_.eval_every == 0 || ending) {
       const bool reuse = full_batch() && !logits.empty();
       time_.evaluation += timed_seconds([&] {
-        writer.append_metrics(evaluate(m, reuse ? logits[k] : at::Tensor(), reuse ? losses[k] : at::Tensor()));
+        writer.append_metrics(evaluate(k, reuse ? logits[k] : at::Tensor(), reuse ? losses[k] : at::Tensor()));
       });
       ending = ending || grok_stop_reached(m);
     }
@@ -263,7 +264,7 @@ class Trainer {
       });
     }
     if (snapshots_.due(step_) || ending)
-      time_.activations += timed_seconds([&] { writer.append_activations(step_, grid_activations(*m.model)); });
+      time_.activations += timed_seconds([&] { writer.append_activations(step_, grid_activations(k)); });
     if (ending) m.final_step = step_;
   }
 
@@ -316,15 +317,16 @@ class Trainer {
 
   // Metrics of member m at theta_s. `train_logits` reuses the training forward when it
   // covered the whole train set; `train_loss` is that forward's loss.
-  MetricsRow evaluate(Member& m, const at::Tensor& train_logits, const at::Tensor& train_loss) {
+  MetricsRow evaluate(size_t k, const at::Tensor& train_logits, const at::Tensor& train_loss) {
     c10::NoGradGuard no_grad;
+    Member& m = members_[k];
     const Model& model = *m.model;
     MetricsRow row;
     row.step = step_;
-    at::Tensor tl = train_logits.defined() ? train_logits : model.forward(train_.pairs);
+    at::Tensor tl = train_logits.defined() ? train_logits : logits_on(forwards_.train, train_.pairs, k);
     double train_loss_value =
         train_logits.defined() ? train_loss.item<double>() : loss_value(c_.loss, tl, train_.labels).item<double>();
-    at::Tensor test_logits = model.forward(test_.pairs);
+    at::Tensor test_logits = logits_on(forwards_.test, test_.pairs, k);
     double total_sq = 0, dist_sq = 0;
     const auto& params = model.parameters();
     for (size_t i = 0; i < params.size(); ++i) {
@@ -335,7 +337,7 @@ class Trainer {
       dist_sq += (w - m.init[i].to(at::kDouble)).pow(2).sum().item<double>();
     }
     ProgressEvent ev;
-    ev.member = static_cast<int64_t>(&m - members_.data());
+    ev.member = static_cast<int64_t>(k);
     ev.step = step_;
     ev.total_steps = c_.steps;
     ev.train_loss = train_loss_value;
@@ -378,12 +380,60 @@ class Trainer {
     for (NamedTensor& p : m.model->parameters()) p.value.mul_(ratio);
   }
 
-  // Every hook on the full p x p grid, as [p*p, ...] float32.
-  ActivationCache grid_activations(const Model& model) {
-    c10::NoGradGuard no_grad;
-    ActivationCache cache;
-    model.forward(grid_, &cache);
-    return cache;
+  // The members' forwards for the record of one step, done for many members at once: one
+  // forward_members over a chunk of members is one set of kernel launches instead of one per
+  // member, and member k's numbers equal its forward() alone (model.h), so the record is the
+  // same. Chunks bound the memory of hundreds of members' activations.
+  static constexpr int64_t kMembersPerEvaluation = 64, kMembersPerSnapshot = 8;
+  struct StepForwards {
+    int64_t step = -1;
+    std::vector<at::Tensor> test, train;  // per member: logits [n, P]
+    int64_t grid_first = -1;              // the members grid holds: grid_first, grid_first + 1, ...
+    std::vector<ActivationCache> grid;    // per member: every hook on the grid
+  };
+
+  // The stacks of members first .. first + count - 1, [count, ...].
+  std::vector<at::Tensor> member_stacks(int64_t first, int64_t count) const {
+    std::vector<at::Tensor> values;
+    for (const NamedTensor& t : stacks_) values.push_back(t.value.narrow(0, first, count));
+    return values;
+  }
+
+  void start_step_forwards() {
+    if (forwards_.step != step_) forwards_ = StepForwards{step_, {}, {}, -1, {}};
+  }
+
+  // Member k's logits on `pairs` at this step; `slot` keeps every member's once computed.
+  at::Tensor logits_on(std::vector<at::Tensor>& slot, const at::Tensor& pairs, size_t k) {
+    start_step_forwards();
+    if (slot.empty()) {
+      c10::NoGradGuard no_grad;
+      const int64_t K = static_cast<int64_t>(size());
+      for (int64_t first = 0; first < K; first += kMembersPerEvaluation) {
+        const int64_t count = std::min(kMembersPerEvaluation, K - first);
+        for (at::Tensor& logits : members_.front().model->forward_members(member_stacks(first, count), pairs).unbind(0))
+          slot.push_back(logits);
+      }
+    }
+    return slot[k];
+  }
+
+  // Member k's every hook on the full p x p grid, as [p*p, ...] float32.
+  ActivationCache grid_activations(size_t k) {
+    start_step_forwards();
+    const int64_t member = static_cast<int64_t>(k), K = static_cast<int64_t>(size());
+    if (forwards_.grid_first < 0 || member < forwards_.grid_first ||
+        member >= forwards_.grid_first + static_cast<int64_t>(forwards_.grid.size())) {
+      c10::NoGradGuard no_grad;
+      const int64_t count = std::min(kMembersPerSnapshot, K - member);
+      ActivationCache together;  // [count, p*p, ...]
+      members_.front().model->forward_members(member_stacks(member, count), grid_, &together);
+      forwards_.grid.assign(static_cast<size_t>(count), ActivationCache{});
+      for (auto& [hook, value] : together)
+        for (int64_t i = 0; i < count; ++i) forwards_.grid[static_cast<size_t>(i)][hook] = value.select(0, i);
+      forwards_.grid_first = member;
+    }
+    return forwards_.grid[static_cast<size_t>(member - forwards_.grid_first)];
   }
 
   Config c_;
@@ -405,6 +455,7 @@ class Trainer {
   TimeSplit time_;
   int64_t cached_epoch_ = -1;
   std::vector<int64_t> cached_order_;
+  StepForwards forwards_;
   std::chrono::steady_clock::time_point start_time_ = std::chrono::steady_clock::now();
 };
 
