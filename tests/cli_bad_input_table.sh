@@ -130,9 +130,10 @@ bad "min_norm with cross-entropy"  2 "${T}solver = min_norm needs" "$train" "${n
 bad "--seeds: reversed range"      2 "${T}--seeds: '3-1' is not a seed or a range" "$train" "${new[@]}" --seeds 3-1
 bad "--seeds: a seed twice"        2 "${T}--seeds: seed 2 appears twice" "$train" "${new[@]}" --seeds 0-3,2
 bad "--seed with --seeds"          2 "${T}--seed and --seeds: give one of them" "$train" "${new[@]}" --seed 1 --seeds 0-3
-bad "--seeds with --resume"        2 "${T}--resume continues one run file" "$train" --resume "$F/run.h5" --seeds 0-1
+bad "--seeds with --resume"        2 "${T}--resume continues a run file, or an ensemble's directory" "$train" --resume "$F/run.h5" --seeds 0-1
+bad "--seeds with --out FILE.h5"   2 "${T}--seeds writes a directory of run files" "$train" "${new[@]}" --seeds 0-1
 bad "--resume DIR without members" 2 "${T}$F/adir holds no member run files (seed-N.h5)" "$train" --resume "$F/adir"
-bad "--seeds: --out is a file"     2 "${T}$F/run.h5 exists and is not a directory" "$train" "${tiny[@]}" --steps 3 --seeds 0-1 --out "$F/run.h5"
+bad "--seeds: --out is a file"     2 "${T}$F/bad-value.ini exists and is not a directory" "$train" "${tiny[@]}" --steps 3 --seeds 0-1 --out "$F/bad-value.ini"
 # grok-train: config files
 bad "config file: missing"         2 "${T}cannot read config file" "$train" "${new[@]}" --config "$F/none.ini"
 bad "config file: bad value"       2 "${T}$F/bad-value.ini: the argument ('abc')" "$train" "${new[@]}" --config "$F/bad-value.ini"

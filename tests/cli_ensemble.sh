@@ -12,7 +12,12 @@
 #      activations; the final state sits in the other resume slot after a resume);
 #   5. a member one checkpoint ahead of the others (as a kill between two members' checkpoints
 #      leaves it) goes back to the step they all hold, and --steps raised on --resume DIR
-#      carries every member on (metrics and checkpoints as the runs alone).
+#      carries every member on (metrics and checkpoints as the runs alone);
+#   6. Ctrl-C (SIGINT) mid-run ends every member at the same step (exit 130, status
+#      interrupted), and --resume DIR finishes them as the runs alone finish;
+#   7. every model family and training variant, 2 seeds each, against the runs alone: Grokfast
+#      MA and EMA, SGD with momentum, perp-grad, fixed norm, minibatches, two layers with biases
+#      and constant attention (every hook), the one-hot MLP with MSE, random features.
 set -uo pipefail
 train=$1 probe=$2 dir=$3
 rm -rf "$dir" && mkdir -p "$dir"
@@ -85,5 +90,51 @@ for s in 0 1; do
   else
     echo "FAIL members at steps 80 and 60, seed $s:"; cat "$dir/compare.txt"; failures=$((failures + 1))
   fi
+done
+int_run=(--preset demo --steps 600 --stop-after-grok -1 --threads 2)
+"$train" "${int_run[@]}" --seeds 0-2 --out "$dir/int" --quiet >/dev/null 2>&1 &
+pid=$!
+sleep 2.5
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+states=$(/usr/bin/python3 -c "import h5py, sys; print(*sorted({(h5py.File(f, 'r').attrs['status'], int(h5py.File(f, 'r').attrs['final_step'])) for f in sys.argv[1:]}))" \
+  "$dir"/int/seed-*.h5)
+if [[ $rc -eq 130 && $(grep -o "interrupted" <<<"$states" | wc -l) -eq 1 ]]; then
+  echo "ok   Ctrl-C: exit 130, every member $states"
+else
+  echo "FAIL Ctrl-C: exit $rc, members ended as: $states"; failures=$((failures + 1))
+fi
+run --resume "$dir/int"
+for s in 0 1 2; do
+  run "${int_run[@]}" --seed "$s" --out "$dir/int-alone-$s.h5"
+  if /usr/bin/python3 "$compare" "$dir/int-alone-$s.h5" "$dir/int/seed-$s.h5" --except resume/ >"$dir/compare.txt"; then
+    echo "ok   interrupted, resumed as an ensemble: seed $s $(tail -1 "$dir/compare.txt")"
+  else
+    echo "FAIL interrupted, resumed, seed $s:"; cat "$dir/compare.txt"; failures=$((failures + 1))
+  fi
+done
+
+variants=(
+  "--preset demo --steps 40 --grokfast ma --grokfast-window 5"
+  "--preset demo --steps 40 --grokfast ema --optimizer sgd --momentum 0.9 --lr 0.05"
+  "--preset nanda2023-perp-grad --p 31 --steps 15"
+  "--preset omnigrok2023 --p 31 --steps 15"
+  "--preset demo --steps 40 --batch-size 100"
+  "--preset demo --steps 25 --n-layers 2 --bias true --attention-rate 0.5 --hooks all"
+  "--preset gromov2023 --p 41 --steps 40"
+  "--preset gromov2023 --p 41 --steps 25 --random-features true"
+)
+for i in "${!variants[@]}"; do
+  read -r -a v <<<"${variants[$i]}"
+  run "${v[@]}" --threads 2 --seeds 0,1 --out "$dir/variant$i"
+  for s in 0 1; do
+    run "${v[@]}" --threads 2 --seed "$s" --out "$dir/variant$i-alone-$s.h5"
+    if /usr/bin/python3 "$compare" "$dir/variant$i-alone-$s.h5" "$dir/variant$i/seed-$s.h5" >"$dir/compare.txt"; then
+      echo "ok   ${variants[$i]}: seed $s $(tail -1 "$dir/compare.txt")"
+    else
+      echo "FAIL ${variants[$i]}, seed $s:"; cat "$dir/compare.txt"; failures=$((failures + 1))
+    fi
+  done
 done
 [[ $failures -eq 0 ]]

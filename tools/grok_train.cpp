@@ -141,10 +141,11 @@ int report_ensemble(const grok::TrainArgs& args, const std::vector<grok::TrainRe
                            model_steps, any.seconds,
                            model_steps > 0 ? 1e3 * any.seconds / static_cast<double>(model_steps) : 0.0);
   if (args.verbose) std::cerr << describe(any.time, any.seconds) << '\n';
-  if (any.interrupted) {
+  const auto interrupted = std::find_if(results.begin(), results.end(), [](const auto& r) { return r.interrupted; });
+  if (interrupted != results.end()) {
     std::cerr << fmt::format(
-        "interrupted at step {}: final checkpoints written; continue with grok-train --resume {}\n", any.final_step,
-        dir);
+        "interrupted at step {}: final checkpoints written; continue with grok-train --resume {}\n",
+        interrupted->final_step, dir);
     return 130;
   }
   return 0;
@@ -154,6 +155,7 @@ int report_ensemble(const grok::TrainArgs& args, const std::vector<grok::TrainRe
 int run_ensemble(const grok::TrainArgs& args, const grok::Config& config, int threads) {
   const std::string preset = args.preset.empty() ? grok::kDefaultPreset : args.preset;
   const std::string dir = args.out.empty() ? "runs/" + preset + "-seeds" : args.out;
+  if (args.verbose) std::cerr << "config: " << grok::to_json(config).dump() << '\n';
   EnsemblePrinter printer(args.quiet);
   grok::TrainHooks hooks;
   hooks.stop = &grok::stop_on_signals();

@@ -88,5 +88,5 @@ DEVICE=cuda GROK_TRAIN=$train bash bench/time_to_grok.sh nanda2023 "$seeds"
 echo "seeds 0-4 at once, each to its own grok step:"
 /usr/bin/time -f "ensemble of 5: whole command %e s" "$train" --preset nanda2023 --seeds 0-4 --stop-after-grok 0 \
   --device cuda --eval-every 10 --checkpoint-every 0 --activation-log 0 --hooks '' --force --quiet \
-  --out /tmp/ensemble-grok 2>&1 | grep -E "^seed|whole command"
+  --out /tmp/ensemble-grok 2>&1 | grep -E "seed-[0-9]+\.h5|whole command"
 section "done"

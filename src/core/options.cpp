@@ -185,8 +185,11 @@ TrainArgs parse_train_args(int argc, const char* const argv[]) {
   if (!args.resume.empty() && vm.count("preset"))
     throw InputError("--resume continues a run with its own config; drop --preset");
   if (!args.seeds.empty() && !args.resume.empty())
-    throw InputError("--resume continues one run file; resume an ensemble's members one at a time");
+    throw InputError("--resume continues a run file, or an ensemble's directory with its own seeds; drop --seeds");
   if (!args.seeds.empty() && args.overrides.contains("seed")) throw InputError("--seed and --seeds: give one of them");
+  if (!args.seeds.empty() && args.out.size() > 3 && args.out.substr(args.out.size() - 3) == ".h5")
+    throw InputError(
+        fmt::format("--seeds writes a directory of run files (seed-N.h5); --out {} names a file", args.out));
   return args;
 }
 

@@ -38,11 +38,7 @@ void Mlp::bind_weights() {
 
 at::Tensor Mlp::forward_members(const std::vector<at::Tensor>& stacked, const at::Tensor& pairs,
                                 ActivationCache* cache) const {
-  auto find = [&](const std::string& name) {  // the stack of parameter `name`, [K, ...]
-    for (size_t i = 0; i < params_.size(); ++i)
-      if (params_[i].name == name) return stacked.at(i);
-    return at::Tensor();
-  };
+  auto find = [&](const std::string& name) { return optional_param(stacked, name); };  // [K, ...]
   const at::Tensor E = find("embed.W_E"), Win = find("mlp.W_in"), bin = find("mlp.b_in"), U = find("unembed.W_U"),
                    bU = find("unembed.b_U");
   const at::Tensor a = pairs.select(1, 0), b = pairs.select(1, 1);  // [B]

@@ -57,6 +57,12 @@ at::Tensor Model::optional_param(const std::string& name) const {
   return {};
 }
 
+at::Tensor Model::optional_param(const std::vector<at::Tensor>& stacked, const std::string& name) const {
+  for (size_t i = 0; i < params_.size(); ++i)
+    if (params_[i].name == name) return stacked.at(i);
+  return {};
+}
+
 at::Tensor& Model::add_param(const std::string& name, at::IntArrayRef shape, std::vector<std::string> axes,
                              double scale, at::Generator& gen) {
   at::Tensor t = scale == 0.0 ? at::zeros(shape, at::kFloat) : at::randn(shape, gen, at::kFloat).mul_(scale);

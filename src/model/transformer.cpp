@@ -58,11 +58,7 @@ void Transformer::bind_weights() {
 }
 
 Transformer::Weights Transformer::weights_of(const std::vector<at::Tensor>& values) const {
-  auto find = [&](const std::string& name) {
-    for (size_t i = 0; i < params_.size(); ++i)
-      if (params_[i].name == name) return values.at(i);
-    return at::Tensor();
-  };
+  auto find = [&](const std::string& name) { return optional_param(values, name); };
   Weights w;
   w.W_E = find("embed.W_E");
   w.W_pos = find("pos_embed.W_pos");

@@ -4,6 +4,8 @@
 #include <ATen/Parallel.h>
 #include <fmt/core.h>
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <filesystem>
 #include <optional>
@@ -72,6 +74,8 @@ struct Member {
   double init_norm = 0;          // ||theta_0||, the sphere fixed_norm keeps theta on
   std::optional<int64_t> grok_step;
   std::optional<int64_t> final_step;  // set once its record is complete
+  bool interrupted = false;           // it ended because a signal asked the run to stop
+  bool closed = false;                // its run file is finished (status stamped, closed)
 };
 
 // The stacks [K, ...] of the members' parameters, drawn on the CPU from each seed (the same
@@ -182,45 +186,52 @@ class Trainer {
       for (size_t k = 0; k < size(); ++k)
         hooks_.on_start(writers[k].path(), step_, members_[k].model->parameter_count());
     auto last_flush = clock::now();
-    // Runs f() and adds its wall time to `total`.
-    auto timed = [](double& total, auto&& f) {
-      const auto t0 = clock::now();
-      f();
-      total += std::chrono::duration<double>(clock::now() - t0).count();
+    auto flush_open = [&] {
+      for (size_t k = 0; k < size(); ++k)
+        if (!members_[k].closed) writers[k].flush();
     };
     while (true) {
+      stop_ = stop_requested();  // read once a step: every member ends at the same signalled step
       // Forward on the training batch at theta_s: member k's loss drives its update s and,
       // in full-batch mode, is also its train metric at step s.
       std::vector<at::Tensor> logits, losses;  // per member: [B, P], []
       if (std::any_of(members_.begin(), members_.end(), [&](const Member& m) { return !stopping(m); })) {
-        timed(time_.training, [&] {
+        time_.training += timed_seconds([&] {
           Dataset batch = batch_at(step_);
           logits = members_.front().model->forward_members(stack_values(), batch.pairs).unbind(0);
           for (const at::Tensor& member : logits) losses.push_back(loss_value(c_.loss, member, batch.labels));
         });
       }
       for (size_t k = 0; k < size(); ++k) {
-        if (!members_[k].final_step) record(k, writers[k], logits, losses);
+        Member& m = members_[k];
+        if (m.final_step) continue;
+        record(k, writers[k], logits, losses);
+        // A member whose run has ended is finished at once: its file is complete, readable by
+        // every reader and unlocked, while the others train on.
+        if (m.final_step && !m.interrupted) time_.flush += timed_seconds([&] { close(k, writers[k]); });
       }
       forwards_ = StepForwards{};  // free the members' evaluation logits and snapshots
       if (clock::now() - last_flush > std::chrono::seconds(2)) {
-        timed(time_.flush, [&] {
-          for (RunWriter& w : writers) w.flush();
-        });
+        time_.flush += timed_seconds(flush_open);
         last_flush = clock::now();
       }
       if (std::all_of(members_.begin(), members_.end(), [](const Member& m) { return m.final_step.has_value(); }))
         break;
-      timed(time_.training, [&] { update(losses); });
+      time_.training += timed_seconds([&] { update(losses); });
       ++step_;
     }
-    interrupted_ = stop_requested();
-    timed(time_.flush, [&] {
-      for (RunWriter& w : writers) w.flush();
-    });
+    time_.flush += timed_seconds(flush_open);
   }
 
-  bool interrupted() const { return interrupted_; }
+  // Stamps member k's run file with how it ended and closes it.
+  void close(size_t k, RunWriter& writer) {
+    Member& m = members_[k];
+    if (m.closed) return;
+    m.closed = true;
+    writer.finish(m.interrupted ? "interrupted" : "complete", m.final_step.value_or(step_));
+  }
+  bool closed(size_t k) const { return members_[k].closed; }
+  bool interrupted(size_t k) const { return members_[k].interrupted; }
   const TimeSplit& time_split() const { return time_; }
   int64_t start_step() const { return start_step_; }
   int64_t final_step(size_t k) const { return members_[k].final_step.value_or(step_); }
@@ -235,7 +246,7 @@ class Trainer {
     return c_.stop_after_grok >= 0 && m.grok_step && step_ >= *m.grok_step + c_.stop_after_grok;
   }
   // Member m's record ends at this step.
-  bool stopping(const Member& m) const { return step_ >= c_.steps || stop_requested() || grok_stop_reached(m); }
+  bool stopping(const Member& m) const { return step_ >= c_.steps || stop_ || grok_stop_reached(m); }
 
   std::vector<at::Tensor> stack_values() const {
     std::vector<at::Tensor> values;
@@ -265,7 +276,10 @@ class Trainer {
     }
     if (snapshots_.due(step_) || ending)
       time_.activations += timed_seconds([&] { writer.append_activations(step_, grid_activations(k)); });
-    if (ending) m.final_step = step_;
+    if (ending) {
+      m.final_step = step_;
+      m.interrupted = stop_;
+    }
   }
 
   template <class F>
@@ -385,11 +399,15 @@ class Trainer {
   // member, and member k's numbers equal its forward() alone (model.h), so the record is the
   // same. Chunks bound the memory of hundreds of members' activations.
   static constexpr int64_t kMembersPerEvaluation = 64, kMembersPerSnapshot = 8;
+  struct Chunk {
+    int64_t first = -1;              // members first, first + 1, ...
+    std::vector<at::Tensor> logits;  // their logits, [n, P] each
+  };
   struct StepForwards {
     int64_t step = -1;
-    std::vector<at::Tensor> test, train;  // per member: logits [n, P]
-    int64_t grid_first = -1;              // the members grid holds: grid_first, grid_first + 1, ...
-    std::vector<ActivationCache> grid;    // per member: every hook on the grid
+    Chunk test, train;
+    int64_t grid_first = -1;            // the members grid holds: grid_first, grid_first + 1, ...
+    std::vector<ActivationCache> grid;  // per member: every hook on the grid
   };
 
   // The stacks of members first .. first + count - 1, [count, ...].
@@ -403,19 +421,18 @@ class Trainer {
     if (forwards_.step != step_) forwards_ = StepForwards{step_, {}, {}, -1, {}};
   }
 
-  // Member k's logits on `pairs` at this step; `slot` keeps every member's once computed.
-  at::Tensor logits_on(std::vector<at::Tensor>& slot, const at::Tensor& pairs, size_t k) {
+  // Member k's logits on `pairs` at this step, from the forward of the chunk of members that
+  // holds k (`slot`: that chunk's logits, from member slot.first on).
+  at::Tensor logits_on(Chunk& slot, const at::Tensor& pairs, size_t k) {
     start_step_forwards();
-    if (slot.empty()) {
+    const int64_t member = static_cast<int64_t>(k), K = static_cast<int64_t>(size());
+    if (slot.first < 0 || member < slot.first || member >= slot.first + static_cast<int64_t>(slot.logits.size())) {
       c10::NoGradGuard no_grad;
-      const int64_t K = static_cast<int64_t>(size());
-      for (int64_t first = 0; first < K; first += kMembersPerEvaluation) {
-        const int64_t count = std::min(kMembersPerEvaluation, K - first);
-        for (at::Tensor& logits : members_.front().model->forward_members(member_stacks(first, count), pairs).unbind(0))
-          slot.push_back(logits);
-      }
+      const int64_t count = std::min(kMembersPerEvaluation, K - member);
+      slot.logits = members_.front().model->forward_members(member_stacks(member, count), pairs).unbind(0);
+      slot.first = member;
     }
-    return slot[k];
+    return slot.logits[static_cast<size_t>(member - slot.first)];
   }
 
   // Member k's every hook on the full p x p grid, as [p*p, ...] float32.
@@ -444,14 +461,14 @@ class Trainer {
   std::vector<int64_t> train_labels_;  // [n_train], aligned with split_.train; noisy under label_noise
   std::vector<Member> members_;
   std::vector<NamedTensor> stacks_;   // every parameter of every member, [K, ...]: what autograd sees
-  std::vector<NamedTensor> trained_;  // the stacks the optimizer updates (aliases stacks_')
+  std::vector<NamedTensor> trained_;  // the stacks the optimizer updates (aliases stacks_)
   Optimizer optimizer_;
   std::vector<HookInfo> hook_infos_;
   Schedule checkpoints_, snapshots_;
   Dataset train_, test_;
   at::Tensor grid_;  // [p*p, 2]
   int64_t step_ = 0, start_step_ = 0;
-  bool interrupted_ = false;
+  bool stop_ = false;  // a signal asked the run to stop (read at the top of each step)
   TimeSplit time_;
   int64_t cached_epoch_ = -1;
   std::vector<int64_t> cached_order_;
@@ -465,21 +482,21 @@ std::vector<TrainResult> finish(Trainer& trainer, std::vector<RunWriter>& writer
     trainer.run(writers);
   } catch (...) {
     // Disk full or similar: what was flushed stays readable; say so in the files if we still can.
-    for (RunWriter& w : writers) {
+    for (size_t k = 0; k < writers.size(); ++k) {
       try {
-        w.finish("failed", -1);
+        if (!trainer.closed(k)) writers[k].finish("failed", -1);
       } catch (...) {}
     }
     throw;
   }
   std::vector<TrainResult> results;
   for (size_t k = 0; k < writers.size(); ++k) {
-    writers[k].finish(trainer.interrupted() ? "interrupted" : "complete", trainer.final_step(k));
+    trainer.close(k, writers[k]);
     TrainResult result;
     result.path = writers[k].path();
     result.start_step = trainer.start_step();
     result.final_step = trainer.final_step(k);
-    result.interrupted = trainer.interrupted();
+    result.interrupted = trainer.interrupted(k);
     result.seconds = trainer.seconds();
     result.time = trainer.time_split();
     RunReader reader(result.path);
@@ -490,13 +507,32 @@ std::vector<TrainResult> finish(Trainer& trainer, std::vector<RunWriter>& writer
   return results;
 }
 
-// Checks that `out` may be written and creates its parent directory.
-void prepare_output(const std::string& out, bool overwrite) {
+// Every member keeps its run file and its writer lock open: two descriptors each. Raises the
+// soft limit on open files as far as the hard limit allows, or says what is needed in one line.
+void allow_open_files_for(size_t members) {
+  const rlim_t needed = static_cast<rlim_t>(2 * members + 64);
+  struct rlimit limit {};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= needed) return;
+  if (limit.rlim_max != RLIM_INFINITY && limit.rlim_max < needed)
+    throw InputError(fmt::format("{} members need about {} open files; this process may open {} (ulimit -Hn)", members,
+                                 needed, limit.rlim_max));
+  limit.rlim_cur = needed;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0)
+    throw InputError(fmt::format("{} members need about {} open files: raise ulimit -n", members, needed));
+}
+
+// InputError unless `out` may be written (checked before anything is touched).
+void check_output(const std::string& out, bool overwrite) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (fs::exists(out, ec) && !overwrite) throw InputError(out + " exists (use --force to overwrite)");
   if (fs::is_directory(out, ec)) throw InputError(out + " is a directory");
-  // A bare file name has no parent to create (and `ec` may still hold exists()'s ENOENT).
+}
+
+void create_parent_directory(const std::string& out) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  // A bare file name has no parent to create.
   if (fs::path parent = fs::path(out).parent_path(); !parent.empty()) {
     fs::create_directories(parent, ec);
     if (ec) throw InputError(fmt::format("cannot create directory {}: {}", parent.string(), ec.message()));
@@ -530,9 +566,11 @@ std::vector<TrainResult> train_ensemble(const Config& config, const std::vector<
   if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) throw InputError(dir + " exists and is not a directory");
   std::vector<std::string> paths;
   for (int64_t seed : seeds) paths.push_back((fs::path(dir) / member_file_name(seed)).string());
+  allow_open_files_for(seeds.size());
+  for (const std::string& path : paths) check_output(path, overwrite);
   apply_threads(config.threads);
   Trainer trainer(config, seeds, hooks);  // throws on bad hooks etc. before anything is touched
-  for (const std::string& path : paths) prepare_output(path, overwrite);
+  create_parent_directory(paths.front());
   std::vector<RunWriter> writers;
   for (size_t k = 0; k < paths.size(); ++k) writers.push_back(create_writer(paths[k], trainer.header(k, command_line)));
   return finish(trainer, writers);
@@ -541,13 +579,10 @@ std::vector<TrainResult> train_ensemble(const Config& config, const std::vector<
 TrainResult train_new(const Config& config, const std::string& out, const std::string& command_line,
                       const TrainHooks& hooks, bool overwrite) {
   validate(config);
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (fs::exists(out, ec) && !overwrite) throw InputError(out + " exists (use --force to overwrite)");
-  if (fs::is_directory(out, ec)) throw InputError(out + " is a directory");
+  check_output(out, overwrite);
   apply_threads(config.threads);
   Trainer trainer(config, {config.seed}, hooks);  // throws on bad hooks etc. before anything is touched
-  prepare_output(out, overwrite);
+  create_parent_directory(out);
   std::vector<RunWriter> writers;
   writers.push_back(create_writer(out, trainer.header(0, command_line)));
   return finish(trainer, writers).front();
@@ -628,41 +663,49 @@ EnsembleResume train_resume_ensemble(const std::string& dir, const nlohmann::jso
   check_resume_overrides(overrides);
   const auto files = member_files(dir);
   if (files.empty()) throw InputError(dir + " holds no member run files (seed-N.h5)");
+  allow_open_files_for(files.size());
   EnsembleResume out;
+  std::optional<nlohmann::json> first_config;  // every member's must equal it but for the seed
   std::vector<ResumableRun> runs;
   std::vector<int64_t> seeds, newest;
   for (const auto& [seed, path] : files) {
     ResumableRun run = open_for_resume(path, overrides);
-    auto without_seed = [](Config c) {
-      c.seed = 0;
-      return to_json(c).dump();
-    };
-    if (!runs.empty() && without_seed(run.config) != without_seed(runs.front().config))
-      throw InputError(fmt::format("{}: its config differs from the other members' beyond the seed", path));
+    const nlohmann::json mine = to_json(run.config);
+    if (!first_config) first_config = mine;
+    for (const auto& [key, value] : first_config->items())
+      if (key != "seed" && mine.value(key, nlohmann::json()) != value)
+        throw InputError(fmt::format("{}: its {} ({}) differs from the other members' ({}); resume it alone", path, key,
+                                     mine.value(key, nlohmann::json()).dump(), value.dump()));
     // A member whose run has ended stays as it is: resumed, it would end again at once.
-    const int64_t step = std::max<int64_t>(run.reader->resume_state().step, 0);
-    const std::optional<int64_t> grok = grok_step_before(*run.reader, step);
+    const int64_t slot = run.reader->resume_state().step, step = std::max<int64_t>(slot, 0);
+    const std::optional<int64_t> grok = grok_step_before(*run.reader, step + 1);  // stop_after_grok 0: at `step`
     const Config& c = run.config;
     if (step >= c.steps || (c.stop_after_grok >= 0 && grok && step >= *grok + c.stop_after_grok)) {
       out.ended.push_back(path);
       continue;
     }
     seeds.push_back(seed);
-    newest.push_back(run.reader->resume_state().step);
+    newest.push_back(slot);
     runs.push_back(std::move(run));
   }
   if (runs.empty()) return out;
   // A kill between two members' checkpoints leaves some one checkpoint ahead: each member keeps
   // two resume slots, so all continue from the newest step they all hold.
-  const int64_t common = *std::min_element(newest.begin(), newest.end());
+  const size_t behind = static_cast<size_t>(std::min_element(newest.begin(), newest.end()) - newest.begin());
+  const int64_t common = newest[behind];
+  if (common < 0 && *std::max_element(newest.begin(), newest.end()) >= 0)
+    throw InputError(
+        fmt::format("{} has no complete resume slot (killed before its first checkpoint) while the others "
+                    "have: resume them one at a time (grok-train --resume DIR/seed-N.h5)",
+                    runs[behind].path));
   std::vector<ResumeState> states;
   for (const ResumableRun& run : runs) {
     states.push_back(run.reader->resume_state(common));
     if (common >= 0 && states.back().step != common)
       throw InputError(
-          fmt::format("{} has no resume slot at step {}, where the other members continue; "
-                      "resume it alone (grok-train --resume {})",
-                      run.path, common, run.path));
+          fmt::format("{} has no resume slot at step {}, where {} is: resume the members one at a time "
+                      "(grok-train --resume DIR/seed-N.h5)",
+                      run.path, common, runs[behind].path));
   }
   apply_threads(runs.front().config.threads);
   Trainer trainer(runs.front().config, seeds, hooks);

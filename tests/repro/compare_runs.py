@@ -63,6 +63,9 @@ def main(a_path, b_path, *options):
         elif not np.array_equal(x, y, equal_nan=True):
             step = first_step(fa, name, x, y) if x.ndim >= 1 else None
             differ.append(f"{name}: differs" + (f" from step {step}" if step is not None else ""))
+    for k in ("status", "final_step"):  # how each run ended
+        if fa.attrs.get(k) != fb.attrs.get(k):
+            differ.append(f"root attribute {k}: {fa.attrs.get(k)} vs {fb.attrs.get(k)}")
     ca, cb = dict(fa["config"].attrs), dict(fb["config"].attrs)
     for k in sorted(set(ca) | set(cb)):
         if k != "threads" and not np.array_equal(ca.get(k), cb.get(k)):
@@ -72,7 +75,7 @@ def main(a_path, b_path, *options):
     for label, f in (("A", fa), ("B", fb)):
         print(f"{label}: t_mem {t_at(f, 'train_acc')} t_grok {t_at(f, 'test_acc')} "
               f"final step {int(f['metrics/step'][-1])} final test loss {f['metrics/test_loss'][-1]:.6g}")
-    same = len(da) - len(SKIP & set(da)) - len([d for d in differ if not d.startswith("config")])
+    same = len(da) - len(SKIP & set(da)) - len([d for d in differ if not d.startswith(("config", "root attribute"))])
     print(f"{'identical' if not differ else 'different'}: {same} of {len(da) - len(SKIP & set(da))} datasets equal")
     return 0 if not differ else 1
 

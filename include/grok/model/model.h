@@ -138,6 +138,8 @@ class Model {
   virtual void bind_weights() {}
   // The parameter `name`, or an undefined tensor when the model has none (an optional bias).
   at::Tensor optional_param(const std::string& name) const;
+  // The same parameter's entry in `stacked` (parameters() order, as forward_members gets it).
+  at::Tensor optional_param(const std::vector<at::Tensor>& stacked, const std::string& name) const;
   // Registers a trainable parameter drawn from N(0, 1) * scale (scale 0: zeros),
   // with one name per axis (written to the run file as dimension scales).
   at::Tensor& add_param(const std::string& name, at::IntArrayRef shape, std::vector<std::string> axes, double scale,

@@ -21,7 +21,7 @@
 namespace grok {
 
 struct ProgressEvent {
-  int64_t member = 0;  // which model of an ensemble (train_ensemble's seeds[member]); 0 alone
+  int64_t member = 0;  // which of the models trained together (0 alone): its index in the seeds trained
   int64_t step = 0;
   int64_t total_steps = 0;
   double train_loss = 0, test_loss = 0, train_acc = 0, test_acc = 0;
@@ -67,7 +67,7 @@ TrainResult train_new(const Config& config, const std::string& out, const std::s
 
 // Trains one model per seed of `seeds` (config.seed ignored) as one batched model: stacked
 // parameters, batched matmuls, one optimizer over the stacks, a loss per model. Model k
-// writes the ordinary run file dir/member_file_name(seeds[k]), the same, bit for bit in
+// writes the ordinary run file dir/member_file_name(seeds[k]), the same (on the CPU), bit for bit in
 // metrics, checkpoints and activations, as train_new() of that seed alone at the same
 // thread count (the command line it records differs). Each model stops at its own end
 // (stop_after_grok); the batch trains until the last one does. InputError for an empty
