@@ -215,12 +215,16 @@ std::vector<int64_t> parse_seed_list(const std::string& spec) {
       throw InputError(fmt::format("--seeds: '{}' is not a seed or a range a-b of seeds >= 0", item));
     for (int64_t s = lo; s <= hi; ++s) seeds.push_back(s);
   }
+  check_seed_list(seeds);
+  return seeds;
+}
+
+void check_seed_list(const std::vector<int64_t>& seeds) {
   if (seeds.empty()) throw InputError("--seeds: no seeds");
   std::vector<int64_t> sorted = seeds;
   std::sort(sorted.begin(), sorted.end());
   if (auto twice = std::adjacent_find(sorted.begin(), sorted.end()); twice != sorted.end())
     throw InputError(fmt::format("--seeds: seed {} appears twice", *twice));
-  return seeds;
 }
 
 Config resolve_config(const TrainArgs& args) {

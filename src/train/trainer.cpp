@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "grok/core/error.h"
+#include "grok/core/options.h"
 #include "grok/core/rng.h"
 #include "grok/core/schedule.h"
 #include "grok/core/task.h"
@@ -269,9 +270,9 @@ class Trainer {
     }
     if (checkpoints_.due(step_) || ending) {
       time_.checkpoints += timed_seconds([&] {
-        writer.append_checkpoint(step_, m.model->parameters(), optimizer_.member_state(static_cast<int64_t>(k)));
-        writer.write_resume_state(step_, optimizer_.step_count(), m.model->parameters(),
-                                  optimizer_.member_state(static_cast<int64_t>(k)));
+        const std::vector<NamedTensor> state = optimizer_.member_state(static_cast<int64_t>(k));
+        writer.append_checkpoint(step_, m.model->parameters(), state);
+        writer.write_resume_state(step_, optimizer_.step_count(), m.model->parameters(), state);
       });
     }
     if (snapshots_.due(step_) || ending)
@@ -399,15 +400,14 @@ class Trainer {
   // member, and member k's numbers equal its forward() alone (model.h), so the record is the
   // same. Chunks bound the memory of hundreds of members' activations.
   static constexpr int64_t kMembersPerEvaluation = 64, kMembersPerSnapshot = 8;
+  template <class T>
   struct Chunk {
-    int64_t first = -1;              // members first, first + 1, ...
-    std::vector<at::Tensor> logits;  // their logits, [n, P] each
+    int64_t first = -1;   // its members: first, first + 1, ...
+    std::vector<T> each;  // what the forward gave each of them
   };
-  struct StepForwards {
-    int64_t step = -1;
-    Chunk test, train;
-    int64_t grid_first = -1;            // the members grid holds: grid_first, grid_first + 1, ...
-    std::vector<ActivationCache> grid;  // per member: every hook on the grid
+  struct StepForwards {             // reset after every step's record
+    Chunk<at::Tensor> test, train;  // logits, [n, P]
+    Chunk<ActivationCache> grid;    // every hook on the grid
   };
 
   // The stacks of members first .. first + count - 1, [count, ...].
@@ -417,40 +417,36 @@ class Trainer {
     return values;
   }
 
-  void start_step_forwards() {
-    if (forwards_.step != step_) forwards_ = StepForwards{step_, {}, {}, -1, {}};
+  // Member k's part of `chunk`, made first by compute(first, count) for the members k .. k +
+  // per_chunk - 1 when the chunk does not hold k (members are recorded in order).
+  template <class T, class F>
+  const T& member_of(Chunk<T>& chunk, size_t k, int64_t per_chunk, F&& compute) {
+    const int64_t member = static_cast<int64_t>(k);
+    if (chunk.first < 0 || member < chunk.first || member >= chunk.first + static_cast<int64_t>(chunk.each.size())) {
+      c10::NoGradGuard no_grad;
+      chunk.each = compute(member, std::min(per_chunk, static_cast<int64_t>(size()) - member));
+      chunk.first = member;
+    }
+    return chunk.each[static_cast<size_t>(member - chunk.first)];
   }
 
-  // Member k's logits on `pairs` at this step, from the forward of the chunk of members that
-  // holds k (`slot`: that chunk's logits, from member slot.first on).
-  at::Tensor logits_on(Chunk& slot, const at::Tensor& pairs, size_t k) {
-    start_step_forwards();
-    const int64_t member = static_cast<int64_t>(k), K = static_cast<int64_t>(size());
-    if (slot.first < 0 || member < slot.first || member >= slot.first + static_cast<int64_t>(slot.logits.size())) {
-      c10::NoGradGuard no_grad;
-      const int64_t count = std::min(kMembersPerEvaluation, K - member);
-      slot.logits = members_.front().model->forward_members(member_stacks(member, count), pairs).unbind(0);
-      slot.first = member;
-    }
-    return slot.logits[static_cast<size_t>(member - slot.first)];
+  // Member k's logits on `pairs` at this step.
+  at::Tensor logits_on(Chunk<at::Tensor>& chunk, const at::Tensor& pairs, size_t k) {
+    return member_of(chunk, k, kMembersPerEvaluation, [&](int64_t first, int64_t count) {
+      return members_.front().model->forward_members(member_stacks(first, count), pairs).unbind(0);
+    });
   }
 
   // Member k's every hook on the full p x p grid, as [p*p, ...] float32.
   ActivationCache grid_activations(size_t k) {
-    start_step_forwards();
-    const int64_t member = static_cast<int64_t>(k), K = static_cast<int64_t>(size());
-    if (forwards_.grid_first < 0 || member < forwards_.grid_first ||
-        member >= forwards_.grid_first + static_cast<int64_t>(forwards_.grid.size())) {
-      c10::NoGradGuard no_grad;
-      const int64_t count = std::min(kMembersPerSnapshot, K - member);
+    return member_of(forwards_.grid, k, kMembersPerSnapshot, [&](int64_t first, int64_t count) {
       ActivationCache together;  // [count, p*p, ...]
-      members_.front().model->forward_members(member_stacks(member, count), grid_, &together);
-      forwards_.grid.assign(static_cast<size_t>(count), ActivationCache{});
+      members_.front().model->forward_members(member_stacks(first, count), grid_, &together);
+      std::vector<ActivationCache> each(static_cast<size_t>(count));
       for (auto& [hook, value] : together)
-        for (int64_t i = 0; i < count; ++i) forwards_.grid[static_cast<size_t>(i)][hook] = value.select(0, i);
-      forwards_.grid_first = member;
-    }
-    return forwards_.grid[static_cast<size_t>(member - forwards_.grid_first)];
+        for (int64_t i = 0; i < count; ++i) each[static_cast<size_t>(i)][hook] = value.select(0, i);
+      return each;
+    });
   }
 
   Config c_;
@@ -555,10 +551,7 @@ std::string member_file_name(int64_t seed) { return fmt::format("seed-{}.h5", se
 std::vector<TrainResult> train_ensemble(const Config& config, const std::vector<int64_t>& seeds, const std::string& dir,
                                         const std::string& command_line, const TrainHooks& hooks, bool overwrite) {
   validate(config);
-  if (seeds.empty()) throw InputError("--seeds: no seeds");
-  for (size_t i = 0; i < seeds.size(); ++i)
-    if (std::count(seeds.begin(), seeds.end(), seeds[i]) > 1)
-      throw InputError(fmt::format("--seeds: seed {} appears twice", seeds[i]));
+  check_seed_list(seeds);
   if (config.solver == "min_norm" && seeds.size() > 1)
     throw InputError("solver = min_norm solves each model in closed form: train its seeds one at a time");
   namespace fs = std::filesystem;

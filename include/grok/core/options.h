@@ -40,6 +40,8 @@ TrainArgs parse_train_args(int argc, const char* const argv[]);
 // "0-63", "0,4,7", "0-3,10": the seeds, in the order given. InputError (naming --seeds) for
 // a negative or non-integer seed, a reversed range, a seed given twice or an empty list.
 std::vector<int64_t> parse_seed_list(const std::string& spec);
+// InputError (naming --seeds) for an empty list or a seed given twice.
+void check_seed_list(const std::vector<int64_t>& seeds);
 // The longest range a-b parse_seed_list() accepts (b - a).
 constexpr int64_t kMaxSeedRange = 100000;
 
