@@ -17,7 +17,9 @@
 #      interrupted), and --resume DIR finishes them as the runs alone finish;
 #   7. every model family and training variant, 2 seeds each, against the runs alone: Grokfast
 #      MA and EMA, SGD with momentum, perp-grad, fixed norm, minibatches, two layers with biases
-#      and constant attention (every hook), the one-hot MLP with MSE, random features.
+#      and constant attention (every hook), the one-hot MLP with MSE, random features;
+#   8. ten members, more than one chunk of the batched snapshot forwards (8 members each): the
+#      first and the last two members against their runs alone.
 set -uo pipefail
 train=$1 probe=$2 dir=$3
 rm -rf "$dir" && mkdir -p "$dir"
@@ -136,5 +138,11 @@ for i in "${!variants[@]}"; do
       echo "FAIL ${variants[$i]}, seed $s:"; cat "$dir/compare.txt"; failures=$((failures + 1))
     fi
   done
+done
+ten=(--preset demo --steps 30 --threads 2)
+run "${ten[@]}" --seeds 0-9 --out "$dir/ten"
+for s in 0 8 9; do
+  run "${ten[@]}" --seed "$s" --out "$dir/ten-alone-$s.h5"
+  same "seed $s of ten (snapshot chunks of 8)" "$dir/ten-alone-$s.h5" "$dir/ten/seed-$s.h5"
 done
 [[ $failures -eq 0 ]]
