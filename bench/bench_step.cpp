@@ -6,7 +6,9 @@
 // python3-torch) at the same thread counts in the same invocation, and prints
 // the ratio. Run on an idle machine: a busy core distorts OpenMP timings.
 //
-//   build/bench/bench_step [--steps N] [--python /usr/bin/python3]
+//   build/bench/bench_step [--steps N] [--python /usr/bin/python3] [--only hooked|factored]
+//
+// --only times that C++ step alone at 1 and 2 threads (for a profiler), without PyTorch.
 #include <ATen/Parallel.h>
 #include <fmt/core.h>
 
@@ -25,9 +27,11 @@
 
 namespace {
 
-double cpp_ms_per_step(int threads, int steps) {
+// factored: config.factored_forward (per-token tables, transformer.cpp), else the hooked forward.
+double cpp_ms_per_step(int threads, int steps, bool factored) {
   at::set_num_threads(threads);
   grok::Config c = grok::load_preset("nanda2023");
+  c.factored_forward = factored;
   grok::Task task = grok::make_task(c.task, c.p, 0);
   grok::Split split = grok::make_split(task, c.frac_train, 0);
   at::Tensor idx = at::tensor(split.train, at::kLong);
@@ -37,8 +41,10 @@ double cpp_ms_per_step(int threads, int steps) {
   at::Tensor labels = at::tensor(y, at::kLong);
   auto model = grok::make_model(c);
   grok::Optimizer opt(c, model->parameters());
+  std::vector<at::Tensor> one;  // the parameters as a batch of one member, as grok-train trains them
+  for (const grok::NamedTensor& p : model->parameters()) one.push_back(p.value.unsqueeze(0));
   auto step = [&] {
-    at::Tensor logits = model->forward(pairs);
+    at::Tensor logits = model->logits_members(one, pairs).select(0, 0);
     at::Tensor loss = at::nll_loss(at::log_softmax(logits.to(at::kDouble), -1), labels);
     loss.backward();
     opt.step(c.lr);
@@ -72,22 +78,33 @@ double python_ms_per_step(const std::string& python, const std::string& script, 
 
 int main(int argc, char** argv) {
   int steps = 30;
-  std::string python = "/usr/bin/python3";
+  std::string python = "/usr/bin/python3", only;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--steps") steps = std::stoi(argv[i + 1]);
     if (flag == "--python") python = argv[i + 1];
+    if (flag == "--only") only = argv[i + 1];
+  }
+  if (!only.empty()) {
+    for (int threads : {1, 2})
+      fmt::print("{} step, {} thread(s): {:.1f} ms\n", only, threads,
+                 cpp_ms_per_step(threads, steps, only == "factored"));
+    return 0;
   }
   const std::string script = GROK_BENCH_DIR "/nanda_step.py";
   grok::retain_freed_memory();  // as grok-train does
   at::set_num_threads(1);
   fmt::print("nanda2023 full-batch training step (3,831 pairs, p = 113), median of {} steps after 3 warm-up\n", steps);
   fmt::print("{}\n\n", grok::describe(grok::blas_info()));
-  fmt::print("{:>8} {:>14} {:>18} {:>10}\n", "threads", "C++ ms/step", "PyTorch ms/step", "speed-up");
+  fmt::print("{:>8} {:>12} {:>14} {:>16} {:>12} {:>14}\n", "threads", "hooked ms", "factored ms", "PyTorch eager ms",
+             "hooked x", "factored x");
   for (int threads : {1, 2}) {
-    double cpp = cpp_ms_per_step(threads, steps);
-    double py = python_ms_per_step(python, script, threads, steps);
-    fmt::print("{:>8} {:>14.1f} {:>18.1f} {:>9.2f}x\n", threads, cpp, py, py > 0 ? py / cpp : 0.0);
+    const double hooked = cpp_ms_per_step(threads, steps, false);
+    const double factored = cpp_ms_per_step(threads, steps, true);
+    const double py = python_ms_per_step(python, script, threads, steps);
+    auto ratio = [&](double ms) { return py > 0 ? py / ms : 0.0; };
+    fmt::print("{:>8} {:>12.1f} {:>14.1f} {:>16.1f} {:>11.2f}x {:>13.2f}x\n", threads, hooked, factored, py,
+               ratio(hooked), ratio(factored));
   }
   return 0;
 }

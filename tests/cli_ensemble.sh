@@ -17,7 +17,8 @@
 #      interrupted), and --resume DIR finishes them as the runs alone finish;
 #   7. every model family and training variant, 2 seeds each, against the runs alone: Grokfast
 #      MA and EMA, SGD with momentum, perp-grad, fixed norm, minibatches, two layers with biases
-#      and constant attention (every hook), the one-hot MLP with MSE, random features;
+#      and constant attention (every hook), the factored forward, the one-hot MLP with MSE, random
+#      features;
 #   8. ten members, more than one chunk of the batched snapshot forwards (8 members each): the
 #      first and the last two members against their runs alone.
 set -uo pipefail
@@ -124,6 +125,7 @@ variants=(
   "--preset omnigrok2023 --p 31 --steps 15"
   "--preset demo --steps 40 --batch-size 100"
   "--preset demo --steps 25 --n-layers 2 --bias true --attention-rate 0.5 --hooks all"
+  "--preset demo --steps 40 --factored-forward true --attention-rate 0.7"
   "--preset gromov2023 --p 41 --steps 40"
   "--preset gromov2023 --p 41 --steps 25 --random-features true"
 )

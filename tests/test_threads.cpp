@@ -13,12 +13,16 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <stdexcept>
+#include <thread>
 
 #include "grok/core/presets.h"
 #include "grok/probe/run_checkpoints.h"
 #include "grok/probe/summary.h"
 #include "grok/runtime/shared_cores.h"
+#include "grok/runtime/threads.h"
 #include "grok/train/trainer.h"
 
 namespace {
@@ -136,4 +140,28 @@ TEST_CASE("core registry: live entries count, stale ones are removed", "[threads
   }
   CHECK(std::filesystem::is_empty(dir));
   std::filesystem::remove_all(dir);
+}
+
+// Not tagged [threads]: .ci/tsan runs those, and libgomp's team hand-off is invisible to TSan.
+TEST_CASE("parallel_tasks covers every task once, on several threads, and passes errors back", "[parallel_tasks]") {
+  const int threads = at::get_num_threads();
+  at::set_num_threads(2);
+  std::vector<std::atomic<int>> visits(1000);
+  std::mutex mutex;
+  std::set<std::thread::id> ids;
+  grok::parallel_tasks(1000, 16, [&](int64_t begin, int64_t end) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      ids.insert(std::this_thread::get_id());
+    }
+    for (int64_t i = begin; i < end; ++i) ++visits[static_cast<size_t>(i)];
+  });
+  CHECK(std::all_of(visits.begin(), visits.end(), [](const std::atomic<int>& v) { return v == 1; }));
+  CHECK(ids.size() == 2);  // at::parallel_for in a TU without libgomp's OpenMP would give 1
+  CHECK_THROWS_WITH(grok::parallel_tasks(100, 1,
+                                         [](int64_t begin, int64_t) {
+                                           if (begin > 0) throw std::runtime_error("task failed");
+                                         }),
+                    "task failed");
+  at::set_num_threads(threads);
 }

@@ -5,6 +5,8 @@
 // constant attention (config.attention_rate, Zhong et al. 2023): attention_pattern().
 #include "grok/model/transformer.h"
 
+#include "grok/model/table_mix.h"
+
 #include <fmt/core.h>
 
 #include <cmath>
@@ -132,24 +134,34 @@ Transformer::EmbeddingProjection Transformer::project_embeddings(const Weights& 
   return {project(w.W_E, W, at::Tensor()), project(w.W_pos, W, b)};
 }
 
+at::Tensor Transformer::last_query_scores(const Weights& w, const Block& blk, const at::Tensor& tok,
+                                          at::Tensor* query) const {
+  const int64_t n = n_ctx_, last = n - 1;
+  const double scale = 1.0 / std::sqrt(static_cast<double>(config_.d_head));
+  // One query, '=' at the last position: [K, 1, D] -> [K, 1, H, d].
+  at::Tensor q = project((w.W_E.select(1, p_) + w.W_pos.select(1, last)).unsqueeze(1), blk.W_Q, blk.b_Q);
+  const EmbeddingProjection key = project_embeddings(w, blk.W_K, blk.b_K);  // [K, V, H, d], [K, n, H, d]
+  std::vector<at::Tensor> scores;                                           // per key position: [K, B, H]
+  for (int64_t pos = 0; pos < n; ++pos) {
+    at::Tensor key_table = key.by_token + key.by_pos.select(1, pos).unsqueeze(1);  // [K, V, H, d]
+    at::Tensor score_table = (key_table * q).sum(-1) * scale;                      // [K, V, H]
+    scores.push_back(score_table.index_select(1, tok.select(1, pos)));             // [K, B, H]
+  }
+  if (query) *query = q;
+  return at::stack(scores, 3);  // [K, B, H, n]
+}
+
 Transformer::LastQueryAttention Transformer::attend_by_table(const Weights& w, const Block& blk,
                                                              const at::Tensor& tok) const {
   const int64_t K = w.W_E.size(0), B = tok.size(0), n = n_ctx_, H = blk.W_Q.size(1), last = n - 1;
-  const double scale = 1.0 / std::sqrt(static_cast<double>(config_.d_head));
   LastQueryAttention att;
-  // One query, '=' at the last position: [K, 1, D] -> [K, 1, H, d].
-  at::Tensor q = project((w.W_E.select(1, p_) + w.W_pos.select(1, last)).unsqueeze(1), blk.W_Q, blk.b_Q);
+  at::Tensor q;  // [K, 1, H, d]
+  att.scores = last_query_scores(w, blk, tok, &q);
   const EmbeddingProjection key = project_embeddings(w, blk.W_K, blk.b_K);    // [K, V, H, d], [K, n, H, d]
   const EmbeddingProjection value = project_embeddings(w, blk.W_V, blk.b_V);  // the same
-  std::vector<at::Tensor> scores, values;  // per key position: [K, B, H], [K, B, H, d]
-  for (int64_t pos = 0; pos < n; ++pos) {
-    at::Tensor token = tok.select(1, pos);                                         // [B]
-    at::Tensor key_table = key.by_token + key.by_pos.select(1, pos).unsqueeze(1);  // [K, V, H, d]
-    at::Tensor score_table = (key_table * q).sum(-1) * scale;                      // [K, V, H]
-    scores.push_back(score_table.index_select(1, token));                          // [K, B, H]
-    values.push_back((value.by_token + value.by_pos.select(1, pos).unsqueeze(1)).index_select(1, token));
-  }
-  att.scores = at::stack(scores, 3);  // [K, B, H, n]
+  std::vector<at::Tensor> values;                                             // per key position: [K, B, H, d]
+  for (int64_t pos = 0; pos < n; ++pos)
+    values.push_back((value.by_token + value.by_pos.select(1, pos).unsqueeze(1)).index_select(1, tok.select(1, pos)));
   att.pattern = attention_pattern(att.scores);
   att.z = att.pattern.select(3, 0).unsqueeze(-1) * values[0];  // [K, B, H, d]
   for (int64_t pos = 1; pos < n; ++pos)
@@ -158,6 +170,33 @@ Transformer::LastQueryAttention Transformer::attend_by_table(const Weights& w, c
   att.k = (key.by_token.select(1, p_) + key.by_pos.select(1, last)).unsqueeze(1).expand({K, B, H, -1});
   att.v = (value.by_token.select(1, p_) + value.by_pos.select(1, last)).unsqueeze(1).expand({K, B, H, -1});
   return att;
+}
+
+at::Tensor Transformer::logits_members(const std::vector<at::Tensor>& stacked, const at::Tensor& pairs) const {
+  if (!config_.factored_forward) return forward_members(stacked, pairs);
+  // One layer, no biases (config validation): the residual stream at '=' is
+  //   x = E[=] + P[last] + sum_{h, pos} pattern[h, pos] (E[tok_pos] + P[pos]) W_V^h W_O^h,
+  // and both of its readers are linear: pre = x W_in, logits = x W_U + act(pre) W_out W_U.
+  // So each reader reads x through per-(head, position, token) tables mixed by the attention
+  // pattern (table_mix), and W_out W_U is one [M, P] matrix: the model's exact function with
+  // the MLP's input product (B x D x M) replaced by B x H x n row lookups of width M.
+  const Weights w = weights_of(stacked);
+  const Block& blk = w.blocks.front();
+  const at::Tensor tok = tokens(pairs);                                                   // [B, n]
+  const at::Tensor pattern = attention_pattern(last_query_scores(w, blk, tok, nullptr));  // [K, B, H, n]
+  const EmbeddingProjection value = project_embeddings(w, blk.W_V, blk.b_V);              // [K, V, H, d], [K, n, H, d]
+  const at::Tensor resid_pre = (w.W_E.select(1, p_) + w.W_pos.select(1, n_ctx_ - 1)).unsqueeze(1);  // [K, 1, D]
+  // What reader R [K, D, W] sees: base [K, W] + table_mix of tables [K, H, n, V, W].
+  auto read = [&](const at::Tensor& R) {
+    const at::Tensor ov_read = at::matmul(blk.W_O, R.unsqueeze(1));                   // [K, H, d, W]
+    const at::Tensor by_token = at::matmul(value.by_token.transpose(1, 2), ov_read);  // [K, H, V, W]
+    const at::Tensor by_pos = at::matmul(value.by_pos.transpose(1, 2), ov_read);      // [K, H, n, W]
+    const at::Tensor table = by_token.unsqueeze(2) + by_pos.unsqueeze(3);             // [K, H, n, V, W]
+    return table_mix(table, tok, pattern, member_matmul(resid_pre, R).squeeze(1));    // [K, B, W]
+  };
+  const at::Tensor post = activation(read(blk.W_in), config_.act);   // [K, B, M]
+  const at::Tensor neuron_logits = member_matmul(blk.W_out, w.W_U);  // [K, M, P]
+  return at::baddbmm(read(w.W_U), post, neuron_logits);              // [K, B, P]
 }
 
 at::Tensor Transformer::forward_members(const std::vector<at::Tensor>& stacked, const at::Tensor& pairs,

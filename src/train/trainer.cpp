@@ -199,7 +199,7 @@ class Trainer {
       if (std::any_of(members_.begin(), members_.end(), [&](const Member& m) { return !stopping(m); })) {
         time_.training += timed_seconds([&] {
           Dataset batch = batch_at(step_);
-          logits = members_.front().model->forward_members(stack_values(), batch.pairs).unbind(0);
+          logits = members_.front().model->logits_members(stack_values(), batch.pairs).unbind(0);
           for (const at::Tensor& member : logits) losses.push_back(loss_value(c_.loss, member, batch.labels));
         });
       }
@@ -433,7 +433,7 @@ class Trainer {
   // Member k's logits on `pairs` at this step.
   at::Tensor logits_on(Chunk<at::Tensor>& chunk, const at::Tensor& pairs, size_t k) {
     return member_of(chunk, k, kMembersPerEvaluation, [&](int64_t first, int64_t count) {
-      return members_.front().model->forward_members(member_stacks(first, count), pairs).unbind(0);
+      return members_.front().model->logits_members(member_stacks(first, count), pairs).unbind(0);
     });
   }
 

@@ -84,6 +84,11 @@ class Model {
   // forward() of that model alone computes (tested bit for bit, and on gradients).
   virtual at::Tensor forward_members(const std::vector<at::Tensor>& stacked, const at::Tensor& pairs,
                                      ActivationCache* cache = nullptr) const = 0;
+  // Logits only (no hooks), as training and evaluation need them: the family's fastest forward
+  // that computes the same function (config.factored_forward), forward_members() by default.
+  virtual at::Tensor logits_members(const std::vector<at::Tensor>& stacked, const at::Tensor& pairs) const {
+    return forward_members(stacked, pairs);
+  }
   virtual std::vector<HookInfo> hooks() const = 0;
   // One line for people: the family and its shape ("transformer: 1 layer, d_model 128, ...").
   virtual std::string describe() const = 0;

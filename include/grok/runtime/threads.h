@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 namespace grok {
 
@@ -12,5 +13,14 @@ namespace grok {
 int resolved_threads(int64_t requested);
 // Sets LibTorch's intra-op thread count to resolved_threads(requested).
 void apply_threads(int64_t requested);
+
+// Runs body(begin, end) over [0, tasks) split into contiguous ranges of at least `grain`
+// tasks, one range per thread of LibTorch's OpenMP team (at::get_num_threads()), as
+// at::parallel_for would. at::parallel_for's parallelism is an inline `#pragma omp parallel`
+// that only a translation unit compiled for libgomp's OpenMP gets, and clang's OpenMP targets
+// another runtime; this enters libgomp's team through its ABI (GOMP_parallel), so our own
+// kernels share the threads, wait policy and thread budget of LibTorch and OpenBLAS. Nested
+// inside a parallel region it runs inline.
+void parallel_tasks(int64_t tasks, int64_t grain, const std::function<void(int64_t, int64_t)>& body);
 
 }  // namespace grok

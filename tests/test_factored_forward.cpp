@@ -1,0 +1,244 @@
+// test_factored_forward.cpp — the factored forward (config.factored_forward) and its kernel, table_mix.
+//
+// Checked against code that shares nothing with them: table_mix against loops written out here
+// (forward and both gradients) and against the ATen composition; the factored logits and every
+// parameter gradient against the hooked forward (forward_members) through autograd, in float64,
+// where the two orders of summation agree to ~1e-13 and any algebra slip (a missing position, the
+// residual stream's direct path, W_out W_U, the constant-attention term) shows as O(1).
+#include <catch2/catch.hpp>
+
+#include <ATen/Parallel.h>
+
+#include "grok/core/config.h"
+#include "grok/core/error.h"
+#include "grok/core/presets.h"
+#include "grok/model/grid.h"
+#include "grok/model/model.h"
+#include "grok/model/table_mix.h"
+#include "grok/train/loss.h"
+
+namespace {
+
+double max_relative(const at::Tensor& got, const at::Tensor& want) {
+  const double scale = want.abs().max().item<double>();
+  return (got.to(at::kDouble) - want.to(at::kDouble)).abs().max().item<double>() / (scale > 0 ? scale : 1.0);
+}
+
+struct MixCase {
+  at::Tensor table, token, weight, base, dout;  // [K, H, n, V, W], [B, n], [K, B, H, n], [K, W], [K, B, W]
+};
+
+// W = 150 spans three 64-column blocks (the last one partial) and a 16-lane tail of the dot products.
+MixCase random_case(at::ScalarType dtype) {
+  const int64_t K = 2, H = 3, V = 7, W = 150, B = 11, n = 3;
+  at::manual_seed(11);
+  MixCase c;
+  c.table = at::randn({K, H, n, V, W}, at::kDouble).to(dtype);
+  c.token = at::randint(V, {B, n}, at::kLong);
+  c.token[0][0] = c.token[0][1] = 4;  // one row reads the same token twice: its rows must add up
+  c.weight = at::randn({K, B, H, n}, at::kDouble).to(dtype);
+  c.base = at::randn({K, W}, at::kDouble).to(dtype);
+  c.dout = at::randn({K, B, W}, at::kDouble).to(dtype);
+  return c;
+}
+
+// The three sums of table_mix.h, as plain loops over accessors.
+struct Written {
+  at::Tensor out, dtable, dweight, dbase;
+};
+Written written_out(const MixCase& c) {
+  const auto t = c.table.to(at::kDouble), w = c.weight.to(at::kDouble), g = c.dout.to(at::kDouble);
+  const auto base = c.base.to(at::kDouble);
+  const int64_t K = t.size(0), H = t.size(1), n = t.size(2), W = t.size(4), B = c.token.size(0);
+  Written r{at::zeros({K, B, W}, at::kDouble), at::zeros_like(t), at::zeros_like(w), at::zeros_like(base)};
+  auto T = t.accessor<double, 5>();
+  auto Wt = w.accessor<double, 4>();
+  auto G = g.accessor<double, 3>();
+  auto Base = base.accessor<double, 2>();
+  auto tok = c.token.accessor<int64_t, 2>();
+  auto O = r.out.accessor<double, 3>();
+  auto dT = r.dtable.accessor<double, 5>();
+  auto dW = r.dweight.accessor<double, 4>();
+  auto dB = r.dbase.accessor<double, 2>();
+  for (int64_t k = 0; k < K; ++k)
+    for (int64_t b = 0; b < B; ++b) {
+      for (int64_t col = 0; col < W; ++col) {
+        O[k][b][col] += Base[k][col];
+        dB[k][col] += G[k][b][col];
+      }
+      for (int64_t h = 0; h < H; ++h)
+        for (int64_t pos = 0; pos < n; ++pos) {
+          const int64_t v = tok[b][pos];
+          for (int64_t col = 0; col < W; ++col) {
+            O[k][b][col] += Wt[k][b][h][pos] * T[k][h][pos][v][col];
+            dT[k][h][pos][v][col] += Wt[k][b][h][pos] * G[k][b][col];
+            dW[k][b][h][pos] += G[k][b][col] * T[k][h][pos][v][col];
+          }
+        }
+    }
+  return r;
+}
+
+struct Kernel {
+  at::Tensor out, dtable, dweight, dbase;
+};
+Kernel run_kernel(const MixCase& c, bool reference = false) {
+  const at::Tensor table = c.table.clone().requires_grad_(true), weight = c.weight.clone().requires_grad_(true);
+  const at::Tensor base = c.base.clone().requires_grad_(true);
+  const at::Tensor out = reference ? grok::table_mix_reference(table, c.token, weight, base)
+                                   : grok::table_mix(table, c.token, weight, base);
+  out.backward(c.dout);
+  return {out.detach(), table.grad(), weight.grad(), base.grad()};
+}
+
+grok::Config small_nanda(int64_t p = 23) {
+  grok::Config c = grok::load_preset("nanda2023");
+  c.p = p, c.d_model = 32, c.n_heads = 4, c.d_head = 8, c.d_mlp = 64;
+  return c;
+}
+
+// Parameters of model seeds 0..K-1 stacked along a member axis, as `dtype` leaves.
+std::vector<at::Tensor> stacked_params(const grok::Config& config, int64_t K, at::ScalarType dtype) {
+  std::vector<std::unique_ptr<grok::Model>> models;
+  for (int64_t k = 0; k < K; ++k) {
+    grok::Config c = config;
+    c.seed = k;
+    models.push_back(grok::make_model(c));
+  }
+  std::vector<at::Tensor> stacked;
+  for (size_t i = 0; i < models[0]->parameters().size(); ++i) {
+    std::vector<at::Tensor> slices;
+    for (const auto& m : models) slices.push_back(m->parameters()[i].value.detach().to(dtype));
+    stacked.push_back(at::stack(slices).requires_grad_(true));
+  }
+  return stacked;
+}
+
+// Logits and the gradient of a cross-entropy on them, through the hooked or the factored forward.
+struct Pass {
+  at::Tensor logits;
+  std::vector<at::Tensor> grads;
+};
+Pass pass(const grok::Model& model, const std::vector<at::Tensor>& stacked_in, const at::Tensor& pairs,
+          const at::Tensor& labels, bool factored) {
+  std::vector<at::Tensor> stacked;
+  for (const at::Tensor& s : stacked_in) stacked.push_back(s.detach().clone().requires_grad_(true));
+  const at::Tensor logits =
+      factored ? model.logits_members(stacked, pairs) : model.forward_members(stacked, pairs);  // [K, B, P]
+  at::Tensor loss = at::zeros({}, at::kDouble);
+  for (const at::Tensor& member : logits.unbind(0)) loss = loss + grok::loss_value("ce", member, labels);
+  loss.backward();
+  Pass r{logits.detach(), {}};
+  for (const at::Tensor& s : stacked) r.grads.push_back(s.grad());
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("table_mix equals the sums written out, forward and both gradients", "[factored]") {
+  for (at::ScalarType dtype : {at::kDouble, at::kFloat}) {
+    const MixCase c = random_case(dtype);
+    const Written want = written_out(c);
+    const double tolerance = dtype == at::kDouble ? 1e-13 : 1e-6;
+    for (bool reference : {false, true}) {
+      INFO((reference ? "ATen reference" : "kernel") << ", " << (dtype == at::kDouble ? "float64" : "float32"));
+      const Kernel got = run_kernel(c, reference);
+      CHECK(max_relative(got.out, want.out) < tolerance);
+      CHECK(max_relative(got.dtable, want.dtable) < tolerance);
+      CHECK(max_relative(got.dweight, want.dweight) < tolerance);
+      CHECK(max_relative(got.dbase, want.dbase) < tolerance);
+    }
+  }
+}
+
+TEST_CASE("table_mix gives the same bits at 1 and 2 threads", "[factored]") {
+  const int threads = at::get_num_threads();
+  const MixCase c = random_case(at::kFloat);
+  at::set_num_threads(1);
+  const Kernel one = run_kernel(c);
+  at::set_num_threads(2);
+  const Kernel two = run_kernel(c);
+  at::set_num_threads(threads);
+  CHECK(at::equal(one.out, two.out));
+  CHECK(at::equal(one.dtable, two.dtable));
+  CHECK(at::equal(one.dweight, two.dweight));
+  CHECK(at::equal(one.dbase, two.dbase));
+}
+
+TEST_CASE("table_mix refuses a token outside its table", "[factored]") {
+  MixCase c = random_case(at::kFloat);
+  c.token[3][1] = 7;  // V = 7
+  CHECK_THROWS_WITH(grok::table_mix(c.table, c.token, c.weight, c.base),
+                    Catch::Contains("token out of the table's range"));
+}
+
+TEST_CASE("the factored forward computes the hooked forward's logits and gradients", "[factored]") {
+  // float64: both orders of summation agree to rounding, so 1e-10 separates algebra from rounding.
+  for (double rate : {1.0, 0.3, 0.0})
+    for (const char* act : {"relu", "gelu", "quadratic"}) {
+      grok::Config c = small_nanda();
+      c.attention_rate = rate, c.act = act, c.factored_forward = true;
+      INFO("attention_rate " << rate << ", act " << act);
+      const auto model = grok::make_model(c);
+      const std::vector<at::Tensor> stacked = stacked_params(c, 2, at::kDouble);
+      const at::Tensor pairs = grok::grid_pairs(c.p);  // [p^2, 2]
+      const at::Tensor labels = at::randint(c.p, {pairs.size(0)}, at::kLong);
+      const Pass hooked = pass(*model, stacked, pairs, labels, false);
+      const Pass factored = pass(*model, stacked, pairs, labels, true);
+      CHECK(max_relative(factored.logits, hooked.logits) < 1e-12);
+      for (size_t i = 0; i < stacked.size(); ++i) {
+        INFO("gradient of " << model->parameters()[i].name);
+        CHECK(max_relative(factored.grads[i], hooked.grads[i]) < 1e-10);
+      }
+    }
+}
+
+TEST_CASE("the factored forward in float32 stays within float32 rounding of the hooked one", "[factored]") {
+  // nanda2023's own shapes (p 113, d_model 128, d_mlp 512) on a quarter of the grid.
+  grok::Config c = grok::load_preset("nanda2023");
+  c.factored_forward = true;
+  const auto model = grok::make_model(c);
+  const std::vector<at::Tensor> stacked = stacked_params(c, 1, at::kFloat);
+  const std::vector<at::Tensor> exact = stacked_params(c, 1, at::kDouble);
+  const at::Tensor pairs = grok::grid_pairs(c.p).slice(0, 0, 3000);
+  const at::Tensor labels = at::randint(c.p, {pairs.size(0)}, at::kLong);
+  const Pass want = pass(*model, exact, pairs, labels, false);  // float64: the truth for both
+  const Pass factored = pass(*model, stacked, pairs, labels, true);
+  const Pass hooked = pass(*model, stacked, pairs, labels, false);
+  // Each float32 path is as close to the float64 truth as the other (measured: both ~1e-6).
+  CHECK(max_relative(factored.logits, want.logits) < 1e-5);
+  for (size_t i = 0; i < stacked.size(); ++i) {
+    INFO("gradient of " << model->parameters()[i].name << ": hooked path's error "
+                        << max_relative(hooked.grads[i], want.grads[i]));
+    CHECK(max_relative(factored.grads[i], want.grads[i]) < 1e-5);
+  }
+}
+
+TEST_CASE("member k of a factored batch computes model k alone, bit for bit", "[factored][ensemble]") {
+  grok::Config c = small_nanda(29);
+  c.factored_forward = true;
+  const auto model = grok::make_model(c);
+  const std::vector<at::Tensor> stacked = stacked_params(c, 3, at::kFloat);
+  const at::Tensor pairs = grok::grid_pairs(c.p).slice(0, 0, 400);
+  const at::Tensor labels = at::randint(c.p, {pairs.size(0)}, at::kLong);
+  const Pass together = pass(*model, stacked, pairs, labels, true);
+  for (int64_t k = 0; k < 3; ++k) {
+    std::vector<at::Tensor> one;
+    for (const at::Tensor& s : stacked) one.push_back(s.detach().slice(0, k, k + 1));
+    const Pass alone = pass(*model, one, pairs, labels, true);
+    INFO("member " << k);
+    CHECK(at::equal(together.logits[k], alone.logits[0]));
+    for (size_t i = 0; i < stacked.size(); ++i) CHECK(at::equal(together.grads[i][k], alone.grads[i][0]));
+  }
+}
+
+TEST_CASE("factored_forward is refused where the tables do not hold", "[factored]") {
+  grok::Config c = small_nanda();
+  c.factored_forward = true;
+  c.n_layers = 2;
+  CHECK_THROWS_AS(grok::validate(c), grok::InputError);
+  c.n_layers = 1, c.bias = true;
+  CHECK_THROWS_AS(grok::validate(c), grok::InputError);
+  c.bias = false, c.model = "mlp";
+  CHECK_THROWS_AS(grok::validate(c), grok::InputError);
+}
