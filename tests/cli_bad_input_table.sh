@@ -44,11 +44,18 @@ for name, change in [("future", lambda f: f.attrs.__setitem__("schema_version", 
                      ("badconfig", lambda f: f.attrs.__setitem__("config_json", json.dumps(
                          {**json.loads(f.attrs["config_json"]), "p": "five"}))),
                      ("nometrics", lambda f: f.__delitem__("metrics")),
+                     ("nockptstep", lambda f: f["checkpoints"].__delitem__("step")),
                      ("oneslot", lambda f: (f["resume"].__delitem__("step"),
                                             f["resume"].create_dataset("step", data=[3])))]:
     shutil.copy(f"{d}/run.h5", f"{d}/{name}.h5")
     with h5py.File(f"{d}/{name}.h5", "r+") as f:
         change(f)
+# A damaged global heap on which HDF5 1.10.8 itself crashes: the first heap object (a string
+# attribute) made 2^34 bytes longer than it is.
+data = bytearray(open(f"{d}/run.h5", "rb").read())
+heap = data.find(b"GCOL")
+data[heap + 28] = (data[heap + 28] + 4) % 256
+open(f"{d}/heap.h5", "wb").write(data)
 PY
 printf 'p = abc\n' >"$F/bad-value.ini"
 printf 'frac_train = 0.5\nlearning_rate = 0.1\n' >"$F/unknown-key.ini"
@@ -154,11 +161,14 @@ bad "resume: foreign HDF5 file"    2 "${T}$F/foreign.h5 is an HDF5 file but not 
 bad "resume: future schema"        2 "${T}$F/future.h5 has schema version 2" "$train" --resume "$F/future.h5"
 bad "resume: config_json missing"  2 "${T}$F/noconfig.h5: damaged run file (missing attribute 'config_json'" "$train" --resume "$F/noconfig.h5"
 bad "resume: config value of the wrong type" 2 "${T}config value 'p' has the wrong type" "$train" --resume "$F/badconfig.h5"
+bad "resume: /checkpoints/step missing" 2 "${T}$F/nockptstep.h5: damaged run file (missing dataset 'checkpoints/step')" "$train" --resume "$F/nockptstep.h5"
 bad "resume: resume slots damaged" 2 "${T}$F/oneslot.h5: damaged run file (/resume/step must hold two slots)" "$train" --resume "$F/oneslot.h5"
 bad "resume: another writer alive" 2 "${T}$F/run.h5 is being written by a running grok-train" "$train" --resume "$F/run.h5"
 bad "resume with a changed config" 2 "${T}--resume keeps the run's config" "$train" --resume "$F/run.h5" --lr 0.1
 bad "resume with --preset"         2 "${T}--resume continues a run with its own config" "$train" --resume "$F/run.h5" --preset demo
 bad "recover: foreign HDF5 file"   2 "${T}$F/foreign.h5 is not a grokscope run file" "$train" --recover "$F/foreign.h5"
+bad "resume: HDF5 crashes on the file" 2 "${T}$F/heap.h5 is damaged: HDF5 crashed reading its metadata" "$train" --resume "$F/heap.h5"
+bad "recover: HDF5 crashes on the file" 2 "${T}$F/heap.h5 is damaged: HDF5 crashed reading its metadata" "$train" --recover "$F/heap.h5"
 bad "recover: truncated run file"  2 "${T}$F/truncated.h5 cannot be opened: truncated or damaged" "$train" --recover "$F/truncated.h5"
 # grok-probe
 bad "unknown command"              2 "${P}unknown command 'frobnicate'" "$probe" frobnicate "$F/run.h5"
@@ -168,6 +178,8 @@ bad "a text file"                  2 "${P}$F/text.h5 is not an HDF5 file" "$prob
 bad "foreign HDF5 file"            2 "${P}$F/foreign.h5 is an HDF5 file but not a grokscope run file" "$probe" fourier "$F/foreign.h5"
 bad "truncated run file"           2 "${P}$F/truncated.h5 cannot be opened: truncated or damaged" "$probe" summary "$F/truncated.h5"
 bad "future schema"                2 "${P}$F/future.h5 has schema version 2" "$probe" inspect "$F/future.h5"
+bad "HDF5 crashes on the run file"  2 "${P}$F/heap.h5 is damaged: HDF5 crashed reading its metadata" "$probe" summary "$F/heap.h5" -o "$F/new.probe.h5"
+bad "HDF5 crashes on the old probe file" 2 "${P}$F/heap.h5 is damaged: HDF5 crashed reading its metadata" "$probe" norms "$F/run.h5" -o "$F/heap.h5"
 bad "run file without /metrics"    2 "${P}$F/nometrics.h5: damaged run file (missing dataset 'metrics/step')" "$probe" summary "$F/nometrics.h5" -o "$F/new.probe.h5"
 bad "Fourier analysis on mul"      2 "${P}Fourier analysis over Z_p applies to add, sub and rand" "$probe" fourier "$F/mul.h5" -o "$F/new.probe.h5"
 bad "--tau out of range"           2 "${P}--tau must be in (0, 1]" "$probe" summary "$F/run.h5" --tau 2

@@ -5,6 +5,8 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iterator>
+#include <string>
 
 #include "grok/h5/h5.h"
 
@@ -152,4 +154,31 @@ TEST_CASE("a group copied into another file keeps its dimension scales", "[h5]")
   CHECK(attached_scale(f.root().open_dataset("first/curve"), 0) == "/first/step");
   CHECK(attached_scale(f.root().open_dataset("second/curve"), 0) == "/second/step");
   CHECK(f.root().open_dataset("second/curve").read<double>() == std::vector<double>{1, 2, 3});
+}
+
+TEST_CASE("a file HDF5 itself cannot read is caught in a child process", "[h5]") {
+  TempPath tmp("test_h5_heap.h5");
+  {
+    auto f = grok::h5::File::create(tmp.path, true);
+    f.root().set_attr("config_json", std::string(200, 'x'));  // a variable-length string: the global heap
+  }
+  SECTION("an intact file passes") { CHECK_NOTHROW(grok::h5::check_metadata_in_child(tmp.path)); }
+  SECTION("a child that overruns its time is stopped") {
+    CHECK_THROWS_WITH(grok::h5::check_metadata_in_child(tmp.path, 1e-9),
+                      Catch::Contains("did not finish reading its metadata within 1e-09 s"));
+  }
+  SECTION("a damaged global heap, on which HDF5 1.10.8 crashes, is reported in one line") {
+    // The first global heap object's size, 2^34 bytes larger: HDF5 copies past its buffer.
+    std::string bytes;
+    {
+      std::ifstream in(tmp.path, std::ios::binary);
+      bytes.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    const size_t heap = bytes.find("GCOL");
+    REQUIRE(heap != std::string::npos);
+    bytes[heap + 28] = static_cast<char>(bytes[heap + 28] + 4);
+    std::ofstream(tmp.path, std::ios::binary | std::ios::trunc) << bytes;
+    CHECK_THROWS_WITH(grok::h5::check_metadata_in_child(tmp.path),
+                      Catch::StartsWith(tmp.path + " is damaged: HDF5 crashed reading its metadata"));
+  }
 }

@@ -588,6 +588,12 @@ int run(int argc, char** argv) {
     grok::wait_passively(argv);
   else
     grok::wait_passively_if_oversubscribed(cores, threads, argv);
+  // The files this command reads but did not write, before this process reads them.
+  // A probe file that exists already is read too: its other groups are copied into the new one.
+  grok::check_hdf5_in_child(sweep_path(a.run));
+  const std::vector<std::string> writing_probe_files{"summary", "fourier", "norms", "probes", "irreps"};
+  if (std::find(writing_probe_files.begin(), writing_probe_files.end(), a.command) != writing_probe_files.end())
+    grok::check_hdf5_in_child(a.out.empty() ? grok::default_probe_path(a.run) : a.out);
   if (a.command == "sweep") return run_sweep(a);
   if (a.command == "report" && !a.watch)
     if (const std::optional<int> done = report_sweep_or_check(a)) return *done;

@@ -4,8 +4,17 @@
 #include <H5DSpublic.h>
 #include <zlib.h>
 
+#include <fcntl.h>
+#include <fmt/core.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <numeric>
+#include <thread>
 
 namespace grok::h5 {
 namespace {
@@ -568,6 +577,112 @@ void clear_open_for_write_flag(const std::string& path) {
 bool is_hdf5(const std::string& path) {
   silence_hdf5_errors();
   return H5Fis_hdf5(path.c_str()) > 0;
+}
+
+namespace {
+
+// ---- check_metadata_in_child: the child's walk. Errors are ignored (the walk reads on past
+// them): only a crash or a hang is the verdict, and the parent's reader reports the rest.
+
+// Reads `n` elements of `mem_type` with `read` and frees what variable-length data it allocated.
+template <class Read>
+void read_and_reclaim(hid_t mem_type, hid_t space, Read&& read) {
+  const hssize_t n = H5Sget_simple_extent_npoints(space);
+  const size_t size = H5Tget_size(mem_type);
+  constexpr size_t kMaxBytes = size_t{1} << 26;  // a damaged extent must not make the walk allocate
+  if (n < 0 || size == 0 || static_cast<size_t>(n) > kMaxBytes / size) return;
+  std::vector<char> buffer(static_cast<size_t>(n) * size);
+  if (read(buffer.data()) < 0) return;
+  if (H5Tdetect_class(mem_type, H5T_VLEN) > 0 || H5Tis_variable_str(mem_type) > 0)
+    H5Dvlen_reclaim(mem_type, space, H5P_DEFAULT, buffer.data());
+}
+
+herr_t read_attribute(hid_t object, const char* name, const H5A_info_t*, void*) {
+  Handle attribute(H5Aopen(object, name, H5P_DEFAULT), H5Aclose);
+  if (!attribute.valid()) return 0;
+  Handle file_type(H5Aget_type(attribute.id()), H5Tclose);
+  Handle space(H5Aget_space(attribute.id()), H5Sclose);
+  if (!file_type.valid() || !space.valid()) return 0;
+  Handle mem_type(H5Tget_native_type(file_type.id(), H5T_DIR_ASCEND), H5Tclose);
+  if (!mem_type.valid()) return 0;
+  read_and_reclaim(mem_type.id(), space.id(),
+                   [&](void* buffer) { return H5Aread(attribute.id(), mem_type.id(), buffer); });
+  return 0;
+}
+
+herr_t count_link(hid_t, const char*, const H5L_info_t*, void* count) {
+  ++*static_cast<size_t*>(count);
+  return 0;
+}
+
+// A dataset of variable-length data lives in the global heap, like a string attribute: read it.
+void read_variable_length_dataset(hid_t dataset) {
+  Handle file_type(H5Dget_type(dataset), H5Tclose);
+  if (!file_type.valid() || (H5Tdetect_class(file_type.id(), H5T_VLEN) <= 0 && H5Tis_variable_str(file_type.id()) <= 0))
+    return;
+  Handle space(H5Dget_space(dataset), H5Sclose);
+  Handle mem_type(H5Tget_native_type(file_type.id(), H5T_DIR_ASCEND), H5Tclose);
+  if (!space.valid() || !mem_type.valid()) return;
+  read_and_reclaim(mem_type.id(), space.id(), [&](void* buffer) {
+    return H5Dread(dataset, mem_type.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer);
+  });
+}
+
+herr_t walk_object(hid_t root, const char* name, const H5O_info_t* info, void*) {
+  Handle object(H5Oopen(root, name, H5P_DEFAULT), H5Oclose);
+  if (!object.valid()) return 0;
+  hsize_t at = 0;
+  H5Aiterate2(object.id(), H5_INDEX_NAME, H5_ITER_NATIVE, &at, read_attribute, nullptr);
+  if (info->type == H5O_TYPE_GROUP) {
+    size_t links = 0;
+    H5Literate(object.id(), H5_INDEX_NAME, H5_ITER_NATIVE, nullptr, count_link, &links);
+  } else if (info->type == H5O_TYPE_DATASET) {
+    read_variable_length_dataset(object.id());
+  }
+  return 0;
+}
+
+// The child: open as a plain reader, else as an SWMR reader (a file whose writer is alive or
+// was killed), and walk every object.
+[[noreturn]] void walk_metadata_and_exit(const std::string& path) {
+  // Whatever a crash prints (a sanitizer's report) is not for the user: the parent says it.
+  const int devnull = ::open("/dev/null", O_WRONLY);
+  if (devnull >= 0) ::dup2(devnull, STDERR_FILENO), ::dup2(devnull, STDOUT_FILENO);
+  silence_hdf5_errors();
+  for (Mode mode : {Mode::ReadOnly, Mode::ReadSwmr}) {
+    try {
+      const File file = File::open(path, mode);
+      H5Ovisit2(file.root().id(), H5_INDEX_NAME, H5_ITER_NATIVE, walk_object, nullptr, H5O_INFO_BASIC);
+      break;
+    } catch (const Error&) {}
+  }
+  std::_Exit(0);  // no atexit handlers, no destructors of the parent's objects
+}
+
+}  // namespace
+
+void check_metadata_in_child(const std::string& path, double limit_seconds) {
+  const pid_t child = ::fork();
+  if (child < 0) return;  // no child to spare: read the file as before
+  if (child == 0) walk_metadata_and_exit(path);
+  using clock = std::chrono::steady_clock;
+  const auto deadline = clock::now() + std::chrono::duration<double>(limit_seconds);
+  int status = 0;
+  auto wait_delay = std::chrono::microseconds(200);
+  while (::waitpid(child, &status, WNOHANG) == 0) {
+    if (clock::now() > deadline) {
+      ::kill(child, SIGKILL);
+      ::waitpid(child, &status, 0);
+      throw Error(
+          fmt::format("{} is damaged: HDF5 did not finish reading its metadata within {:g} s", path, limit_seconds));
+    }
+    std::this_thread::sleep_for(wait_delay);
+    wait_delay = std::min(wait_delay * 2, std::chrono::microseconds(20000));
+  }
+  // The walk exits 0 however HDF5 answers; anything else is a crash (a sanitizer's report ends
+  // the child with its own status or signal, so the message names neither).
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw Error(path + " is damaged: HDF5 crashed reading its metadata");
 }
 
 }  // namespace grok::h5

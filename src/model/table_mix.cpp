@@ -62,7 +62,8 @@ struct Dims {
   }
 };
 
-void check_operands(const at::Tensor& table, const at::Tensor& token, const at::Tensor& weight, const at::Tensor& base) {
+void check_operands(const at::Tensor& table, const at::Tensor& token, const at::Tensor& weight,
+                    const at::Tensor& base) {
   auto fail = [](const char* what) { throw std::invalid_argument(std::string("table_mix: ") + what); };
   if (table.dim() != 5 || token.dim() != 2 || weight.dim() != 4 || base.dim() != 2)
     fail("table [K,H,n,V,W], token [B,n], weight [K,B,H,n], base [K,W]");
@@ -113,7 +114,8 @@ void mix_grad_weight(const at::Tensor& table, const at::Tensor& token, const at:
   parallel_tasks(s.K * s.B, kRowsPerTask, [&](int64_t begin, int64_t end) {
     for (int64_t row = begin; row < end; ++row) {
       const int64_t k = row / s.B, b = row % s.B;
-      for (int64_t j = 0; j < s.J(); ++j) dw[row * s.J() + j] = dot(g + row * s.W, tab + s.table_row(k, j, b, tok), s.W);
+      for (int64_t j = 0; j < s.J(); ++j)
+        dw[row * s.J() + j] = dot(g + row * s.W, tab + s.table_row(k, j, b, tok), s.W);
     }
   });
 }
@@ -157,8 +159,8 @@ void mix_grad_base(const at::Tensor& dout, at::Tensor& dbase) {
 }
 
 struct TableMix : torch::autograd::Function<TableMix> {
-  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& table_in, const at::Tensor& token_in,
-                            const at::Tensor& weight_in, const at::Tensor& base_in) {
+  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& table_in,
+                            const at::Tensor& token_in, const at::Tensor& weight_in, const at::Tensor& base_in) {
     const at::Tensor table = table_in.contiguous(), token = token_in.contiguous(), weight = weight_in.contiguous();
     const at::Tensor base = base_in.contiguous();
     at::Tensor out = at::empty({table.size(0), token.size(0), table.size(4)}, table.options());
@@ -207,9 +209,9 @@ at::Tensor table_mix_reference(const at::Tensor& table, const at::Tensor& token,
   // rows[k, h, pos, b, :] = table[k, h, pos, token[b, pos], :], one gather per position
   std::vector<at::Tensor> rows;
   for (int64_t pos = 0; pos < n; ++pos) rows.push_back(table.select(2, pos).index_select(2, token.select(1, pos)));
-  const at::Tensor gathered = at::stack(rows, 2);                                       // [K, H, n, B, W]
-  const at::Tensor weights = weight.permute({0, 2, 3, 1}).unsqueeze(-1);               // [K, H, n, B, 1]
-  return (gathered * weights).sum({1, 2}) + base.unsqueeze(1).expand({K, B, W});        // [K, B, W]
+  const at::Tensor gathered = at::stack(rows, 2);                                 // [K, H, n, B, W]
+  const at::Tensor weights = weight.permute({0, 2, 3, 1}).unsqueeze(-1);          // [K, H, n, B, 1]
+  return (gathered * weights).sum({1, 2}) + base.unsqueeze(1).expand({K, B, W});  // [K, B, W]
 }
 
 }  // namespace grok

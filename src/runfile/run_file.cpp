@@ -455,6 +455,16 @@ void RunWriter::finish(const std::string& status, int64_t final_step) {
 
 RunWriter::~RunWriter() = default;
 
+void check_hdf5_in_child(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec) || !h5::is_hdf5(path)) return;
+  try {
+    h5::check_metadata_in_child(path);
+  } catch (const h5::Error& e) {
+    throw InputError(e.what());
+  }
+}
+
 bool clear_stale_write_flag(const std::string& path) {
   if (!h5::open_for_write_flag(path)) return false;
   try {
@@ -472,6 +482,7 @@ Recovery recover_run(const std::string& path) {
   WriterLock lock = WriterLock::acquire(path);
   Recovery r;
   r.flag_was_set = clear_stale_write_flag(path);
+  check_hdf5_in_child(path);
   h5::File file = h5::File::open(path, h5::Mode::ReadWrite);
   h5::Group root = file.root();
   if (!root.has_attr("format") || root.attr_string("format") != "grokscope.run")

@@ -608,9 +608,12 @@ ResumableRun open_for_resume(const std::string& path, const nlohmann::json& over
   if (!h5::is_hdf5(path)) throw InputError(path + " is not an HDF5 file");
   WriterLock lock = WriterLock::acquire(path);
   clear_stale_write_flag(path);
+  check_hdf5_in_child(path);
   auto reader = std::make_unique<RunReader>(path);
   Config config = config_from_json(overrides, reader->config());
   validate(config);
+  // Every group the writer will append to must be there before anything is written.
+  reader->metric_steps(), reader->checkpoint_steps(), reader->activation_steps();
   return {path, std::move(lock), std::move(reader), config};
 }
 

@@ -221,4 +221,16 @@ bool open_for_write_flag(const std::string& path);
 // Clears that flag, as `h5clear -s` does. Only safe when no writer is alive (WriterLock).
 void clear_open_for_write_flag(const std::string& path);
 
+// HDF5 1.10.8 itself loops for ever or crashes on some damaged files (a damaged global heap
+// under a variable-length string, a damaged dense link table: docs/fuzzing.md) — inside one
+// call, on structures only HDF5 parses. So before a tool reads a file it did not just write, a
+// child process reads what HDF5 parses first: every object header, every attribute in full
+// (variable-length strings included), every group's links, every variable-length dataset.
+// Throws Error("... damaged: HDF5 crashed reading its metadata" or "... did not
+// finish reading its metadata within S s") when the child dies or overruns `limit_seconds`;
+// returns otherwise, also when HDF5 merely reports an error (the caller's reader explains it).
+// Costs a fork and a metadata walk (a few ms for a run file). Call it before this process has
+// other threads using HDF5 (a fork copies only the calling thread).
+void check_metadata_in_child(const std::string& path, double limit_seconds = 60.0);
+
 }  // namespace grok::h5

@@ -120,6 +120,11 @@ class RunWriter {
 // set). InputError when HDF5 cannot open the file even so (truncated or damaged).
 bool clear_stale_write_flag(const std::string& path);
 
+// h5::check_metadata_in_child for an HDF5 file a tool is given (a run, probe or sweep file):
+// one that HDF5 cannot read without crashing or hanging becomes InputError (exit 2, one line)
+// before this process touches it. A path that is not an HDF5 file is left to the reader.
+void check_hdf5_in_child(const std::string& path);
+
 struct Recovery {
   bool flag_was_set = false;
   std::string status_before;
