@@ -57,6 +57,7 @@ heap = data.find(b"GCOL")
 data[heap + 28] = (data[heap + 28] + 4) % 256
 open(f"{d}/heap.h5", "wb").write(data)
 PY
+mkdir -p "$F/heapsweep" && cp "$F/heap.h5" "$F/heapsweep/sweep.h5"
 printf 'p = abc\n' >"$F/bad-value.ini"
 printf 'frac_train = 0.5\nlearning_rate = 0.1\n' >"$F/unknown-key.ini"
 printf 'task = add\njust some words\n' >"$F/no-equals.ini"
@@ -195,6 +196,7 @@ bad "value twice in a grid"        2 "${S}--grid lr: 0.1 appears twice" "$sweep"
 bad "reversed seed range"          2 "${S}--seeds: '3-1' is not a seed" "$sweep" --preset demo --grid lr=0.1 --seeds 3-1 --out "$F/sw" --dry-run
 bad "grid of 10^8 points"          2 "${S}the sweep has more than 100000 points" "$sweep" --preset demo --grid lr=0.001:1:0.0001 --grid weight_decay=0:1:0.0001 --out "$F/sw" --dry-run
 bad "unknown shipped sweep"        2 "${S}unknown sweep 'nope'" "$sweep" --sweep nope --out "$F/sw"
+bad "collect: HDF5 crashes on sweep.h5" 2 "${S}$F/heapsweep/sweep.h5 is damaged: HDF5 crashed reading its metadata" "$sweep" --collect "$F/heapsweep"
 bad "collect a missing sweep"      2 "${S}$F/nosweep/sweep.h5: no such file" "$sweep" --collect "$F/nosweep"
 bad "sweep in a read-only directory" 2 "${S}cannot create directory $ro/sw" "$sweep" --preset demo --grid lr=0.1 --steps 3 --threads 1 --out "$ro/sw"
 

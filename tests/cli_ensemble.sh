@@ -11,7 +11,8 @@
 #      (--resume DIR) and ends as the runs alone, uninterrupted, end (metrics, checkpoints,
 #      activations; the final state sits in the other resume slot after a resume);
 #   5. a member one checkpoint ahead of the others (as a kill between two members' checkpoints
-#      leaves it) goes back to the step they all hold, and --steps raised on --resume DIR
+#      leaves it) goes back to the step they all hold, and a member without any slot (killed
+#      before its first checkpoint) makes all start again from step 0; --steps raised on --resume DIR
 #      carries every member on (metrics and checkpoints as the runs alone);
 #   6. Ctrl-C (SIGINT) mid-run ends every member at the same step (exit 130, status
 #      interrupted), and --resume DIR finishes them as the runs alone finish;
@@ -92,6 +93,18 @@ for s in 0 1; do
     echo "ok   members at steps 80 and 60, resumed together to 120: seed $s $(tail -1 "$dir/compare.txt")"
   else
     echo "FAIL members at steps 80 and 60, seed $s:"; cat "$dir/compare.txt"; failures=$((failures + 1))
+  fi
+done
+# A member killed before its first checkpoint (no resume slot) while the other has slots: both
+# start again from step 0 and end as their runs alone.
+run "${lag[@]}" --steps 60 --seeds 0,1 --out "$dir/noslot"
+/usr/bin/python3 -c "import h5py, sys; h5py.File(sys.argv[1], 'r+')['resume/step'][:] = [-1, -1]" "$dir/noslot/seed-1.h5"
+run --resume "$dir/noslot" --steps 120
+for s in 0 1; do
+  if /usr/bin/python3 "$compare" "$dir/lag-alone-$s.h5" "$dir/noslot/seed-$s.h5" --except resume/ >"$dir/compare.txt"; then
+    echo "ok   a member without a resume slot: both start again, seed $s $(tail -1 "$dir/compare.txt")"
+  else
+    echo "FAIL a member without a resume slot, seed $s:"; cat "$dir/compare.txt"; failures=$((failures + 1))
   fi
 done
 int_run=(--preset demo --steps 600 --stop-after-grok -1 --threads 2)

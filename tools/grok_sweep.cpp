@@ -25,6 +25,7 @@
 #include "grok/core/options.h"
 #include "grok/core/presets.h"
 #include "grok/core/stop_signal.h"
+#include "grok/runfile/run_file.h"
 #include "grok/runfile/writer_lock.h"
 #include "grok/runtime/allocator.h"
 #include "grok/runtime/threads.h"
@@ -253,6 +254,7 @@ int print_plan(const grok::Sweep& sweep, const std::string& dir, const std::stri
 int collect(const std::string& dir) {
   const std::string path = (fs::path(dir) / "sweep.h5").string();
   if (!fs::exists(path)) throw grok::InputError(path + ": no such file (is " + dir + " a sweep directory?)");
+  grok::check_hdf5_in_child(path);
   grok::WriterLock lock = lock_directory(dir);
   grok::Sweep sweep = grok::read_sweep_file(path);
   for (auto& row : sweep.rows) grok::refresh_row(row, dir);
@@ -319,7 +321,10 @@ int run(int argc, char** argv) {
   if (!args.dry_run) lock = lock_directory(args.out);
   const std::string path = (fs::path(args.out) / "sweep.h5").string();
   std::optional<grok::Sweep> existing;
-  if (fs::exists(path)) existing = grok::read_sweep_file(path);
+  if (fs::exists(path)) {
+    grok::check_hdf5_in_child(path);
+    existing = grok::read_sweep_file(path);
+  }
   grok::Sweep sweep = grok::plan_sweep(spec, existing, args.extend);
   for (int i = 0; i < argc; ++i) sweep.command_line += (i ? " " : "") + std::string(argv[i]);
   // Rows recorded unfinished (or whose run file moved) are re-read from their run files.

@@ -689,11 +689,9 @@ EnsembleResume train_resume_ensemble(const std::string& dir, const nlohmann::jso
   // two resume slots, so all continue from the newest step they all hold.
   const size_t behind = static_cast<size_t>(std::min_element(newest.begin(), newest.end()) - newest.begin());
   const int64_t common = newest[behind];
-  if (common < 0 && *std::max_element(newest.begin(), newest.end()) >= 0)
-    throw InputError(
-        fmt::format("{} has no complete resume slot (killed before its first checkpoint) while the others "
-                    "have: resume them one at a time (grok-train --resume DIR/seed-N.h5)",
-                    runs[behind].path));
+  // A member killed before its first checkpoint has no slot (common < 0): then every member
+  // starts again from step 0, a pure function of its config, and still ends as its run alone
+  // (the others lose at most the one checkpoint interval they are ahead).
   std::vector<ResumeState> states;
   for (const ResumableRun& run : runs) {
     states.push_back(run.reader->resume_state(common));
