@@ -229,7 +229,7 @@ void clear_open_for_write_flag(const std::string& path);
 // Throws Error("... damaged: HDF5 crashed reading its metadata" or "... did not
 // finish reading its metadata within S s") when the child dies or overruns `limit_seconds`;
 // returns otherwise, also when HDF5 merely reports an error (the caller's reader explains it).
-// Costs a fork and a metadata walk (a few ms for a run file). Call it before this process has
+// Costs a fork and a metadata walk (about 20 ms for a run file, small or large). Call it before this process has
 // other threads using HDF5 (a fork copies only the calling thread).
 void check_metadata_in_child(const std::string& path, double limit_seconds = 60.0);
 
