@@ -23,7 +23,11 @@ namespace {
 // The innermost loops, compiled for AVX-512, AVX2 and plain x86-64 and picked at load time.
 // They are element-wise (no reassociation: the build has -ffp-contract=off and no fast-math), so
 // every variant computes the same bits.
+#ifdef GROK_NO_SIMD_CLONES  // sanitized builds (CMakeLists.txt)
+#define GROK_SIMD_CLONES
+#else
 #define GROK_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
 
 template <class T>
 inline __attribute__((always_inline)) void axpy_body(T* __restrict y, const T* __restrict x, T a, int64_t n) {
