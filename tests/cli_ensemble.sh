@@ -27,8 +27,8 @@ train=$1 probe=$2 dir=$3
 rm -rf "$dir" && mkdir -p "$dir"
 compare=$(dirname "$0")/repro/compare_runs.py
 failures=0
-same() {  # same WHAT ALONE.h5 MEMBER.h5
-  if /usr/bin/python3 "$compare" "$2" "$3" >"$dir/compare.txt"; then
+same() {  # same WHAT ALONE.h5 MEMBER.h5 [compare_runs.py options, e.g. --except resume/]
+  if /usr/bin/python3 "$compare" "$2" "$3" "${@:4}" >"$dir/compare.txt"; then
     echo "ok   $1: $(tail -1 "$dir/compare.txt")"
   else
     echo "FAIL $1:"; cat "$dir/compare.txt"; failures=$((failures + 1))
@@ -75,11 +75,8 @@ for delay in 1.5 3.5; do
   wait "$pid" 2>/dev/null
   run --resume "$dir/killed"
   for s in 0 1 2; do
-    if /usr/bin/python3 "$compare" "$dir/kill-alone-$s.h5" "$dir/killed/seed-$s.h5" --except resume/ >"$dir/compare.txt"; then
-      echo "ok   killed after $delay s, resumed as an ensemble: seed $s $(tail -1 "$dir/compare.txt")"
-    else
-      echo "FAIL killed after $delay s, seed $s:"; cat "$dir/compare.txt"; failures=$((failures + 1))
-    fi
+    same "killed after $delay s, resumed as an ensemble: seed $s" "$dir/kill-alone-$s.h5" "$dir/killed/seed-$s.h5" \
+      --except resume/
   done
 done
 lag=(--preset demo --checkpoint-every 20 --threads 2)
@@ -88,12 +85,8 @@ run --resume "$dir/lag/seed-0.h5" --steps 80
 run --resume "$dir/lag" --steps 120
 for s in 0 1; do
   run "${lag[@]}" --steps 120 --seed "$s" --out "$dir/lag-alone-$s.h5"
-  if /usr/bin/python3 "$compare" "$dir/lag-alone-$s.h5" "$dir/lag/seed-$s.h5" --except resume/ --except activations/ \
-    >"$dir/compare.txt"; then
-    echo "ok   members at steps 80 and 60, resumed together to 120: seed $s $(tail -1 "$dir/compare.txt")"
-  else
-    echo "FAIL members at steps 80 and 60, seed $s:"; cat "$dir/compare.txt"; failures=$((failures + 1))
-  fi
+  same "members at steps 80 and 60, resumed together to 120: seed $s" "$dir/lag-alone-$s.h5" "$dir/lag/seed-$s.h5" \
+    --except resume/ --except activations/
 done
 # A member killed before its first checkpoint (no resume slot) while the other has slots: both
 # start again from step 0 and end as their runs alone.
@@ -101,11 +94,8 @@ run "${lag[@]}" --steps 60 --seeds 0,1 --out "$dir/noslot"
 /usr/bin/python3 -c "import h5py, sys; h5py.File(sys.argv[1], 'r+')['resume/step'][:] = [-1, -1]" "$dir/noslot/seed-1.h5"
 run --resume "$dir/noslot" --steps 120
 for s in 0 1; do
-  if /usr/bin/python3 "$compare" "$dir/lag-alone-$s.h5" "$dir/noslot/seed-$s.h5" --except resume/ >"$dir/compare.txt"; then
-    echo "ok   a member without a resume slot: both start again, seed $s $(tail -1 "$dir/compare.txt")"
-  else
-    echo "FAIL a member without a resume slot, seed $s:"; cat "$dir/compare.txt"; failures=$((failures + 1))
-  fi
+  same "a member without a resume slot: both start again, seed $s" "$dir/lag-alone-$s.h5" "$dir/noslot/seed-$s.h5" \
+    --except resume/
 done
 int_run=(--preset demo --steps 600 --stop-after-grok -1 --threads 2)
 "$train" "${int_run[@]}" --seeds 0-2 --out "$dir/int" --quiet >/dev/null 2>&1 &
@@ -124,11 +114,7 @@ fi
 run --resume "$dir/int"
 for s in 0 1 2; do
   run "${int_run[@]}" --seed "$s" --out "$dir/int-alone-$s.h5"
-  if /usr/bin/python3 "$compare" "$dir/int-alone-$s.h5" "$dir/int/seed-$s.h5" --except resume/ >"$dir/compare.txt"; then
-    echo "ok   interrupted, resumed as an ensemble: seed $s $(tail -1 "$dir/compare.txt")"
-  else
-    echo "FAIL interrupted, resumed, seed $s:"; cat "$dir/compare.txt"; failures=$((failures + 1))
-  fi
+  same "interrupted, resumed as an ensemble: seed $s" "$dir/int-alone-$s.h5" "$dir/int/seed-$s.h5" --except resume/
 done
 
 variants=(
@@ -147,11 +133,7 @@ for i in "${!variants[@]}"; do
   run "${v[@]}" --threads 2 --seeds 0,1 --out "$dir/variant$i"
   for s in 0 1; do
     run "${v[@]}" --threads 2 --seed "$s" --out "$dir/variant$i-alone-$s.h5"
-    if /usr/bin/python3 "$compare" "$dir/variant$i-alone-$s.h5" "$dir/variant$i/seed-$s.h5" >"$dir/compare.txt"; then
-      echo "ok   ${variants[$i]}: seed $s $(tail -1 "$dir/compare.txt")"
-    else
-      echo "FAIL ${variants[$i]}, seed $s:"; cat "$dir/compare.txt"; failures=$((failures + 1))
-    fi
+    same "${variants[$i]}: seed $s" "$dir/variant$i-alone-$s.h5" "$dir/variant$i/seed-$s.h5"
   done
 done
 ten=(--preset demo --steps 30 --threads 2)

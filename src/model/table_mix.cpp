@@ -124,6 +124,19 @@ void mix_grad_weight(const at::Tensor& table, const at::Tensor& token, const at:
   });
 }
 
+// body(k, c0, width) for every member k and every block of kColumnsPerTask columns of a row of
+// width W, one (k, block) per parallel task.
+template <class Body>
+void for_column_blocks(int64_t K, int64_t W, const Body& body) {
+  const int64_t blocks = (W + kColumnsPerTask - 1) / kColumnsPerTask;
+  parallel_tasks(K * blocks, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t task = begin; task < end; ++task) {  // task = k * blocks + block
+      const int64_t c0 = (task % blocks) * kColumnsPerTask;
+      body(task / blocks, c0, std::min(kColumnsPerTask, W - c0));
+    }
+  });
+}
+
 template <class T>
 void mix_grad_table(const at::Tensor& token, const at::Tensor& weight, const at::Tensor& dout, at::Tensor& dtable) {
   const Dims s(dtable, token);
@@ -133,16 +146,11 @@ void mix_grad_table(const at::Tensor& token, const at::Tensor& weight, const at:
   T* dt = dtable.data_ptr<T>();  // zeroed by the caller
   // A task owns a block of columns of every table row: it reads each row of dout once and
   // scatters it into J rows of a block that stays in L2 (J x V x kColumnsPerTask).
-  const int64_t blocks = (s.W + kColumnsPerTask - 1) / kColumnsPerTask;
-  parallel_tasks(s.K * blocks, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t task = begin; task < end; ++task) {  // task = k * blocks + block
-      const int64_t k = task / blocks, c0 = (task % blocks) * kColumnsPerTask;
-      const int64_t width = std::min(kColumnsPerTask, s.W - c0);
-      for (int64_t b = 0; b < s.B; ++b) {
-        const T* g_row = g + (k * s.B + b) * s.W + c0;
-        const T* w_row = w + (k * s.B + b) * s.J();
-        for (int64_t j = 0; j < s.J(); ++j) axpy(dt + s.table_row(k, j, b, tok) + c0, g_row, w_row[j], width);
-      }
+  for_column_blocks(s.K, s.W, [&](int64_t k, int64_t c0, int64_t width) {
+    for (int64_t b = 0; b < s.B; ++b) {
+      const T* g_row = g + (k * s.B + b) * s.W + c0;
+      const T* w_row = w + (k * s.B + b) * s.J();
+      for (int64_t j = 0; j < s.J(); ++j) axpy(dt + s.table_row(k, j, b, tok) + c0, g_row, w_row[j], width);
     }
   });
 }
@@ -152,13 +160,8 @@ void mix_grad_base(const at::Tensor& dout, at::Tensor& dbase) {
   const int64_t K = dout.size(0), B = dout.size(1), W = dout.size(2);
   const T* g = dout.data_ptr<T>();
   T* db = dbase.data_ptr<T>();  // zeroed by the caller
-  const int64_t blocks = (W + kColumnsPerTask - 1) / kColumnsPerTask;
-  parallel_tasks(K * blocks, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t task = begin; task < end; ++task) {
-      const int64_t k = task / blocks, c0 = (task % blocks) * kColumnsPerTask;
-      const int64_t width = std::min(kColumnsPerTask, W - c0);
-      for (int64_t b = 0; b < B; ++b) axpy(db + k * W + c0, g + (k * B + b) * W + c0, T(1), width);
-    }
+  for_column_blocks(K, W, [&](int64_t k, int64_t c0, int64_t width) {
+    for (int64_t b = 0; b < B; ++b) axpy(db + k * W + c0, g + (k * B + b) * W + c0, T(1), width);
   });
 }
 

@@ -134,31 +134,32 @@ Transformer::EmbeddingProjection Transformer::project_embeddings(const Weights& 
   return {project(w.W_E, W, at::Tensor()), project(w.W_pos, W, b)};
 }
 
-at::Tensor Transformer::last_query_scores(const Weights& w, const Block& blk, const at::Tensor& tok,
-                                          at::Tensor* query) const {
+Transformer::LastQueryScores Transformer::last_query_scores(const Weights& w, const Block& blk,
+                                                            const at::Tensor& tok) const {
   const int64_t n = n_ctx_, last = n - 1;
   const double scale = 1.0 / std::sqrt(static_cast<double>(config_.d_head));
+  LastQueryScores s;
   // One query, '=' at the last position: [K, 1, D] -> [K, 1, H, d].
-  at::Tensor q = project((w.W_E.select(1, p_) + w.W_pos.select(1, last)).unsqueeze(1), blk.W_Q, blk.b_Q);
-  const EmbeddingProjection key = project_embeddings(w, blk.W_K, blk.b_K);  // [K, V, H, d], [K, n, H, d]
-  std::vector<at::Tensor> scores;                                           // per key position: [K, B, H]
+  s.q = project((w.W_E.select(1, p_) + w.W_pos.select(1, last)).unsqueeze(1), blk.W_Q, blk.b_Q);
+  s.key = project_embeddings(w, blk.W_K, blk.b_K);  // [K, V, H, d], [K, n, H, d]
+  std::vector<at::Tensor> scores;                   // per key position: [K, B, H]
   for (int64_t pos = 0; pos < n; ++pos) {
-    at::Tensor key_table = key.by_token + key.by_pos.select(1, pos).unsqueeze(1);  // [K, V, H, d]
-    at::Tensor score_table = (key_table * q).sum(-1) * scale;                      // [K, V, H]
-    scores.push_back(score_table.index_select(1, tok.select(1, pos)));             // [K, B, H]
+    at::Tensor key_table = s.key.by_token + s.key.by_pos.select(1, pos).unsqueeze(1);  // [K, V, H, d]
+    at::Tensor score_table = (key_table * s.q).sum(-1) * scale;                        // [K, V, H]
+    scores.push_back(score_table.index_select(1, tok.select(1, pos)));                 // [K, B, H]
   }
-  if (query) *query = q;
-  return at::stack(scores, 3);  // [K, B, H, n]
+  s.scores = at::stack(scores, 3);  // [K, B, H, n]
+  return s;
 }
 
 Transformer::LastQueryAttention Transformer::attend_by_table(const Weights& w, const Block& blk,
                                                              const at::Tensor& tok) const {
   const int64_t K = w.W_E.size(0), B = tok.size(0), n = n_ctx_, H = blk.W_Q.size(1), last = n - 1;
   LastQueryAttention att;
-  at::Tensor q;  // [K, 1, H, d]
-  att.scores = last_query_scores(w, blk, tok, &q);
-  const EmbeddingProjection key = project_embeddings(w, blk.W_K, blk.b_K);    // [K, V, H, d], [K, n, H, d]
-  const EmbeddingProjection value = project_embeddings(w, blk.W_V, blk.b_V);  // the same
+  const LastQueryScores s = last_query_scores(w, blk, tok);
+  att.scores = s.scores;
+  const EmbeddingProjection& key = s.key;
+  const EmbeddingProjection value = project_embeddings(w, blk.W_V, blk.b_V);  // [K, V, H, d], [K, n, H, d]
   std::vector<at::Tensor> values;                                             // per key position: [K, B, H, d]
   for (int64_t pos = 0; pos < n; ++pos)
     values.push_back((value.by_token + value.by_pos.select(1, pos).unsqueeze(1)).index_select(1, tok.select(1, pos)));
@@ -166,7 +167,7 @@ Transformer::LastQueryAttention Transformer::attend_by_table(const Weights& w, c
   att.z = att.pattern.select(3, 0).unsqueeze(-1) * values[0];  // [K, B, H, d]
   for (int64_t pos = 1; pos < n; ++pos)
     att.z = att.z + att.pattern.select(3, pos).unsqueeze(-1) * values[static_cast<size_t>(pos)];
-  att.q = q.expand({K, B, H, -1});
+  att.q = s.q.expand({K, B, H, -1});
   att.k = (key.by_token.select(1, p_) + key.by_pos.select(1, last)).unsqueeze(1).expand({K, B, H, -1});
   att.v = (value.by_token.select(1, p_) + value.by_pos.select(1, last)).unsqueeze(1).expand({K, B, H, -1});
   return att;
@@ -182,9 +183,9 @@ at::Tensor Transformer::logits_members(const std::vector<at::Tensor>& stacked, c
   // the MLP's input product (B x D x M) replaced by B x H x n row lookups of width M.
   const Weights w = weights_of(stacked);
   const Block& blk = w.blocks.front();
-  const at::Tensor tok = tokens(pairs);                                                   // [B, n]
-  const at::Tensor pattern = attention_pattern(last_query_scores(w, blk, tok, nullptr));  // [K, B, H, n]
-  const EmbeddingProjection value = project_embeddings(w, blk.W_V, blk.b_V);              // [K, V, H, d], [K, n, H, d]
+  const at::Tensor tok = tokens(pairs);                                                 // [B, n]
+  const at::Tensor pattern = attention_pattern(last_query_scores(w, blk, tok).scores);  // [K, B, H, n]
+  const EmbeddingProjection value = project_embeddings(w, blk.W_V, blk.b_V);            // [K, V, H, d], [K, n, H, d]
   const at::Tensor resid_pre = (w.W_E.select(1, p_) + w.W_pos.select(1, n_ctx_ - 1)).unsqueeze(1);  // [K, 1, D]
   // What reader R [K, D, W] sees: base [K, W] + table_mix of tables [K, H, n, V, W].
   auto read = [&](const at::Tensor& R) {

@@ -79,8 +79,13 @@ class Transformer : public Model {
     at::Tensor scores, pattern;  // [K, B, H, n]
     at::Tensor z;                // [K, B, H, d]
   };
-  // Attention scores of the last query over the n keys, [K, B, H, n] (and the query [K, 1, H, d]).
-  at::Tensor last_query_scores(const Weights& w, const Block& blk, const at::Tensor& tok, at::Tensor* query) const;
+  // Attention scores of the last query over the n keys, and what they were made of.
+  struct LastQueryScores {
+    at::Tensor q;             // [K, 1, H, d]
+    EmbeddingProjection key;  // [K, V, H, d], [K, n, H, d]
+    at::Tensor scores;        // [K, B, H, n]
+  };
+  LastQueryScores last_query_scores(const Weights& w, const Block& blk, const at::Tensor& tok) const;
   LastQueryAttention attend_by_table(const Weights& w, const Block& blk, const at::Tensor& tok) const;
 
   void bind_weights() override;
