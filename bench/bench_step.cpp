@@ -6,9 +6,10 @@
 // python3-torch) at the same thread counts in the same invocation, and prints
 // the ratio. Run on an idle machine: a busy core distorts OpenMP timings.
 //
-//   build/bench/bench_step [--steps N] [--python /usr/bin/python3] [--only hooked|factored]
+//   build/bench/bench_step [--steps N] [--python /usr/bin/python3] [--only hooked|factored [--preset NAME]]
 //
-// --only times that C++ step alone at 1 and 2 threads (for a profiler), without PyTorch.
+// --only times that C++ step alone at 1 and 2 threads (for a profiler), without PyTorch, on the
+// nanda2023 preset or --preset NAME, and splits it: forward, loss + backward, optimizer.
 #include <ATen/Parallel.h>
 #include <fmt/core.h>
 
@@ -28,9 +29,14 @@
 namespace {
 
 // factored: config.factored_forward (per-token tables, transformer.cpp), else the hooked forward.
-double cpp_ms_per_step(int threads, int steps, bool factored) {
+// Medians of one step's phases, ms: forward (logits), loss + backward, optimizer (update + zero_grad).
+struct StepPhases {
+  double forward = 0, backward = 0, optimizer = 0, total = 0;
+};
+
+StepPhases cpp_step_phases(int threads, int steps, bool factored, const std::string& preset = "nanda2023") {
   at::set_num_threads(threads);
-  grok::Config c = grok::load_preset("nanda2023");
+  grok::Config c = grok::load_preset(preset);
   c.factored_forward = factored;
   grok::Task task = grok::make_task(c.task, c.p, 0);
   grok::Split split = grok::make_split(task, c.frac_train, 0);
@@ -43,22 +49,37 @@ double cpp_ms_per_step(int threads, int steps, bool factored) {
   grok::Optimizer opt(c, model->parameters());
   std::vector<at::Tensor> one;  // the parameters as a batch of one member, as grok-train trains them
   for (const grok::NamedTensor& p : model->parameters()) one.push_back(p.value.unsqueeze(0));
+  using clock = std::chrono::steady_clock;
+  auto ms_since = [](clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(clock::now() - t).count();
+  };
+  std::vector<double> fwd, bwd, upd, total;
   auto step = [&] {
+    const auto t0 = clock::now();
     at::Tensor logits = model->logits_members(one, pairs).select(0, 0);
+    fwd.push_back(ms_since(t0));
+    const auto t1 = clock::now();
     at::Tensor loss = at::nll_loss(at::log_softmax(logits.to(at::kDouble), -1), labels);
     loss.backward();
+    bwd.push_back(ms_since(t1));
+    const auto t2 = clock::now();
     opt.step(c.lr);
     opt.zero_grad();
+    upd.push_back(ms_since(t2));
+    total.push_back(ms_since(t0));
   };
   for (int i = 0; i < 3; ++i) step();
-  std::vector<double> ms;
-  for (int i = 0; i < steps; ++i) {
-    auto t0 = std::chrono::steady_clock::now();
-    step();
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-  }
-  std::sort(ms.begin(), ms.end());
-  return ms[ms.size() / 2];
+  fwd.clear(), bwd.clear(), upd.clear(), total.clear();
+  for (int i = 0; i < steps; ++i) step();
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  return {median(fwd), median(bwd), median(upd), median(total)};
+}
+
+double cpp_ms_per_step(int threads, int steps, bool factored) {
+  return cpp_step_phases(threads, steps, factored).total;
 }
 
 double python_ms_per_step(const std::string& python, const std::string& script, int threads, int steps) {
@@ -78,21 +99,24 @@ double python_ms_per_step(const std::string& python, const std::string& script, 
 
 int main(int argc, char** argv) {
   int steps = 30;
-  std::string python = "/usr/bin/python3", only;
+  std::string python = "/usr/bin/python3", only, preset = "nanda2023";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--steps") steps = std::stoi(argv[i + 1]);
     if (flag == "--python") python = argv[i + 1];
     if (flag == "--only") only = argv[i + 1];
+    if (flag == "--preset") preset = argv[i + 1];
   }
+  grok::retain_freed_memory();  // as grok-train does
   if (!only.empty()) {
-    for (int threads : {1, 2})
-      fmt::print("{} step, {} thread(s): {:.1f} ms\n", only, threads,
-                 cpp_ms_per_step(threads, steps, only == "factored"));
+    for (int threads : {1, 2}) {
+      const StepPhases t = cpp_step_phases(threads, steps, only == "factored", preset);
+      fmt::print("{} {} step, {} thread(s): {:.2f} ms (forward {:.2f}, loss + backward {:.2f}, optimizer {:.2f})\n",
+                 preset, only, threads, t.total, t.forward, t.backward, t.optimizer);
+    }
     return 0;
   }
   const std::string script = GROK_BENCH_DIR "/nanda_step.py";
-  grok::retain_freed_memory();  // as grok-train does
   at::set_num_threads(1);
   fmt::print("nanda2023 full-batch training step (3,831 pairs, p = 113), median of {} steps after 3 warm-up\n", steps);
   fmt::print("{}\n\n", grok::describe(grok::blas_info()));
