@@ -3,8 +3,9 @@
 # batched model; each member's run file must equal, bit for bit (tests/repro/compare_runs.py: every
 # dataset but wall time, and the config), the run of that seed alone with the same thread count:
 #   1. three seeds, 120 steps, 1 thread;
-#   2. seeds 1 and 3 of the demo to their grok steps (830 and 390): each stops at its own
-#      grok step + stop_after_grok while the other trains on, 2 threads;
+#   2. seeds 1-3 of the demo to their grok steps (830, 1,610 and 390): each stops at its own
+#      grok step + stop_after_grok while the others train on, 2 threads; an ended member leaves
+#      the batch (seed 3 from its last slot, then seed 1 from its first, so seed 2 moves down);
 #   3. a member file is an ordinary run file: --resume continues it exactly as the single run
 #      continues, and grok-probe reads it;
 #   4. an ensemble killed with kill -9 (twice, at different moments) continues as an ensemble
@@ -44,14 +45,14 @@ for s in 0 1 2; do
 done
 
 full=(--preset demo --activation-log 0 --checkpoint-every 250 --threads 2)
-run "${full[@]}" --seeds 1,3 --out "$dir/full"
-for s in 1 3; do
+run "${full[@]}" --seeds 1-3 --out "$dir/full"
+for s in 1 2 3; do
   run "${full[@]}" --seed "$s" --out "$dir/full-alone-$s.h5"
-  same "seed $s of {1, 3} to its own end, 2 threads" "$dir/full-alone-$s.h5" "$dir/full/seed-$s.h5"
+  same "seed $s of {1, 2, 3} to its own end, 2 threads" "$dir/full-alone-$s.h5" "$dir/full/seed-$s.h5"
 done
 ends=$(/usr/bin/python3 -c "import h5py, sys; print(*[h5py.File(f, 'r').attrs['final_step'] for f in sys.argv[1:]])" \
-  "$dir/full/seed-1.h5" "$dir/full/seed-3.h5")
-if [[ $(echo "$ends" | tr ' ' '\n' | sort -u | wc -l) -eq 2 ]]; then
+  "$dir/full/seed-1.h5" "$dir/full/seed-2.h5" "$dir/full/seed-3.h5")
+if [[ $(echo "$ends" | tr ' ' '\n' | sort -u | wc -l) -eq 3 ]]; then
   echo "ok   the members ended at their own steps: $ends"
 else
   echo "FAIL the members should end at different steps, got: $ends"; failures=$((failures + 1))

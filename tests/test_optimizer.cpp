@@ -235,3 +235,53 @@ TEST_CASE("member axis: perp-grad per member, and member_state slices alias the 
     CHECK(other.eq(0.0f).all().item<bool>());
   }
 }
+
+TEST_CASE("keep_members: the members kept train on exactly as they would alone", "[optimizer][ensemble]") {
+  // Three members stacked [3, 4] take 4 updates; member 1 then leaves (keep 0 and 2, the way
+  // grok-train's batch drops a member whose run has ended) and the other two take 4 more.
+  // Each must end bit for bit where it ends trained alone for 8 updates on its own gradients:
+  // a buffer left uncompacted, compacted along the wrong axis (Grokfast MA's window axis is
+  // 0, its member axis 1) or in the wrong order fails this.
+  auto grad = [](int t, int64_t member) {  // member's gradient at update t, [4]
+    std::vector<float> g;
+    for (int i = 0; i < 4; ++i) g.push_back(static_cast<float>(std::sin(1.0 + 7.0 * t + 13.0 * member + i)));
+    return at::tensor(g, at::kFloat);
+  };
+  auto init = [](int64_t member) { return at::arange(4, at::kFloat).add(static_cast<double>(member)).mul(0.3); };
+  grok::Config adamw;
+  adamw.optimizer = "adamw";
+  adamw.weight_decay = 1.0;
+  grok::Config ma = adamw, ema = adamw, sgd = adamw;
+  ma.grokfast = "ma", ma.grokfast_window = 3;
+  ema.grokfast = "ema";
+  sgd.optimizer = "sgd", sgd.momentum = 0.9;
+  for (const grok::Config& c : {adamw, ma, ema, sgd}) {
+    INFO(c.optimizer << " grokfast " << c.grokfast);
+    std::vector<grok::NamedTensor> stack{{"w", at::stack({init(0), init(1), init(2)}).requires_grad_(true), {"i"}}};
+    grok::Optimizer together(c, stack, /*member_axis=*/true);
+    std::vector<int64_t> members{0, 1, 2};
+    for (int t = 0; t < 8; ++t) {
+      if (t == 4) {
+        members = {0, 2};
+        const at::Tensor index = at::tensor(members, at::kLong);
+        stack[0].value = stack[0].value.detach().index_select(0, index).requires_grad_(true);
+        together.keep_members(index);
+      }
+      std::vector<at::Tensor> grads;
+      for (int64_t k : members) grads.push_back(grad(t, k));
+      stack[0].value.mutable_grad() = at::stack(grads);
+      together.step(0.05);
+    }
+    for (size_t slot = 0; slot < members.size(); ++slot) {
+      const int64_t k = members[slot];
+      std::vector<grok::NamedTensor> alone{{"w", init(k).unsqueeze(0).requires_grad_(true), {"i"}}};
+      grok::Optimizer opt(c, alone, /*member_axis=*/true);
+      for (int t = 0; t < 8; ++t) {
+        alone[0].value.mutable_grad() = grad(t, k).unsqueeze(0);
+        opt.step(0.05);
+      }
+      INFO("member " << k);
+      CHECK(at::equal(stack[0].value[static_cast<int64_t>(slot)], alone[0].value[0]));
+    }
+  }
+}

@@ -43,6 +43,11 @@ void GrokfastFilter::apply(std::vector<NamedTensor>& params, int64_t update) {
   }
 }
 
+void GrokfastFilter::keep_members(const at::Tensor& index) {
+  c10::NoGradGuard no_grad;
+  for (at::Tensor& b : buffers_) b = b.index_select(state_member_axis(), index);
+}
+
 std::vector<NamedTensor> GrokfastFilter::state(const std::vector<NamedTensor>& params) {
   std::vector<NamedTensor> out;
   for (size_t i = 0; i < params.size(); ++i) {

@@ -30,6 +30,13 @@ void Optimizer::zero_grad() {
   }
 }
 
+void Optimizer::keep_members(const at::Tensor& index) {
+  c10::NoGradGuard no_grad;
+  for (std::vector<at::Tensor>* buffers : {&exp_avg_, &exp_avg_sq_, &momentum_})
+    for (at::Tensor& b : *buffers) b = b.index_select(0, index);
+  if (grokfast_) grokfast_->keep_members(index);
+}
+
 void Optimizer::step(double lr) {
   c10::NoGradGuard no_grad;
   ++step_count_;

@@ -71,6 +71,7 @@ struct Dataset {
 struct Member {
   Config config;
   std::unique_ptr<Model> model;  // parameters: this member's slices of Trainer::stacks_
+  int64_t slot = -1;             // its index in the stacks while it trains; -1 once it has left them
   std::vector<at::Tensor> init;  // theta_0, for dist_from_init
   double init_norm = 0;          // ||theta_0||, the sphere fixed_norm keeps theta on
   std::optional<int64_t> grok_step;
@@ -91,7 +92,10 @@ std::vector<NamedTensor> stacked_parameters(std::vector<Member>& members, const 
   }
   std::vector<at::Tensor> values;
   for (const NamedTensor& t : stacks) values.push_back(t.value);
-  for (size_t k = 0; k < members.size(); ++k) members[k].model->alias_member_of(values, static_cast<int64_t>(k));
+  for (size_t k = 0; k < members.size(); ++k) {
+    members[k].slot = static_cast<int64_t>(k);
+    members[k].model->alias_member_of(values, members[k].slot);
+  }
   return stacks;
 }
 
@@ -149,8 +153,9 @@ class Trainer {
 
   RunHeader header(size_t k, const std::string& command_line) {
     const Member& m = members_[k];
-    return {m.config,   command_line, task_, split_, train_labels_, m.model->parameters(), optimizer_.member_state(k),
-            hook_infos_};
+    return {
+        m.config,   command_line, task_, split_, train_labels_, m.model->parameters(), optimizer_.member_state(m.slot),
+        hook_infos_};
   }
 
   // Loads a resume slot into member k's model and its part of the optimizer; every member
@@ -168,7 +173,7 @@ class Trainer {
     };
     Member& m = members_[k];
     copy_into(m.model->parameters(), state.params);
-    copy_into(optimizer_.member_state(static_cast<int64_t>(k)), state.optimizer);
+    copy_into(optimizer_.member_state(m.slot), state.optimizer);
     optimizer_.set_step_count(state.optimizer_steps);
     // init keeps theta_0 as the constructor drew it from the model seed: the same bits as the
     // original run's, and there even when a kill came before checkpoint 0 reached the disk.
@@ -195,7 +200,7 @@ class Trainer {
       stop_ = stop_requested();  // read once a step: every member ends at the same signalled step
       // Forward on the training batch at theta_s: member k's loss drives its update s and,
       // in full-batch mode, is also its train metric at step s.
-      std::vector<at::Tensor> logits, losses;  // per member: [B, P], []
+      std::vector<at::Tensor> logits, losses;  // per slot of the stacks: [B, P], []
       if (std::any_of(members_.begin(), members_.end(), [&](const Member& m) { return !stopping(m); })) {
         time_.training += timed_seconds([&] {
           Dataset batch = batch_at(step_);
@@ -218,7 +223,10 @@ class Trainer {
       }
       if (std::all_of(members_.begin(), members_.end(), [](const Member& m) { return m.final_step.has_value(); }))
         break;
-      time_.training += timed_seconds([&] { update(losses); });
+      time_.training += timed_seconds([&] {
+        update(losses);
+        leave_stacks_if_ended();
+      });
       ++step_;
     }
     time_.flush += timed_seconds(flush_open);
@@ -264,19 +272,20 @@ class Trainer {
     if (step_ % c_.eval_every == 0 || ending) {
       const bool reuse = full_batch() && !logits.empty();
       time_.evaluation += timed_seconds([&] {
-        writer.append_metrics(evaluate(k, reuse ? logits[k] : at::Tensor(), reuse ? losses[k] : at::Tensor()));
+        const size_t slot = static_cast<size_t>(m.slot);
+        writer.append_metrics(evaluate(k, reuse ? logits[slot] : at::Tensor(), reuse ? losses[slot] : at::Tensor()));
       });
       ending = ending || grok_stop_reached(m);
     }
     if (checkpoints_.due(step_) || ending) {
       time_.checkpoints += timed_seconds([&] {
-        const std::vector<NamedTensor> state = optimizer_.member_state(static_cast<int64_t>(k));
+        const std::vector<NamedTensor> state = optimizer_.member_state(m.slot);
         writer.append_checkpoint(step_, m.model->parameters(), state);
         writer.write_resume_state(step_, optimizer_.step_count(), m.model->parameters(), state);
       });
     }
     if (snapshots_.due(step_) || ending)
-      time_.activations += timed_seconds([&] { writer.append_activations(step_, grid_activations(k)); });
+      time_.activations += timed_seconds([&] { writer.append_activations(step_, grid_activations(m.slot)); });
     if (ending) {
       m.final_step = step_;
       m.interrupted = stop_;
@@ -290,10 +299,39 @@ class Trainer {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
 
+  // Members whose run ended at this step leave the stacks (parameters and optimizer state), so
+  // the batch trains only the models still running. Those compute what they computed before:
+  // a member's numbers do not depend on which others share its batch (model.h forward_members).
+  void leave_stacks_if_ended() {
+    std::vector<int64_t> kept;  // the old slots of the members still training, in order
+    for (Member& m : members_) {
+      if (m.slot < 0) continue;
+      if (m.final_step) {
+        m.slot = -1;
+        continue;
+      }
+      kept.push_back(m.slot);
+      m.slot = static_cast<int64_t>(kept.size()) - 1;
+    }
+    if (static_cast<int64_t>(kept.size()) == slots() || kept.empty()) return;
+    c10::NoGradGuard no_grad;
+    const at::Tensor index = at::tensor(kept, at::kLong).to(device_);
+    for (NamedTensor& t : stacks_) t.value = t.value.detach().index_select(0, index).requires_grad_(true);
+    trained_ = trained_parameters(*members_.front().model, stacks_, c_);  // the optimizer holds trained_
+    optimizer_.keep_members(index);
+    const std::vector<at::Tensor> values = stack_values();
+    for (Member& m : members_)
+      if (m.slot >= 0) m.model->alias_member_of(values, m.slot);
+  }
+
+  // How many members the stacks hold: those still training.
+  int64_t slots() const { return stacks_.front().value.size(0); }
+
   // Update s of every member: min_norm's closed-form readout, or backward and the optimizer.
   void update(const std::vector<at::Tensor>& losses) {
     if (c_.solver == "min_norm") {
-      for (Member& m : members_) solve_readout(*m.model);  // update 0 (min_norm runs have steps = 1)
+      for (Member& m : members_)
+        if (m.slot >= 0) solve_readout(*m.model);  // update 0 (min_norm runs have steps = 1)
       return;
     }
     // d(sum of the members' losses) / d(member k's parameters) = d(loss k) / d(them): the
@@ -302,7 +340,8 @@ class Trainer {
     optimizer_.step(learning_rate(c_, step_));
     optimizer_.zero_grad();
     if (c_.fixed_norm)
-      for (Member& m : members_) project_to_initial_norm(m);
+      for (Member& m : members_)
+        if (m.slot >= 0) project_to_initial_norm(m);
   }
 
   // The training pairs of step s. Minibatches walk through per-epoch
@@ -338,10 +377,10 @@ class Trainer {
     const Model& model = *m.model;
     MetricsRow row;
     row.step = step_;
-    at::Tensor tl = train_logits.defined() ? train_logits : logits_on(forwards_.train, train_.pairs, k);
+    at::Tensor tl = train_logits.defined() ? train_logits : logits_on(forwards_.train, train_.pairs, m.slot);
     double train_loss_value =
         train_logits.defined() ? train_loss.item<double>() : loss_value(c_.loss, tl, train_.labels).item<double>();
-    at::Tensor test_logits = logits_on(forwards_.test, test_.pairs, k);
+    at::Tensor test_logits = logits_on(forwards_.test, test_.pairs, m.slot);
     double total_sq = 0, dist_sq = 0;
     const auto& params = model.parameters();
     for (size_t i = 0; i < params.size(); ++i) {
@@ -410,36 +449,35 @@ class Trainer {
     Chunk<ActivationCache> grid;    // every hook on the grid
   };
 
-  // The stacks of members first .. first + count - 1, [count, ...].
+  // The stacks of slots first .. first + count - 1, [count, ...].
   std::vector<at::Tensor> member_stacks(int64_t first, int64_t count) const {
     std::vector<at::Tensor> values;
     for (const NamedTensor& t : stacks_) values.push_back(t.value.narrow(0, first, count));
     return values;
   }
 
-  // Member k's part of `chunk`, made first by compute(first, count) for the members k .. k +
-  // per_chunk - 1 when the chunk does not hold k (members are recorded in order).
+  // Slot `slot`'s part of `chunk`, made first by compute(first, count) for the slots slot ..
+  // slot + per_chunk - 1 when the chunk does not hold it (members are recorded in slot order).
   template <class T, class F>
-  const T& member_of(Chunk<T>& chunk, size_t k, int64_t per_chunk, F&& compute) {
-    const int64_t member = static_cast<int64_t>(k);
-    if (chunk.first < 0 || member < chunk.first || member >= chunk.first + static_cast<int64_t>(chunk.each.size())) {
+  const T& member_of(Chunk<T>& chunk, int64_t slot, int64_t per_chunk, F&& compute) {
+    if (chunk.first < 0 || slot < chunk.first || slot >= chunk.first + static_cast<int64_t>(chunk.each.size())) {
       c10::NoGradGuard no_grad;
-      chunk.each = compute(member, std::min(per_chunk, static_cast<int64_t>(size()) - member));
-      chunk.first = member;
+      chunk.each = compute(slot, std::min(per_chunk, slots() - slot));
+      chunk.first = slot;
     }
-    return chunk.each[static_cast<size_t>(member - chunk.first)];
+    return chunk.each[static_cast<size_t>(slot - chunk.first)];
   }
 
-  // Member k's logits on `pairs` at this step.
-  at::Tensor logits_on(Chunk<at::Tensor>& chunk, const at::Tensor& pairs, size_t k) {
-    return member_of(chunk, k, kMembersPerEvaluation, [&](int64_t first, int64_t count) {
+  // The logits on `pairs` at this step of the member in `slot`.
+  at::Tensor logits_on(Chunk<at::Tensor>& chunk, const at::Tensor& pairs, int64_t slot) {
+    return member_of(chunk, slot, kMembersPerEvaluation, [&](int64_t first, int64_t count) {
       return members_.front().model->logits_members(member_stacks(first, count), pairs).unbind(0);
     });
   }
 
-  // Member k's every hook on the full p x p grid, as [p*p, ...] float32.
-  ActivationCache grid_activations(size_t k) {
-    return member_of(forwards_.grid, k, kMembersPerSnapshot, [&](int64_t first, int64_t count) {
+  // Every hook on the full p x p grid of the member in `slot`, as [p*p, ...] float32.
+  ActivationCache grid_activations(int64_t slot) {
+    return member_of(forwards_.grid, slot, kMembersPerSnapshot, [&](int64_t first, int64_t count) {
       ActivationCache together;  // [count, p*p, ...]
       members_.front().model->forward_members(member_stacks(first, count), grid_, &together);
       std::vector<ActivationCache> each(static_cast<size_t>(count));
@@ -456,7 +494,7 @@ class Trainer {
   Split split_;
   std::vector<int64_t> train_labels_;  // [n_train], aligned with split_.train; noisy under label_noise
   std::vector<Member> members_;
-  std::vector<NamedTensor> stacks_;   // every parameter of every member, [K, ...]: what autograd sees
+  std::vector<NamedTensor> stacks_;   // every parameter of the members training, [K, ...]: what autograd sees
   std::vector<NamedTensor> trained_;  // the stacks the optimizer updates (aliases stacks_)
   Optimizer optimizer_;
   std::vector<HookInfo> hook_infos_;

@@ -37,6 +37,8 @@ class GrokfastFilter {
   // For parameters stacked over ensemble members [K, ...]: the axis of state()'s tensors
   // that is the member axis (ema 0; ma 1, after the window).
   int64_t state_member_axis() const { return mode_ == "ema" ? 0 : 1; }
+  // Keeps the members at `index` of every buffer (member_axis only; Optimizer::keep_members).
+  void keep_members(const at::Tensor& index);
 
  private:
   std::string mode_;  // "ema" | "ma"

@@ -38,6 +38,10 @@ class Optimizer {
   std::vector<NamedTensor> state();
   // Member k's slices of state() (member_axis only), aliasing it likewise.
   std::vector<NamedTensor> member_state(int64_t k);
+  // member_axis only: keeps the members at `index` ([K'] ascending) of every state buffer, for
+  // stacks narrowed the same way (an ensemble whose other members have ended); the params
+  // passed to the constructor must already hold the narrowed stacks.
+  void keep_members(const at::Tensor& index);
   int64_t step_count() const { return step_count_; }
   void set_step_count(int64_t n) { step_count_ = n; }
 
