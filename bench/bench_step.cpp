@@ -6,7 +6,8 @@
 // python3-torch) at the same thread counts in the same invocation, and prints
 // the ratio. Run on an idle machine: a busy core distorts OpenMP timings.
 //
-//   build/bench/bench_step [--steps N] [--python /usr/bin/python3] [--only hooked|factored [--preset NAME]]
+//   build/bench/bench_step [--steps N] [--python /usr/bin/python3]
+//                          [--only hooked|factored [--preset NAME] [--precision fp32|bf16]]
 //
 // --only times that C++ step alone at 1 and 2 threads (for a profiler), without PyTorch, on the
 // nanda2023 preset or --preset NAME, and splits it: forward, loss + backward, optimizer.
@@ -34,10 +35,12 @@ struct StepPhases {
   double forward = 0, backward = 0, optimizer = 0, total = 0;
 };
 
-StepPhases cpp_step_phases(int threads, int steps, bool factored, const std::string& preset = "nanda2023") {
+StepPhases cpp_step_phases(int threads, int steps, bool factored, const std::string& preset = "nanda2023",
+                           const std::string& precision = "fp32") {
   at::set_num_threads(threads);
   grok::Config c = grok::load_preset(preset);
   c.factored_forward = factored;
+  c.precision = precision;
   grok::Task task = grok::make_task(c.task, c.p, 0);
   grok::Split split = grok::make_split(task, c.frac_train, 0);
   at::Tensor idx = at::tensor(split.train, at::kLong);
@@ -78,8 +81,8 @@ StepPhases cpp_step_phases(int threads, int steps, bool factored, const std::str
   return {median(fwd), median(bwd), median(upd), median(total)};
 }
 
-double cpp_ms_per_step(int threads, int steps, bool factored) {
-  return cpp_step_phases(threads, steps, factored).total;
+double cpp_ms_per_step(int threads, int steps, bool factored, const std::string& precision = "fp32") {
+  return cpp_step_phases(threads, steps, factored, "nanda2023", precision).total;
 }
 
 double python_ms_per_step(const std::string& python, const std::string& script, int threads, int steps) {
@@ -99,20 +102,21 @@ double python_ms_per_step(const std::string& python, const std::string& script, 
 
 int main(int argc, char** argv) {
   int steps = 30;
-  std::string python = "/usr/bin/python3", only, preset = "nanda2023";
+  std::string python = "/usr/bin/python3", only, preset = "nanda2023", precision = "fp32";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--steps") steps = std::stoi(argv[i + 1]);
     if (flag == "--python") python = argv[i + 1];
     if (flag == "--only") only = argv[i + 1];
     if (flag == "--preset") preset = argv[i + 1];
+    if (flag == "--precision") precision = argv[i + 1];
   }
   grok::retain_freed_memory();  // as grok-train does
   if (!only.empty()) {
     for (int threads : {1, 2}) {
-      const StepPhases t = cpp_step_phases(threads, steps, only == "factored", preset);
-      fmt::print("{} {} step, {} thread(s): {:.2f} ms (forward {:.2f}, loss + backward {:.2f}, optimizer {:.2f})\n",
-                 preset, only, threads, t.total, t.forward, t.backward, t.optimizer);
+      const StepPhases t = cpp_step_phases(threads, steps, only == "factored", preset, precision);
+      fmt::print("{} {} {} step, {} thread(s): {:.2f} ms (forward {:.2f}, loss + backward {:.2f}, optimizer {:.2f})\n",
+                 preset, only, precision, threads, t.total, t.forward, t.backward, t.optimizer);
     }
     return 0;
   }
@@ -120,15 +124,16 @@ int main(int argc, char** argv) {
   at::set_num_threads(1);
   fmt::print("nanda2023 full-batch training step (3,831 pairs, p = 113), median of {} steps after 3 warm-up\n", steps);
   fmt::print("{}\n\n", grok::describe(grok::blas_info()));
-  fmt::print("{:>8} {:>12} {:>14} {:>16} {:>12} {:>14}\n", "threads", "hooked ms", "factored ms", "PyTorch eager ms",
-             "hooked x", "factored x");
+  fmt::print("{:>8} {:>10} {:>12} {:>18} {:>17} {:>9} {:>11} {:>16}\n", "threads", "hooked ms", "factored ms",
+             "factored bf16 ms", "PyTorch eager ms", "hooked x", "factored x", "factored bf16 x");
   for (int threads : {1, 2}) {
     const double hooked = cpp_ms_per_step(threads, steps, false);
     const double factored = cpp_ms_per_step(threads, steps, true);
+    const double bf16 = cpp_ms_per_step(threads, steps, true, "bf16");
     const double py = python_ms_per_step(python, script, threads, steps);
     auto ratio = [&](double ms) { return py > 0 ? py / ms : 0.0; };
-    fmt::print("{:>8} {:>12.1f} {:>14.1f} {:>16.1f} {:>11.2f}x {:>13.2f}x\n", threads, hooked, factored, py,
-               ratio(hooked), ratio(factored));
+    fmt::print("{:>8} {:>10.1f} {:>12.1f} {:>18.1f} {:>17.1f} {:>8.2f}x {:>10.2f}x {:>15.2f}x\n", threads, hooked,
+               factored, bf16, py, ratio(hooked), ratio(factored), ratio(bf16));
   }
   return 0;
 }

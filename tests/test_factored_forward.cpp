@@ -242,3 +242,83 @@ TEST_CASE("factored_forward is refused where the tables do not hold", "[factored
   c.bias = false, c.model = "mlp";
   CHECK_THROWS_AS(grok::validate(c), grok::InputError);
 }
+
+namespace {
+
+at::Tensor bf(const at::Tensor& t) { return t.to(at::kBFloat16).to(at::kDouble); }  // rounded to bfloat16
+
+// The residual stream at '=' after attention, [B, D], written out in float64 from one model's
+// float32 weights: per head, softmax over the three keys of q . k / sqrt(d), values through W_O.
+at::Tensor resid_mid_written_out(const grok::Model& m, const at::Tensor& pairs, int64_t p) {
+  auto W = [&](const char* name) { return m.param(name).detach().to(at::kDouble); };
+  const at::Tensor W_E = W("embed.W_E"), W_pos = W("pos_embed.W_pos");
+  const at::Tensor W_Q = W("blocks.0.attn.W_Q"), W_K = W("blocks.0.attn.W_K"), W_V = W("blocks.0.attn.W_V"),
+                   W_O = W("blocks.0.attn.W_O");
+  const int64_t B = pairs.size(0), H = W_Q.size(0);
+  const std::vector<at::Tensor> x{W_E.index_select(0, pairs.select(1, 0)) + W_pos[0],
+                                  W_E.index_select(0, pairs.select(1, 1)) + W_pos[1],
+                                  W_E[p].expand({B, -1}) + W_pos[2]};
+  at::Tensor resid = x[2].clone();
+  for (int64_t h = 0; h < H; ++h) {
+    const at::Tensor q = at::matmul(x[2], W_Q[h]);  // [B, d]
+    std::vector<at::Tensor> scores;
+    for (const at::Tensor& xj : x) scores.push_back((q * at::matmul(xj, W_K[h])).sum(-1) / std::sqrt(W_Q.size(2)));
+    const at::Tensor pattern = at::softmax(at::stack(scores, 1), 1);  // [B, 3]
+    for (size_t j = 0; j < x.size(); ++j)
+      resid += pattern.select(1, static_cast<int64_t>(j)).unsqueeze(1) * at::matmul(at::matmul(x[j], W_V[h]), W_O[h]);
+  }
+  return resid;
+}
+
+double mean_abs_diff(const at::Tensor& a, const at::Tensor& b) {
+  return (a.to(at::kDouble) - b.to(at::kDouble)).abs().mean().item<double>();
+}
+
+}  // namespace
+
+TEST_CASE("precision bf16 rounds exactly the batch-wide products, written out", "[factored][precision]") {
+  // The bf16 logits must sit on the float64 computation with those products' operands and
+  // results rounded to bfloat16 (and nothing else), much nearer than the float32 logits do:
+  // bf16 left out, or applied to another product (attention, the factored forward's tables),
+  // moves them as far from it as float32 is.
+  c10::NoGradGuard no_grad;
+  grok::Config c = small_nanda(53);
+  c.d_mlp = 128;
+  const at::Tensor pairs = grok::grid_pairs(c.p);
+  for (bool factored : {false, true}) {
+    INFO((factored ? "factored" : "hooked") << " forward");
+    c.factored_forward = factored;
+    c.precision = "fp32";
+    const auto fp32 = grok::make_model(c);
+    c.precision = "bf16";
+    const auto bf16 = grok::make_model(c);
+    auto W = [&](const char* name) { return bf16->param(name).detach().to(at::kDouble); };
+    const at::Tensor resid = resid_mid_written_out(*bf16, pairs, c.p), W_in = W("blocks.0.mlp.W_in"),
+                     W_out = W("blocks.0.mlp.W_out"), W_U = W("unembed.W_U");
+    at::Tensor want;
+    if (!factored) {  // MLP in, MLP out and unembedding, each rounded
+      const at::Tensor post = at::relu(bf(at::matmul(bf(resid), bf(W_in))));
+      const at::Tensor resid_post = resid + bf(at::matmul(bf(post), bf(W_out)));
+      want = bf(at::matmul(bf(resid_post), bf(W_U)));
+    } else {  // one product: post @ (W_out W_U)
+      const at::Tensor post = at::relu(at::matmul(resid, W_in));
+      want = at::matmul(resid, W_U) + bf(at::matmul(bf(post), bf(at::matmul(W_out, W_U))));
+    }
+    auto one_member = [](const grok::Model& m) {
+      std::vector<at::Tensor> one;
+      for (const grok::NamedTensor& t : m.parameters()) one.push_back(t.value.unsqueeze(0));
+      return one;
+    };
+    const at::Tensor got = bf16->logits_members(one_member(*bf16), pairs)[0];
+    const at::Tensor got_fp32 = fp32->logits_members(one_member(*fp32), pairs)[0];
+    const double bf16_error = mean_abs_diff(got, want), fp32_error = mean_abs_diff(got_fp32, want);
+    INFO("mean |bf16 - written out| " << bf16_error << ", mean |fp32 - written out| " << fp32_error);
+    CHECK(bf16_error < 0.01 * fp32_error);
+    CHECK(max_relative(got, want) < 1.0 / 64);  // a few bfloat16 steps where a rounding flipped
+    if (!factored) CHECK(at::equal(got, got.to(at::kBFloat16).to(at::kFloat)));  // the last product's result
+  }
+  c.precision = "bf16", c.model = "mlp", c.factored_forward = false;
+  CHECK_THROWS_AS(grok::validate(c), grok::InputError);
+  c.model = "transformer", c.precision = "fp16";
+  CHECK_THROWS_AS(grok::validate(c), grok::InputError);
+}

@@ -91,6 +91,9 @@ void validate(const Config& c) {
           fmt::format("attention_rate needs model = transformer (got model = {})", c.model));
   require(!c.factored_forward || (c.model == "transformer" && c.n_layers == 1 && !c.bias),
           "factored_forward needs a one-layer transformer without biases");
+  require_one_of("precision", c.precision, {"fp32", "bf16"});
+  require(c.precision == "fp32" || c.model == "transformer",
+          fmt::format("precision bf16 needs model = transformer (got model = {})", c.model));
   require(c.init_scale > 0.0 && std::isfinite(c.init_scale),
           fmt::format("init_scale must be positive, got {}", c.init_scale));
   require(!c.fixed_norm || !c.random_features,

@@ -35,6 +35,7 @@ struct Config {
   double attention_rate = 1.0;
   double init_scale = 1.0;
   bool factored_forward = false;
+  std::string precision = "fp32";
   // -- optimisation
   std::string loss = "ce";
   std::string solver = "gd";
@@ -103,6 +104,10 @@ void visit_fields(C& c, V&& v) {
   v("Model", "factored_forward", c.factored_forward,
     "one-layer transformer without biases: train and evaluate through per-token tables (the same function, "
     "~2.2x fewer FLOPs for nanda2023, different rounding; activation snapshots use the hooked forward)");
+  v("Model", "precision", c.precision,
+    "transformer: fp32 | bf16 (the products whose cost grows with the batch, MLP and unembedding, take "
+    "bfloat16 operands and give bfloat16 results; weights, optimizer, attention and loss stay float32/float64; "
+    "changes the dynamics, see README)");
   v("Optimisation", "loss", c.loss,
     "ce (mean cross-entropy, nats) | mse (sum of (logit - one_hot(label))^2 / (pairs * p)) | stablemax "
     "(mean cross-entropy of StableMax probabilities, Prieto et al. 2025); float64; also the train_loss/test_loss "

@@ -52,6 +52,9 @@ class Transformer : public Model {
     at::Tensor W_E, W_pos, W_U, b_U;
     std::vector<Block> blocks;
   };
+  // x [K, ..., A] @ W [K, A, C] -> [K, ..., C] for the products whose cost grows with the batch,
+  // in config.precision: bf16 rounds both operands and the result to bfloat16 (then float32).
+  at::Tensor batch_product(const at::Tensor& x, const at::Tensor& W) const;
   // `values` in parameters() order -> the same tensors by role (undefined where absent).
   Weights weights_of(const std::vector<at::Tensor>& values) const;
   std::string mlp_hook(const std::string& site) const;  // the last block's MLP hook `site`
