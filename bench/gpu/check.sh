@@ -4,14 +4,14 @@
 #   carry: [".gpu-debs"]   command: bash bench/gpu/check.sh   timeout_s: 560
 # Builds (bench/gpu/build.sh), runs the unit tests there, then prints side by side, in this one call:
 #   1. the same demo run on CPU and on CUDA: test loss over the first steps and the dynamics;
-#   2. ms per nanda2023 training step: grokscope on CUDA (training time of --verbose's split, and
-#      the whole command) against PyTorch eager, CUDA-graphed and torch.compile'd + graphed;
+#   2. ms per nanda2023 training step: grokscope on CUDA, hooked, factored and factored bf16
+#      (training time of --verbose's split, and the whole command) against PyTorch eager, CUDA-graphed and torch.compile'd + graphed;
 #   3. ms per model-step with 64 and 512 models at once: grokscope's ensemble (grok-train --seeds)
 #      against PyTorch vmap over stacked parameters;
 #   4. time to grok on CUDA for nanda2023 seeds 0..SEEDS-1 (default 2; each about a minute).
 # Every section prints its own wall time, so a section that runs out of time shows what it reached.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 seeds=${1:-2}
 section() { echo; echo "== $* ($(date +%T))"; }
 py=$(command -v python3)
@@ -58,10 +58,14 @@ for name, r in (("cpu", cpu), ("cuda", gpu)):
 PY
 
 section "2. ms per nanda2023 step, one model"
-for steps in 100 600; do
-  /usr/bin/time -f "grokscope cuda, $steps steps: whole command %e s" "$train" --preset nanda2023 --steps "$steps" \
-    --stop-after-grok -1 --device cuda --eval-every 100 --checkpoint-every 0 --activation-log 0 --verbose --quiet \
-    --force --out /tmp/nanda-cuda.h5 2>&1 | grep -E "^time|whole command"
+# The hooked forward, the factored one, and the factored one in bf16 (tensor cores).
+for variant in "" "--factored-forward true" "--factored-forward true --precision bf16"; do
+  for steps in 100 600; do
+    # shellcheck disable=SC2086
+    /usr/bin/time -f "grokscope cuda ${variant:-hooked}, $steps steps: whole command %e s" "$train" --preset nanda2023 \
+      --steps "$steps" --stop-after-grok -1 --device cuda --eval-every 100 --checkpoint-every 0 --activation-log 0 \
+      --verbose --quiet --force --out /tmp/nanda-cuda.h5 $variant 2>&1 | grep -E "^time|whole command"
+  done
 done
 for mode in eager graph compile; do
   printf 'pytorch %-8s ' "$mode"; timeout 120 "$py" bench/nanda_step.py --device cuda --mode "$mode" --steps 200 --warmup 5 2>&1 | tail -1
