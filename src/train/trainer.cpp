@@ -308,6 +308,7 @@ class Trainer {
       if (m.slot < 0) continue;
       if (m.final_step) {
         m.slot = -1;
+        keep_own_copy(*m.model);
         continue;
       }
       kept.push_back(m.slot);
@@ -322,6 +323,15 @@ class Trainer {
     const std::vector<at::Tensor> values = stack_values();
     for (Member& m : members_)
       if (m.slot >= 0) m.model->alias_member_of(values, m.slot);
+  }
+
+  // A member that has left the stacks keeps its final weights as its own tensors: views would hold
+  // on to every old stack, O(K^2) memory over an ensemble whose members end one by one.
+  static void keep_own_copy(Model& model) {
+    c10::NoGradGuard no_grad;
+    std::vector<at::Tensor> own;  // a stack of one member
+    for (const NamedTensor& p : model.parameters()) own.push_back(p.value.detach().unsqueeze(0).clone());
+    model.alias_member_of(own, 0);
   }
 
   // How many members the stacks hold: those still training.
