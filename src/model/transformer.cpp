@@ -344,10 +344,11 @@ std::string Transformer::mlp_hook(const std::string& site) const { return block_
 
 std::string Transformer::describe() const {
   const Config& c = config_;
-  return fmt::format("transformer: {} layer{}, d_model {}, {} heads x {}, d_mlp {}, {}{}{}", c.n_layers,
+  return fmt::format("transformer: {} layer{}, d_model {}, {} heads x {}, d_mlp {}, {}{}{}{}", c.n_layers,
                      c.n_layers == 1 ? "" : "s", c.d_model, c.n_heads, c.d_head, c.d_mlp, c.act,
                      c.bias ? ", biases" : "",
-                     c.attention_rate == 1.0 ? "" : fmt::format(", attention rate {}", c.attention_rate));
+                     c.attention_rate == 1.0 ? "" : fmt::format(", attention rate {}", c.attention_rate),
+                     c.precision == "bf16" ? ", bf16 batch products" : "");
 }
 
 std::vector<std::string> Transformer::default_hooks() const { return {mlp_hook("mlp.hook_post"), "logits"}; }
