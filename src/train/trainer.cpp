@@ -317,7 +317,8 @@ class Trainer {
     if (static_cast<int64_t>(kept.size()) == slots() || kept.empty()) return;
     c10::NoGradGuard no_grad;
     const at::Tensor index = at::tensor(kept, at::kLong).to(device_);
-    for (NamedTensor& t : stacks_) t.value = t.value.detach().index_select(0, index).requires_grad_(true);
+    for (NamedTensor& t : stacks_)  // frozen stacks (random_features) stay frozen
+      t.value = t.value.detach().index_select(0, index).requires_grad_(t.value.requires_grad());
     trained_ = trained_parameters(*members_.front().model, stacks_, c_);  // the optimizer holds trained_
     optimizer_.keep_members(index);
     const std::vector<at::Tensor> values = stack_values();
