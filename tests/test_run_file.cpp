@@ -1,4 +1,6 @@
 // test_run_file.cpp — run files written by the trainer, read back; exact resume.
+#include <zlib.h>
+
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -193,15 +195,19 @@ TEST_CASE("the time split covers the run: training, evaluation, checkpoints, act
   CHECK(t.training + t.recording() > 0.5 * r.seconds);  // the loop is all there is
 }
 
-// append_tensor filters chunks on several threads and stores them raw; the planted truth is
-// HDF5's own pipeline: the same rows appended through H5Dwrite must store the very same bytes in
-// every chunk (a wrong byte shuffle, level, chunk order or edge padding changes them), and both
-// read back as the rows written. The item shape {2, 4500001} splits into 16 chunks of {2, 281251}
-// along its last axis (the last one partial), written on 3 threads, in an SWMR file as runs are.
-TEST_CASE("append_tensor's parallel filtering stores the bytes H5Dwrite would", "[run][h5]") {
+// append_tensor filters chunks on several threads (libdeflate) and stores them raw. The planted
+// truth is written out here from RFC 1950 and HDF5's shuffle filter: every stored chunk must be a
+// zlib stream that zlib itself (not libdeflate) inflates to byte k of every element of the chunk,
+// then byte k + 1, ..., the edge chunk padded with zeros, with the header's level field of level 4
+// (a wrong byte shuffle, chunk order, edge padding or level fails it). HDF5's own pipeline (rows
+// appended through H5Dwrite) must read back the same rows. The item shape {2, 4500001} splits
+// into 16 chunks of {2, 281251} along its last axis (the last one partial), written on 3 threads,
+// in an SWMR file as runs are.
+TEST_CASE("append_tensor's parallel filtering stores chunks any zlib inflates to the shuffled rows", "[run][h5]") {
   const std::string path = temp_path("parallel_chunks.h5");
   std::filesystem::remove(path);
-  const std::vector<int64_t> item{2, 4500001};
+  const int64_t width = 4500001;
+  const std::vector<int64_t> item{2, width};
   grok::h5::File file = grok::h5::File::create(path, true);
   grok::h5::Group root = file.root();
   grok::h5::Dataset through_hdf5 = grok::create_rows(root, "hdf5", item, 4),
@@ -209,22 +215,43 @@ TEST_CASE("append_tensor's parallel filtering stores the bytes H5Dwrite would", 
   file.start_swmr_write();
   const grok::h5::Shape chunk = in_parallel.chunk_shape();
   REQUIRE(chunk.size() == 3);
-  const hsize_t n_chunks = (4500001 + chunk[2] - 1) / chunk[2];
+  REQUIRE(chunk[1] == 2);
+  const int64_t chunk_width = static_cast<int64_t>(chunk[2]);
+  const int64_t n_chunks = (width + chunk_width - 1) / chunk_width;
   REQUIRE(n_chunks == 16);
-  REQUIRE(4500001 % chunk[2] != 0);
+  REQUIRE(width % chunk_width != 0);
   std::vector<at::Tensor> rows;
   for (int r = 0; r < 2; ++r) {
     // Smooth values with repeats, as activations have (ReLU zeros), so deflate has work to do.
-    at::Tensor row = at::arange(2 * 4500001, at::kFloat).view({2, 4500001}).div(1000 + r).sin().relu();
+    at::Tensor row = at::arange(2 * width, at::kFloat).view({2, width}).div(1000 + r).sin().relu();
     rows.push_back(row);
     grok::append_tensor(through_hdf5, row, -1);
     grok::append_tensor(in_parallel, row, 3);
   }
   file.flush();
-  for (hsize_t r = 0; r < 2; ++r)
-    for (hsize_t c = 0; c < n_chunks; ++c) {
-      const grok::h5::Shape at{r, 0, c * chunk[2]};
-      REQUIRE(in_parallel.read_stored_chunk(at) == through_hdf5.read_stored_chunk(at));
+  for (int64_t r = 0; r < 2; ++r)
+    for (int64_t c = 0; c < n_chunks; ++c) {
+      // The chunk's floats in C order, [2, chunk_width], zeros past the item's edge, then shuffled.
+      std::vector<float> floats(static_cast<size_t>(2 * chunk_width), 0.0f);
+      const float* row = rows[static_cast<size_t>(r)].data_ptr<float>();
+      for (int64_t i = 0; i < 2; ++i)
+        for (int64_t x = 0; x < chunk_width && c * chunk_width + x < width; ++x)
+          floats[static_cast<size_t>(i * chunk_width + x)] = row[i * width + c * chunk_width + x];
+      const auto* bytes = reinterpret_cast<const unsigned char*>(floats.data());
+      std::vector<unsigned char> shuffled(floats.size() * 4);
+      for (size_t k = 0; k < 4; ++k)
+        for (size_t i = 0; i < floats.size(); ++i) shuffled[k * floats.size() + i] = bytes[i * 4 + k];
+
+      const grok::h5::Shape at{static_cast<hsize_t>(r), 0, static_cast<hsize_t>(c * chunk_width)};
+      const std::vector<unsigned char> stored = in_parallel.read_stored_chunk(at);
+      REQUIRE(stored.size() > 2);
+      CHECK((stored[0] & 0x0f) == 8);      // CM = 8: deflate
+      CHECK(((stored[1] >> 6) & 3) == 1);  // FLEVEL = 1: "fast" (levels 2-5, as zlib writes for 4)
+      std::vector<unsigned char> inflated(shuffled.size() + 1);
+      uLongf size = inflated.size();
+      REQUIRE(uncompress(inflated.data(), &size, stored.data(), stored.size()) == Z_OK);
+      inflated.resize(size);
+      CHECK(inflated == shuffled);
     }
   for (hsize_t r = 0; r < 2; ++r) {
     CHECK(at::equal(grok::read_tensor_row(in_parallel, r), rows[r]));

@@ -2,7 +2,7 @@
 #include "grok/h5/h5.h"
 
 #include <H5DSpublic.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include <fcntl.h>
 #include <fmt/core.h>
@@ -13,7 +13,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <memory>
 #include <numeric>
+#include <string>
 #include <thread>
 
 namespace grok::h5 {
@@ -325,11 +327,15 @@ std::vector<unsigned char> filter_chunk(const float* data, size_t n, int level) 
   std::vector<unsigned char> shuffled(n * width);
   for (size_t k = 0; k < width; ++k)
     for (size_t i = 0; i < n; ++i) shuffled[k * n + i] = in[i * width + k];
-  // HDF5's deflate filter: compress2 into a buffer of compressBound bytes.
-  uLongf size = compressBound(static_cast<uLong>(shuffled.size()));
-  std::vector<unsigned char> out(size);
-  if (compress2(out.data(), &size, shuffled.data(), static_cast<uLong>(shuffled.size()), level) != Z_OK)
-    throw Error("deflate failed");
+  // HDF5's deflate filter stores a zlib stream (RFC 1950), which any zlib inflates; libdeflate
+  // writes one about twice as fast as zlib's compress2 at the same level, and as small.
+  std::unique_ptr<libdeflate_compressor, decltype(&libdeflate_free_compressor)> compressor(
+      libdeflate_alloc_compressor(level), &libdeflate_free_compressor);
+  if (!compressor) throw Error("deflate level " + std::to_string(level) + " refused");
+  std::vector<unsigned char> out(libdeflate_zlib_compress_bound(compressor.get(), shuffled.size()));
+  const size_t size =
+      libdeflate_zlib_compress(compressor.get(), shuffled.data(), shuffled.size(), out.data(), out.size());
+  if (size == 0) throw Error("deflate failed");
   out.resize(size);
   return out;
 }

@@ -69,7 +69,7 @@ struct Config {
   int64_t activation_log = 20;
   std::string activation_steps;
   std::string hooks = "default";
-  int64_t gzip = 4;
+  int64_t gzip = 1;  // libdeflate level 1: 3x level 4's speed, and smaller activations than zlib's 4
 };
 
 // Calls v(section, name, field, help) for every field, in a fixed order.
@@ -156,7 +156,7 @@ void visit_fields(C& c, V&& v) {
   v("Recording", "hooks", c.hooks,
     "hook points to record on the full grid (comma-separated TransformerLens names; "
     "'default' = the last MLP's hook_post and logits; 'all' = every hook)");
-  v("Recording", "gzip", c.gzip, "gzip level for checkpoints and activations (0-9)");
+  v("Recording", "gzip", c.gzip, "deflate level for checkpoints and activations (0 = none, 1-9)");
 }
 
 // Throws InputError with a one-line message for any out-of-range value.

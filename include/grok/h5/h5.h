@@ -165,9 +165,9 @@ class Dataset : public Object {
   void read_row_raw(hid_t type, hsize_t i, void* data) const;
 };
 
-// What HDF5's shuffle + deflate pipeline makes of one chunk of `n` floats (byte-shuffle, then
-// zlib's compress2 at `level`): the same bytes, so a chunk filtered here on any thread and stored
-// with write_stored_chunk is the chunk H5Dwrite would have stored.
+// One chunk of `n` floats through HDF5's shuffle + deflate pipeline (byte-shuffle, then a zlib
+// stream at `level`, made by libdeflate): what write_stored_chunk stores, so that HDF5, h5py or
+// any reader inflates it as if H5Dwrite had filtered it. Callable on any thread.
 std::vector<unsigned char> filter_chunk(const float* data, size_t n, int level);
 
 class Group : public Object {
