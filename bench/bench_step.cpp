@@ -50,8 +50,7 @@ StepPhases cpp_step_phases(int threads, int steps, bool factored, const std::str
   at::Tensor labels = at::tensor(y, at::kLong);
   auto model = grok::make_model(c);
   grok::Optimizer opt(c, model->parameters());
-  std::vector<at::Tensor> one;  // the parameters as a batch of one member, as grok-train trains them
-  for (const grok::NamedTensor& p : model->parameters()) one.push_back(p.value.unsqueeze(0));
+  const std::vector<at::Tensor> one = model->one_member_stack();  // a batch of one member, as grok-train trains it
   using clock = std::chrono::steady_clock;
   auto ms_since = [](clock::time_point t) {
     return std::chrono::duration<double, std::milli>(clock::now() - t).count();

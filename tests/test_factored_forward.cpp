@@ -304,13 +304,8 @@ TEST_CASE("precision bf16 rounds exactly the batch-wide products, written out", 
       const at::Tensor post = at::relu(at::matmul(resid, W_in));
       want = at::matmul(resid, W_U) + bf(at::matmul(bf(post), bf(at::matmul(W_out, W_U))));
     }
-    auto one_member = [](const grok::Model& m) {
-      std::vector<at::Tensor> one;
-      for (const grok::NamedTensor& t : m.parameters()) one.push_back(t.value.unsqueeze(0));
-      return one;
-    };
-    const at::Tensor got = bf16->logits_members(one_member(*bf16), pairs)[0];
-    const at::Tensor got_fp32 = fp32->logits_members(one_member(*fp32), pairs)[0];
+    const at::Tensor got = bf16->logits_members(bf16->one_member_stack(), pairs)[0];
+    const at::Tensor got_fp32 = fp32->logits_members(fp32->one_member_stack(), pairs)[0];
     const double bf16_error = mean_abs_diff(got, want), fp32_error = mean_abs_diff(got_fp32, want);
     INFO("mean |bf16 - written out| " << bf16_error << ", mean |fp32 - written out| " << fp32_error);
     CHECK(bf16_error < 0.01 * fp32_error);

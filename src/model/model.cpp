@@ -28,11 +28,15 @@ double Model::total_norm() const {
   return std::sqrt(sq);
 }
 
-at::Tensor Model::forward(const at::Tensor& pairs, ActivationCache* cache) const {
-  std::vector<at::Tensor> one;  // [1, ...] views of the parameters
+std::vector<at::Tensor> Model::one_member_stack() const {
+  std::vector<at::Tensor> one;
   for (const NamedTensor& p : params_) one.push_back(p.value.unsqueeze(0));
+  return one;
+}
+
+at::Tensor Model::forward(const at::Tensor& pairs, ActivationCache* cache) const {
   ActivationCache members;
-  at::Tensor logits = forward_members(one, pairs, cache ? &members : nullptr);  // [1, B, p]
+  at::Tensor logits = forward_members(one_member_stack(), pairs, cache ? &members : nullptr);  // [1, B, p]
   if (cache)
     for (auto& [name, value] : members) (*cache)[name] = value.select(0, 0);
   return logits.select(0, 0);

@@ -203,6 +203,7 @@ at::Tensor Transformer::logits_members(const std::vector<at::Tensor>& stacked, c
   };
   const at::Tensor post = activation(read(blk.W_in), config_.act);   // [K, B, M]
   const at::Tensor neuron_logits = member_matmul(blk.W_out, w.W_U);  // [K, M, P]
+  // float32 keeps its one fused baddbmm (and its bits); bf16 rounds the product on its own.
   if (config_.precision == "bf16") return read(w.W_U) + batch_product(post, neuron_logits);
   return at::baddbmm(read(w.W_U), post, neuron_logits);  // [K, B, P]
 }

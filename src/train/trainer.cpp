@@ -330,8 +330,8 @@ class Trainer {
   // on to every old stack, O(K^2) memory over an ensemble whose members end one by one.
   static void keep_own_copy(Model& model) {
     c10::NoGradGuard no_grad;
-    std::vector<at::Tensor> own;  // a stack of one member
-    for (const NamedTensor& p : model.parameters()) own.push_back(p.value.detach().unsqueeze(0).clone());
+    std::vector<at::Tensor> own = model.one_member_stack();
+    for (at::Tensor& t : own) t = t.detach().clone();
     model.alias_member_of(own, 0);
   }
 

@@ -77,6 +77,9 @@ class Model {
   // It is forward_members() of this one model (K = 1), so a model trained alone and the
   // same model trained as a member of many compute the same numbers by the same kernels.
   at::Tensor forward(const at::Tensor& pairs, ActivationCache* cache = nullptr) const;
+  // parameters() as a stack of this one member: [1, ...] views, for forward_members() and
+  // logits_members() (they keep autograd history to the parameters).
+  std::vector<at::Tensor> one_member_stack() const;
   // K models of this family and config at once (an ensemble: many seeds in one batched
   // model). stacked[i] is parameters()[i] of every member along a leading member axis
   // [K, ...]; pairs [B, 2] (shared)  ->  logits [K, B, p]; hooks [K, B, ...]. Every
