@@ -6,7 +6,12 @@
 #include "grok/model/grid.h"
 #include "grok/model/mlp.h"
 #include "grok/model/transformer.h"
+#include "grok/runtime/cpu_features.h"
 #include "grok/runtime/device.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
 
 namespace {
 
@@ -388,4 +393,44 @@ TEST_CASE("device selection: cpu always, cuda only where LibTorch has a GPU, aut
     CHECK(grok::resolve_device("auto").is_cpu());
   }
   REQUIRE_THROWS_AS(grok::resolve_device("tpu"), grok::InputError);
+}
+
+// The kernel's reading of the CPU, independent of our CPUID bits: the flags of /proc/cpuinfo's
+// first processor (Linux names AVX512-BF16 "avx512_bf16" and AMX-BF16 "amx_bf16").
+static std::set<std::string> kernel_cpu_flags() {
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("flags", 0) != 0) continue;
+    std::istringstream words(line.substr(line.find(':') + 1));
+    std::set<std::string> flags;
+    for (std::string w; words >> w;) flags.insert(w);
+    return flags;
+  }
+  return {};
+}
+
+TEST_CASE("bfloat16 arithmetic is read as the kernel reports it, and bf16 on such a CPU is warned of",
+          "[model][device]") {
+  // Catches a wrong CPUID leaf, subleaf, register or bit (e.g. AVX512-VNNI's or AVX-VNNI's), and
+  // the warning given on the wrong machines, for the wrong precision or for a GPU.
+  const std::set<std::string> flags = kernel_cpu_flags();
+  if (flags.empty()) {
+    WARN("no flags line in /proc/cpuinfo: nothing to compare with");
+    return;
+  }
+  const grok::Bfloat16Instructions found = grok::cpu_bfloat16_instructions();
+  CHECK(found.avx512f == (flags.count("avx512f") == 1));
+  CHECK(found.avx512_bf16 == (flags.count("avx512_bf16") == 1));
+  CHECK(found.amx_bf16 == (flags.count("amx_bf16") == 1));
+  const bool expected = (flags.count("avx512_bf16") && flags.count("avx512f")) || flags.count("amx_bf16");
+  CHECK(grok::cpu_has_bfloat16_arithmetic() == expected);
+  const c10::Device cpu(c10::kCPU), gpu(c10::kCUDA, 0);
+  CHECK(grok::precision_warning("fp32", cpu).empty());
+  CHECK(grok::precision_warning("bf16", gpu).empty());
+  const std::string warning = grok::precision_warning("bf16", cpu);
+  CHECK(warning.empty() == expected);
+  if (!expected) {
+    CHECK(warning.find('\n') == std::string::npos);
+    CHECK_THAT(warning, Catch::Contains("--precision bf16") && Catch::Contains("slower than in float32"));
+  }
 }

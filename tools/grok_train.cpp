@@ -151,6 +151,8 @@ int report_ensemble(const grok::TrainArgs& args, const std::vector<grok::TrainRe
   return 0;
 }
 
+void print_warning(const std::string& warning) { std::cerr << "grok-train: warning: " << warning << '\n'; }
+
 // grok-train --seeds: the models of every seed at once, one run file each in a directory.
 int run_ensemble(const grok::TrainArgs& args, const grok::Config& config, int threads) {
   const std::string preset = args.preset.empty() ? grok::kDefaultPreset : args.preset;
@@ -160,6 +162,7 @@ int run_ensemble(const grok::TrainArgs& args, const grok::Config& config, int th
   grok::TrainHooks hooks;
   hooks.stop = &grok::stop_on_signals();
   hooks.on_eval = [&](const grok::ProgressEvent& e) { printer(e); };
+  hooks.on_warning = print_warning;
   bool announced = false;
   hooks.on_start = [&](const std::string&, int64_t, int64_t n_params) {
     if (announced) return;
@@ -184,6 +187,7 @@ int resume_ensemble(const grok::TrainArgs& args) {
   grok::TrainHooks hooks;
   hooks.stop = &grok::stop_on_signals();
   hooks.on_eval = [&](const grok::ProgressEvent& e) { printer(e); };
+  hooks.on_warning = print_warning;
   size_t members = 0;
   hooks.on_start = [&](const std::string&, int64_t start_step, int64_t) {
     if (members++ == 0 && args.verbose) std::cerr << grok::describe(grok::blas_info()) << '\n';
@@ -233,6 +237,7 @@ int run(int argc, const char* const argv[]) {
   grok::TrainHooks hooks;
   hooks.stop = &grok::stop_on_signals();
   hooks.on_eval = [&](const grok::ProgressEvent& e) { printer(e); };
+  hooks.on_warning = print_warning;
 
   grok::TrainResult result;
   if (!args.resume.empty()) {

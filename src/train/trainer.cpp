@@ -21,6 +21,7 @@
 #include "grok/model/model.h"
 #include "grok/runfile/run_file.h"
 #include "grok/runfile/writer_lock.h"
+#include "grok/runtime/cpu_features.h"
 #include "grok/runtime/device.h"
 #include "grok/runtime/threads.h"
 #include "grok/story/thresholds.h"
@@ -188,6 +189,8 @@ class Trainer {
     using clock = std::chrono::steady_clock;
     start_time_ = clock::now();
     start_step_ = step_;
+    const std::string warning = precision_warning(c_.precision, device_);
+    if (hooks_.on_warning && !warning.empty()) hooks_.on_warning(warning);
     if (hooks_.on_start)
       for (size_t k = 0; k < size(); ++k)
         hooks_.on_start(writers[k].path(), step_, members_[k].model->parameter_count());
