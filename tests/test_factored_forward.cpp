@@ -317,3 +317,33 @@ TEST_CASE("precision bf16 rounds exactly the batch-wide products, written out", 
   c.model = "transformer", c.precision = "fp16";
   CHECK_THROWS_AS(grok::validate(c), grok::InputError);
 }
+
+TEST_CASE("bfloat16 products in float32: operands and result rounded once, gradients likewise, written out",
+          "[factored][precision]") {
+  // What a CPU without bfloat16 instructions computes for --precision bf16 (every CPU runs this
+  // test, whichever path its transformer takes). Written out: the float64 product of the rounded
+  // operands, rounded. float32 sums may flip a rounding now and then (one bfloat16 step), so most
+  // entries must equal it and none may be further. Catches a result left unrounded (it would not be
+  // bfloat16 numbers), operands left unrounded (most entries off by a step), and gradients that
+  // skip a rounding.
+  at::manual_seed(7);
+  const at::Tensor x = at::randn({2, 50, 64}).requires_grad_(true);  // [K, B, A]
+  const at::Tensor W = at::randn({2, 64, 40}).requires_grad_(true);  // [K, A, C]
+  const at::Tensor G = at::randn({2, 50, 40});                       // d loss / d result
+  const at::Tensor got = grok::member_matmul_bf16_in_float32(x, W);
+  (got * G).sum().backward();
+  auto check_rounded_once = [](const char* what, const at::Tensor& value, const at::Tensor& want64) {
+    INFO(what);
+    const at::Tensor v = value.detach().to(at::kDouble), want = bf(want64);
+    CHECK(value.scalar_type() == at::kFloat);
+    CHECK(at::equal(v, bf(v)));     // bfloat16 numbers
+    const double step = 1.0 / 128;  // a bfloat16 step, relative: 8 significant bits
+    const at::Tensor off = (v - want).abs() > 0;
+    CHECK(off.to(at::kDouble).mean().item<double>() < 0.02);
+    CHECK(((v - want).abs() <= want.abs() * step * 1.0001).all().item<bool>());
+  };
+  const at::Tensor x64 = bf(x.detach()), W64 = bf(W.detach()), G64 = bf(G);
+  check_rounded_once("result", got, at::matmul(x64, W64));
+  check_rounded_once("d x", x.grad(), at::matmul(G64, W64.transpose(1, 2)));
+  check_rounded_once("d W", W.grad(), at::matmul(x64.transpose(1, 2), G64));
+}

@@ -99,6 +99,11 @@ at::Tensor member_matmul(const at::Tensor& x, const at::Tensor& W) {
   return at::bmm(x.reshape({x.size(0), -1, x.size(-1)}), W).view(out_shape);
 }
 
+at::Tensor member_matmul_bf16_in_float32(const at::Tensor& x, const at::Tensor& W) {
+  const auto rounded = [](const at::Tensor& t) { return t.to(at::kBFloat16).to(at::kFloat); };
+  return rounded(member_matmul(rounded(x), rounded(W)));
+}
+
 at::Tensor per_member(const at::Tensor& t, int64_t rank) {
   std::vector<int64_t> shape{t.size(0)};
   shape.insert(shape.end(), static_cast<size_t>(rank - t.dim()), 1);

@@ -104,8 +104,12 @@ at::Tensor Transformer::attn_out(const Block& blk, const at::Tensor& z) const {
 
 at::Tensor Transformer::batch_product(const at::Tensor& x, const at::Tensor& W) const {
   if (config_.precision != "bf16") return member_matmul(x, W);
-  // oneDNN's AVX-512-BF16 kernels on the CPU (~2.5x float32 sgemm here), tensor cores on a GPU.
-  return member_matmul(x.to(at::kBFloat16), W.to(at::kBFloat16)).to(x.scalar_type());
+  // oneDNN's AVX-512-BF16 kernels on the CPU (~2.5x float32 sgemm on a Zen 4), tensor cores on a GPU.
+  if (!x.device().is_cpu() || cpu_bfloat16_)
+    return member_matmul(x.to(at::kBFloat16), W.to(at::kBFloat16)).to(x.scalar_type());
+  // Elsewhere LibTorch 1.13 multiplies bfloat16 in a plain loop: 10x slower than float32 on an
+  // AVX2 CPU, and its logits sat 3x farther from the once-rounded products than float32's.
+  return member_matmul_bf16_in_float32(x, W).to(x.scalar_type());
 }
 
 at::Tensor Transformer::mlp(const Block& blk, const at::Tensor& x, int64_t layer, ActivationCache* cache) const {

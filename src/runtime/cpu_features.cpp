@@ -30,9 +30,8 @@ bool cpu_has_bfloat16_arithmetic() {
 
 std::string precision_warning(const std::string& precision, const c10::Device& device) {
   if (precision != "bf16" || !device.is_cpu() || cpu_has_bfloat16_arithmetic()) return "";
-  return "--precision bf16: this CPU has no bfloat16 arithmetic (AVX512-BF16 or AMX-BF16), so LibTorch emulates it "
-         "and the run is slower than in float32 (a nanda2023 step: 10x slower on an AVX2 CPU); the numbers are "
-         "bf16's all the same";
+  return "--precision bf16: this CPU has no bfloat16 arithmetic (AVX512-BF16 or AMX-BF16), so its bf16 products run "
+         "as float32 products of bfloat16-rounded numbers: bf16's rounding at float32's speed, not faster";
 }
 
 }  // namespace grok

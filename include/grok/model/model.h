@@ -179,6 +179,11 @@ std::vector<HookInfo> select_hooks(const Model& model, const std::string& hook_l
 // x [K, ..., D] @ W [K, D, N] -> [K, ..., N]: one matmul per member (a batched matmul;
 // for K = 1 the same BLAS call as x[0] @ W[0]).
 at::Tensor member_matmul(const at::Tensor& x, const at::Tensor& W);
+// member_matmul of float32 x and W in bfloat16 arithmetic: both operands and the result rounded to
+// bfloat16, the sums in float32 (as oneDNN's bfloat16 products and tensor cores compute), done as
+// float32 products, for CPUs without bfloat16 instructions: a product of two bfloat16 numbers is
+// exact in float32. Autograd rounds the gradients at the same points (the casts' backward).
+at::Tensor member_matmul_bf16_in_float32(const at::Tensor& x, const at::Tensor& W);
 // t [K, ...] viewed as [K, 1, ..., 1, ...] of `rank` dimensions, to broadcast a member's
 // bias over the axes between the member axis and its own.
 at::Tensor per_member(const at::Tensor& t, int64_t rank);

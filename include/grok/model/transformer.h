@@ -13,6 +13,7 @@
 #pragma once
 
 #include "grok/model/model.h"
+#include "grok/runtime/cpu_features.h"
 
 namespace grok {
 
@@ -53,7 +54,8 @@ class Transformer : public Model {
     std::vector<Block> blocks;
   };
   // x [K, ..., A] @ W [K, A, C] -> [K, ..., C] for the products whose cost grows with the batch,
-  // in config.precision: bf16 rounds both operands and the result to bfloat16 (then float32).
+  // in config.precision: bf16 rounds both operands and the result to bfloat16 (then float32),
+  // with the sums in float32 between (as oneDNN's bfloat16 products and tensor cores do).
   at::Tensor batch_product(const at::Tensor& x, const at::Tensor& W) const;
   // `values` in parameters() order -> the same tensors by role (undefined where absent).
   Weights weights_of(const std::vector<at::Tensor>& values) const;
@@ -94,6 +96,9 @@ class Transformer : public Model {
   void bind_weights() override;
 
   int64_t p_, n_ctx_ = 3, d_vocab_;
+  // The CPU multiplies bfloat16 in hardware (runtime/cpu_features.h); where it does not, bf16
+  // products on the CPU are float32 products of bfloat16-rounded operands (batch_product).
+  bool cpu_bfloat16_ = cpu_has_bfloat16_arithmetic();
   at::Tensor W_E, W_pos, W_U, b_U;  // this model's own weights, for the anatomy
   std::vector<Block> blocks_;
 };

@@ -1,10 +1,11 @@
 // cpu_features.h — the CPU instructions LibTorch's speed depends on, read with CPUID.
 //
-// --precision bf16 is fast on a CPU only where the CPU does bfloat16 arithmetic itself
-// (AVX512-BF16, AMX-BF16): LibTorch 1.13 sends bfloat16 products to oneDNN only on CPUs with
-// AVX-512 (BW, VL, DQ) and otherwise to a plain C++ loop. Measured on an AVX2-only AMD EPYC (Zen 3):
-// a factored nanda2023 step took 651 ms in bf16 against 64 ms in float32; on a Zen 4 with
-// AVX512-BF16, 21.4 ms against 25.5 ms (README, Performance).
+// --precision bf16 is faster than float32 on a CPU only where the CPU does bfloat16 arithmetic
+// itself (AVX512-BF16, AMX-BF16). LibTorch 1.13 sends bfloat16 products to oneDNN only on CPUs
+// with AVX-512 and otherwise to a plain loop that rounds every partial sum: measured on an
+// AVX2-only AMD EPYC (Zen 3), a factored nanda2023 step took 651 ms in bf16 against 64 ms in
+// float32. So on such CPUs the transformer computes its bf16 products itself, as float32 products
+// of bfloat16-rounded operands (model/transformer.cpp, batch_product), and grok-train says so.
 #pragma once
 
 #include <c10/core/Device.h>
@@ -25,8 +26,8 @@ Bfloat16Instructions cpu_bfloat16_instructions();
 // Whether this CPU runs bfloat16 products in hardware: AVX512-BF16 with AVX-512 enabled, or AMX-BF16.
 bool cpu_has_bfloat16_arithmetic();
 
-// A one-line warning when `precision` on `device` will be slower than float32 ("" when not):
-// bf16 on a CPU without bfloat16 arithmetic.
+// A one-line warning when `precision` on `device` will not run as fast as it promises ("" when
+// it will): bf16 on a CPU without bfloat16 arithmetic, which gets no speed-up over float32.
 std::string precision_warning(const std::string& precision, const c10::Device& device);
 
 }  // namespace grok
