@@ -125,7 +125,7 @@ int main(int argc, char** argv) {
   fmt::print("nanda2023 full-batch training step (3,831 pairs, p = 113), median of {} steps after 3 warm-up\n", steps);
   fmt::print("{}\n", grok::describe(grok::blas_info()));
   fmt::print("bfloat16 arithmetic in this CPU (AVX512-BF16 or AMX-BF16): {}\n\n",
-             grok::cpu_has_bfloat16_arithmetic() ? "yes" : "no, so bf16 is emulated");
+             grok::cpu_has_bfloat16_arithmetic() ? "yes" : "no, so bf16 products run in float32");
   fmt::print("{:>8} {:>10} {:>12} {:>18} {:>17} {:>9} {:>11} {:>16}\n", "threads", "hooked ms", "factored ms",
              "factored bf16 ms", "PyTorch eager ms", "hooked x", "factored x", "factored bf16 x");
   for (int threads : {1, 2}) {

@@ -2,13 +2,14 @@
 # cli_precision_warning.sh GROK_TRAIN DIR — grok-train warns, in one line on stderr, that
 # --precision bf16 gets no speed-up over float32 (its products run in float32) exactly on CPUs the
 # kernel reports without bfloat16 arithmetic (/proc/cpuinfo: avx512_bf16 with avx512f, or
-# amx_bf16): for a new run, an ensemble and a resume, and never for float32. The run itself goes on and ends with exit 0.
+# amx_bf16): for a new run, an ensemble and a resume, and never for float32. The run itself goes on
+# and ends with exit 0.
 set -uo pipefail
 train=$1 dir=$2
+source "$(dirname "$0")/lib/checks.sh"
 rm -rf "$dir" && mkdir -p "$dir"
-flags=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null) || { echo "no /proc/cpuinfo flags: skipped"; exit 77; }
-has() { [[ " ${flags#*:} " == *" $1 "* ]]; }
-if { has avx512_bf16 && has avx512f; } || has amx_bf16; then expected=0; else expected=1; fi
+grep -q '^flags' /proc/cpuinfo 2>/dev/null || { echo "no /proc/cpuinfo flags: skipped"; exit 77; }
+if { cpu_has avx512_bf16 && cpu_has avx512f; } || cpu_has amx_bf16; then expected=0; else expected=1; fi
 echo "kernel flags: bfloat16 arithmetic $([[ $expected == 0 ]] && echo yes || echo no); expecting $expected warning(s) per bf16 run"
 failures=0
 check() {  # check WHAT EXPECTED_COUNT COMMAND...

@@ -6,6 +6,7 @@
 #include "grok/model/transformer.h"
 
 #include "grok/model/table_mix.h"
+#include "grok/runtime/cpu_features.h"
 
 #include <fmt/core.h>
 
@@ -25,7 +26,8 @@ std::string block_name(int64_t layer, const std::string& rest) {
 
 }  // namespace
 
-Transformer::Transformer(const Config& c) : Model(c), p_(c.p), d_vocab_(c.p + 1) {
+Transformer::Transformer(const Config& c)
+    : Model(c), p_(c.p), d_vocab_(c.p + 1), cpu_bfloat16_(cpu_has_bfloat16_arithmetic()) {
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(c.seed));
   const double s = 1.0 / std::sqrt(static_cast<double>(c.d_model));
   const double bias_scale = 0.0;  // biases start at zero

@@ -12,8 +12,8 @@ rm -rf "$dir" && mkdir -p "$dir"
 # the kernels they pick, this demo run grokked at step 720 on a Zen 4 and at 710 on a Zen 3), so
 # both are pinned to their AVX2 + FMA kernels (OpenBLAS's Haswell, LibTorch's avx2), which every
 # x86-64 CPU since 2013 runs. Without AVX2 and FMA the check cannot be made here: skipped (77).
-flags=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null || true)
-if [[ " $flags " != *" avx2 "* || " $flags " != *" fma "* ]]; then
+source "$golden/../lib/checks.sh"
+if ! cpu_has avx2 || ! cpu_has fma; then
   echo "skipped: the golden files are AVX2 + FMA kernels' numbers, and this CPU has no AVX2 or FMA"
   exit 77
 fi

@@ -3,6 +3,10 @@
 failures=${failures:-0}
 count=${count:-0}
 
+# cpu_has FLAG — whether the kernel lists FLAG among the first CPU's flags in /proc/cpuinfo: the
+# reading against which tests check our own CPU checks, and decide what a CPU can run.
+cpu_has() { grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | tr ' \t' '\n\n' | grep -qx "$1"; }
+
 # expect_one_line_error TOOL WHAT ARGS... — TOOL ARGS must exit 2 with exactly one line on stderr.
 expect_one_line_error() {
   local tool=$1 what=$2

@@ -13,7 +13,6 @@
 #pragma once
 
 #include "grok/model/model.h"
-#include "grok/runtime/cpu_features.h"
 
 namespace grok {
 
@@ -98,7 +97,7 @@ class Transformer : public Model {
   int64_t p_, n_ctx_ = 3, d_vocab_;
   // The CPU multiplies bfloat16 in hardware (runtime/cpu_features.h); where it does not, bf16
   // products on the CPU are float32 products of bfloat16-rounded operands (batch_product).
-  bool cpu_bfloat16_ = cpu_has_bfloat16_arithmetic();
+  bool cpu_bfloat16_;
   at::Tensor W_E, W_pos, W_U, b_U;  // this model's own weights, for the anatomy
   std::vector<Block> blocks_;
 };

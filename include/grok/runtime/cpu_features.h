@@ -2,10 +2,11 @@
 //
 // --precision bf16 is faster than float32 on a CPU only where the CPU does bfloat16 arithmetic
 // itself (AVX512-BF16, AMX-BF16). LibTorch 1.13 sends bfloat16 products to oneDNN only on CPUs
-// with AVX-512 and otherwise to a plain loop that rounds every partial sum: measured on an
-// AVX2-only AMD EPYC (Zen 3), a factored nanda2023 step took 651 ms in bf16 against 64 ms in
-// float32. So on such CPUs the transformer computes its bf16 products itself, as float32 products
-// of bfloat16-rounded operands (model/transformer.cpp, batch_product), and grok-train says so.
+// with AVX-512 and otherwise to a plain loop: measured on an AVX2-only AMD EPYC (Zen 3), a
+// factored nanda2023 step took 651 ms in bf16 against 64 ms in float32, and its logits sat 3x
+// farther from the once-rounded products than float32's. So on such CPUs the transformer computes its bf16 products
+// itself, as float32 products of bfloat16-rounded operands (model/transformer.cpp, batch_product), and grok-train says
+// so.
 #pragma once
 
 #include <c10/core/Device.h>

@@ -36,7 +36,7 @@ struct TrainHooks {
   // Called once the run file is open, before the first step (once per member file).
   std::function<void(const std::string& path, int64_t start_step, int64_t parameter_count)> on_start;
   // Called once, before on_start, with each one-line warning about the run's settings on this
-  // machine (bf16 on a CPU that emulates it: runtime/cpu_features.h).
+  // machine (bf16 on a CPU without bfloat16 instructions: runtime/cpu_features.h).
   std::function<void(const std::string& warning)> on_warning;
   // Called after every evaluated step (of every member).
   std::function<void(const ProgressEvent&)> on_eval;
