@@ -35,7 +35,7 @@ check "piped: plain lines, no escape codes" "! grep -q $'\e' '$dir/plain.log' &&
 wait_for_file "$dir/page.h5"
 "$probe" report "$dir/page.h5" --watch --interval 0.5 --threads 1 -o "$dir/page.html" >"$dir/page.log" 2>&1 &
 reporter=$!
-sleep 2.5
+wait_for_file "$dir/page.html"  # its first page: over 2.5 s on a slower CPU under a full ctest
 check "report --watch: a live page reloads itself" "grep -q 'http-equiv=\"refresh\"' '$dir/page.html'"
 wait "$reporter"
 check "report --watch: the final page (run complete) does not" \
