@@ -31,7 +31,7 @@ void lexicographic(std::vector<int64_t>& prefix, std::vector<bool>& used, std::v
   }
 }
 
-grok::Config resolve(std::vector<const char*> argv) {
+grok::Config config_from(std::vector<const char*> argv) {
   argv.insert(argv.begin(), "grok-train");
   return grok::resolve_config(grok::parse_train_args(static_cast<int>(argv.size()), argv.data()));
 }
@@ -96,17 +96,17 @@ TEST_CASE("D_n: index i + n u is r^i s^u, composed as maps of the n-gon's vertic
 }
 
 TEST_CASE("a group task sets p to the group's order and rejects a different explicit p", "[group]") {
-  CHECK(resolve({"--task", "s5"}).p == 120);
-  CHECK(resolve({"--task", "s4"}).p == 24);
-  CHECK(resolve({"--task", "d7"}).p == 14);
-  CHECK(resolve({"--task", "s5", "--p", "120"}).p == 120);
-  CHECK(resolve({"--preset", "nanda2023", "--task", "d7"}).p == 14);  // the preset's p = 113 is replaced
-  CHECK(resolve({"--preset", "chughtai2023-s5"}).p == 120);
-  CHECK_THROWS_AS(resolve({"--task", "s5", "--p", "113"}), grok::InputError);
-  CHECK_THROWS_WITH(resolve({"--task", "s5", "--p", "113"}), Catch::Contains("p must be 120"));
-  CHECK_THROWS_AS(resolve({"--task", "s6"}), grok::InputError);
-  CHECK_THROWS_AS(resolve({"--task", "d2"}), grok::InputError);
-  CHECK_THROWS_AS(resolve({"--task", "sN"}), grok::InputError);
+  CHECK(config_from({"--task", "s5"}).p == 120);
+  CHECK(config_from({"--task", "s4"}).p == 24);
+  CHECK(config_from({"--task", "d7"}).p == 14);
+  CHECK(config_from({"--task", "s5", "--p", "120"}).p == 120);
+  CHECK(config_from({"--preset", "nanda2023", "--task", "d7"}).p == 14);  // the preset's p = 113 is replaced
+  CHECK(config_from({"--preset", "chughtai2023-s5"}).p == 120);
+  CHECK_THROWS_AS(config_from({"--task", "s5", "--p", "113"}), grok::InputError);
+  CHECK_THROWS_WITH(config_from({"--task", "s5", "--p", "113"}), Catch::Contains("p must be 120"));
+  CHECK_THROWS_AS(config_from({"--task", "s6"}), grok::InputError);
+  CHECK_THROWS_AS(config_from({"--task", "d2"}), grok::InputError);
+  CHECK_THROWS_AS(config_from({"--task", "sN"}), grok::InputError);
   // A config JSON (a run file's, a sweep row's) is checked the same way.
   grok::Config c;
   c.task = "s4";
@@ -114,8 +114,8 @@ TEST_CASE("a group task sets p to the group's order and rejects a different expl
   CHECK_THROWS_AS(grok::validate(c), grok::InputError);
   CHECK_NOTHROW(grok::validate(grok::with_group_order(c, false)));
   // An MLP that adds E[a] + E[b] cannot learn a non-abelian composition.
-  CHECK_THROWS_WITH(resolve({"--task", "s4", "--model", "mlp", "--mlp-input", "embed"}), Catch::Contains("onehot"));
-  CHECK(resolve({"--task", "s4", "--model", "mlp", "--mlp-input", "onehot"}).p == 24);
+  CHECK_THROWS_WITH(config_from({"--task", "s4", "--model", "mlp", "--mlp-input", "embed"}), Catch::Contains("onehot"));
+  CHECK(config_from({"--task", "s4", "--model", "mlp", "--mlp-input", "onehot"}).p == 24);
   CHECK(grok::task_formula("s5").find("lexicographic") != std::string::npos);
   CHECK(grok::task_formula("d7").find("r^i s^u") != std::string::npos);
 }

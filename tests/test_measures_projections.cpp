@@ -15,8 +15,6 @@
 
 namespace {
 
-const double kPi = 3.14159265358979323846;
-
 // sum_{k in K} (u_cos u_cos^T L + u_sin u_sin^T L) with u built over every
 // (a, b) by two loops, unit-normalised; the zero sin vector of k = p/2 (even p) is skipped.
 at::Tensor explicit_projection(const at::Tensor& L, int64_t p, const std::vector<int64_t>& K) {
@@ -26,8 +24,8 @@ at::Tensor explicit_projection(const at::Tensor& L, int64_t p, const std::vector
     auto c = uc.accessor<double, 1>(), s = us.accessor<double, 1>();
     for (int64_t a = 0; a < p; ++a)
       for (int64_t b = 0; b < p; ++b) {
-        c[a * p + b] = std::cos(2 * kPi * static_cast<double>(k * (a + b)) / static_cast<double>(p));
-        s[a * p + b] = std::sin(2 * kPi * static_cast<double>(k * (a + b)) / static_cast<double>(p));
+        c[a * p + b] = std::cos(2 * M_PI * static_cast<double>(k * (a + b)) / static_cast<double>(p));
+        s[a * p + b] = std::sin(2 * M_PI * static_cast<double>(k * (a + b)) / static_cast<double>(p));
       }
     for (at::Tensor u : {uc, us}) {
       const double norm = u.norm().item<double>();
@@ -199,7 +197,7 @@ TEST_CASE("null baseline: memorisation alone beats chance but not the null, a pl
   auto y = labels.accessor<int64_t, 1>();
   for (int64_t k : K)
     for (int64_t i = 0; i < p * p; ++i)
-      for (int64_t c = 0; c < p; ++c) acc[i][c] += 3.0 * std::cos(2 * kPi * static_cast<double>(k * (y[i] - c)) / p);
+      for (int64_t c = 0; c < p; ++c) acc[i][c] += 3.0 * std::cos(2 * M_PI * static_cast<double>(k * (y[i] - c)) / p);
   grok::LogitTable tc = grok::logit_table(circuit + memorised, p);
   grok::RestrictedNull cnull = grok::restricted_loss_null(tc, K, labels, test, 20, 5);
   CHECK(grok::restricted_loss(tc, K, labels, test) < cnull.mean - 5 * cnull.sd - 1.0);

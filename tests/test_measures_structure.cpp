@@ -12,8 +12,6 @@
 
 namespace {
 
-const double kPi = 3.14159265358979323846;
-
 // One family member F_{k,f} over the grid, [p*p, p], written out over (a, b, c)
 // and divided by its own norm: f = 0 cos(a+b-c), 1 sin(a+b-c), 2 cos(a-b-c), 3 sin(a-b-c).
 at::Tensor family_member(int64_t p, int64_t k, int64_t f) {
@@ -23,7 +21,7 @@ at::Tensor family_member(int64_t p, int64_t k, int64_t f) {
     for (int64_t b = 0; b < p; ++b)
       for (int64_t c = 0; c < p; ++c) {
         const int64_t r = f < 2 ? a + b - c : a - b - c;
-        const double angle = 2 * kPi * static_cast<double>(k * r) / static_cast<double>(p);
+        const double angle = 2 * M_PI * static_cast<double>(k * r) / static_cast<double>(p);
         acc[a * p + b][c] = f % 2 == 0 ? std::cos(angle) : std::sin(angle);
       }
   const double norm = T.norm().item<double>();
@@ -101,7 +99,7 @@ TEST_CASE("random logits: the family fractions are what chance gives", "[measure
 TEST_CASE("neuron->logit alignment on a planted W_L", "[measures][alignment]") {
   const int64_t p = 31;
   auto wave = [&](int64_t k, double phase) {
-    return at::cos(at::arange(p, at::kDouble) * (2 * kPi * static_cast<double>(k) / p) + phase);
+    return at::cos(at::arange(p, at::kDouble) * (2 * M_PI * static_cast<double>(k) / p) + phase);
   };
   std::vector<at::Tensor> rows;
   std::vector<int64_t> cluster;
@@ -109,7 +107,7 @@ TEST_CASE("neuron->logit alignment on a planted W_L", "[measures][alignment]") {
     rows.push_back(2.0 * wave(3, 0.7 * n) + 0.5 * wave(8, 0.0) + 7.0);
     cluster.push_back(3);
   }
-  rows.push_back(-3.0 * wave(5, kPi / 2));  // cluster 5: a pure sin(w_5 c) row
+  rows.push_back(-3.0 * wave(5, M_PI / 2));  // cluster 5: a pure sin(w_5 c) row
   cluster.push_back(5);
   rows.push_back(wave(2, 0.3));  // cluster 7 whose row is a k = 2 wave
   cluster.push_back(7);
@@ -140,8 +138,8 @@ TEST_CASE("dead neurons get no best frequency and join no cluster", "[measures][
   std::vector<at::Tensor> neurons;
   at::Tensor a = at::arange(p * p, at::kLong).div(p, "floor").to(at::kDouble);
   at::Tensor b = at::arange(p * p, at::kLong).remainder(p).to(at::kDouble);
-  for (int64_t n = 0; n < 4; ++n) neurons.push_back(at::cos((a + b) * (2 * kPi * 6 / p) + n));  // k = 6
-  for (int64_t n = 0; n < 3; ++n) neurons.push_back(at::full({p * p}, 0.25 * n, at::kDouble));  // dead (0, 0.25, 0.5)
+  for (int64_t n = 0; n < 4; ++n) neurons.push_back(at::cos((a + b) * (2 * M_PI * 6 / p) + n));  // k = 6
+  for (int64_t n = 0; n < 3; ++n) neurons.push_back(at::full({p * p}, 0.25 * n, at::kDouble));   // dead (0, 0.25, 0.5)
   grok::NeuronFrequencies nf = grok::neuron_frequencies(at::stack(neurons, 1), p);
   for (int64_t n = 0; n < 4; ++n) CHECK(nf.best[n].item<int64_t>() == 6);
   for (int64_t n = 4; n < 7; ++n) {
@@ -169,11 +167,11 @@ struct Planted {
 Planted gromov_weights(int64_t p, int64_t M, const std::function<double(double, double, int64_t)>& psi_of) {
   Planted w{at::empty({p, M}, at::kDouble), at::empty({p, M}, at::kDouble), at::empty({M, p}, at::kDouble), {}, {}, {}};
   std::mt19937_64 rng(7);
-  std::uniform_real_distribution<double> phase(-kPi, kPi), amp(0.5, 1.5);
+  std::uniform_real_distribution<double> phase(-M_PI, M_PI), amp(0.5, 1.5);
   for (int64_t n = 0; n < M; ++n) {
     const int64_t f = 1 + n % (p / 2);
     const double pa = phase(rng), pb = phase(rng), ps = psi_of(pa, pb, n);
-    const double A = amp(rng), B = amp(rng), C = amp(rng), omega = 2 * kPi * static_cast<double>(f) / p;
+    const double A = amp(rng), B = amp(rng), C = amp(rng), omega = 2 * M_PI * static_cast<double>(f) / p;
     for (int64_t x = 0; x < p; ++x) {
       w.in_a[x][n] = A * std::cos(omega * x + pa);
       w.in_b[x][n] = B * std::cos(omega * x + pb);
@@ -206,7 +204,7 @@ TEST_CASE("Gromov phases: unrelated output phases give alignment near 0, a - b's
   const int64_t p = 13, M = 400;
   // psi drawn independently: the weighted mean of cos(...) is an average of random cosines.
   std::mt19937_64 rng(11);
-  std::uniform_real_distribution<double> phase(-kPi, kPi);
+  std::uniform_real_distribution<double> phase(-M_PI, M_PI);
   const Planted random = gromov_weights(p, M, [&](double, double, int64_t) { return phase(rng); });
   CHECK(std::abs(grok::neuron_phases(random.in_a, random.in_b, random.out).mean_alignment) < 0.15);
   // psi = phi_a - phi_b (what a subtraction circuit would use): alignment cos(2 phi_b), mean ~ 0.

@@ -16,14 +16,12 @@
 
 namespace {
 
-const double kPi = 3.14159265358979323846;
-
 // Logits that compute (a + b) mod p with frequencies K: L = alpha * sum_k cos(w_k (a + b - c)).
 at::Tensor planted_logits(int64_t p, const std::vector<int64_t>& K, double alpha) {
   at::Tensor s = grok::grid_sums(p).to(at::kDouble);
   at::Tensor diff = s.unsqueeze(1) - at::arange(p, at::kDouble).unsqueeze(0);
   at::Tensor L = at::zeros({p * p, p}, at::kDouble);
-  for (int64_t k : K) L += alpha * at::cos(diff * (2 * kPi * k / p));
+  for (int64_t k : K) L += alpha * at::cos(diff * (2 * M_PI * k / p));
   return L;
 }
 
@@ -54,7 +52,7 @@ TEST_CASE("Fourier norms split the squared norm by frequency, including p/2 for 
   CHECK(norms.sum().item<double>() + grok::fourier_constant_norm(M) == Approx(M.pow(2).sum().item<double>()));
   // A pure frequency-4 signal has all its norm at k = 4.
   at::Tensor x = at::arange(31, at::kDouble);
-  at::Tensor pure = at::stack({at::cos(x * (2 * kPi * 4 / 31)), at::sin(x * (2 * kPi * 4 / 31) + 1.0)}, 1);
+  at::Tensor pure = at::stack({at::cos(x * (2 * M_PI * 4 / 31)), at::sin(x * (2 * M_PI * 4 / 31) + 1.0)}, 1);
   at::Tensor n = grok::fourier_norms(pure);
   CHECK(n.argmax().item<int64_t>() == 3);
   CHECK(n[3].item<double>() / n.sum().item<double>() == Approx(1.0).epsilon(1e-9));
@@ -82,7 +80,7 @@ TEST_CASE("table-based logit measures match their [p^2, p] definitions on random
     at::Tensor r = (grok::grid_sums(p).unsqueeze(1) - at::arange(p, at::kLong).unsqueeze(0)).to(at::kDouble);
     grok::TrigFit fit = grok::trig_fit(lt, {3});
     for (int64_t k : {int64_t{1}, int64_t{3}, p / 2}) {
-      at::Tensor chat = at::cos(r * (2 * kPi * k / p));
+      at::Tensor chat = at::cos(r * (2 * M_PI * k / p));
       double expected = (Lc * chat).sum().item<double>() / chat.norm().item<double>();
       CHECK(fit.coefficient[static_cast<size_t>(k - 1)] == Approx(expected).epsilon(1e-10));
     }
@@ -115,7 +113,7 @@ TEST_CASE("planted logits: the projections find exactly the planted frequencies"
   double one = grok::cross_entropy_on(grok::excluded_logits(L, p, {7}), labels, all);
   CHECK(one > own);
   // The projection of one frequency equals the explicit [p^2, p] formula.
-  at::Tensor s = grok::grid_sums(p).to(at::kDouble) * (2 * kPi * 7 / p);
+  at::Tensor s = grok::grid_sums(p).to(at::kDouble) * (2 * M_PI * 7 / p);
   at::Tensor uc = at::cos(s) / at::cos(s).norm(), us = at::sin(s) / at::sin(s).norm();
   at::Tensor explicit_P = at::outer(uc, at::matmul(uc, L)) + at::outer(us, at::matmul(us, L));
   CHECK(at::allclose(grok::project_frequency(L, p, 7), explicit_P, 1e-9, 1e-9));
@@ -129,7 +127,7 @@ TEST_CASE("planted neurons: key frequencies are exactly the planted ones", "[fou
   const std::vector<int64_t> K{3, 7, 11};
   for (int64_t n = 0; n < 30; ++n) {
     int64_t k = K[static_cast<size_t>(n % 3)];
-    double w = 2 * kPi * k / p, phase = 0.3 * n;
+    double w = 2 * M_PI * k / p, phase = 0.3 * n;
     // Products of a- and b-waves: the 'quadratic' terms the spec's frac_k counts.
     neurons.push_back(at::cos(w * a + phase) * at::cos(w * b - phase) + 0.5 * at::cos(w * (a + b)));
   }
@@ -151,7 +149,7 @@ TEST_CASE("a cluster one neuron short of the threshold, and a neuron just below 
   const int64_t p = 31, M = 512;
   at::Tensor ab = grok::grid_pairs(p).to(at::kDouble);
   at::Tensor a = ab.select(1, 0), b = ab.select(1, 1);
-  auto wave = [&](int64_t k, double phase) { return at::cos(2 * kPi * k / p * (a + b) + phase); };
+  auto wave = [&](int64_t k, double phase) { return at::cos(2 * M_PI * k / p * (a + b) + phase); };
   at::Tensor N = at::zeros({p * p, M}, at::kDouble);  // constant (dead) neurons belong to no cluster
   for (int64_t n = 0; n < 6; ++n) N.select(1, n).copy_(wave(3, 0.4 * n));   // 6 at k = 3: key
   for (int64_t n = 6; n < 11; ++n) N.select(1, n).copy_(wave(7, 0.4 * n));  // 5 at k = 7: one short
@@ -228,8 +226,8 @@ TEST_CASE("distance irrelevance of planted clock and pizza logit tables", "[prob
   for (int64_t a = 0; a < p; ++a)
     for (int64_t b = 0; b < p; ++b) {
       int64_t d = ((a - b) % p + p) % p, s = (a + b) % p;
-      only_distance[a * p + b] = std::cos(2 * kPi * d / p) + 0.1 * d;  // pizza-like: depends on a - b
-      only_sum[a * p + b] = std::sin(0.7 * s) + 0.05 * s * s;          // no dependence on a - b
+      only_distance[a * p + b] = std::cos(2 * M_PI * d / p) + 0.1 * d;  // pizza-like: depends on a - b
+      only_sum[a * p + b] = std::sin(0.7 * s) + 0.05 * s * s;           // no dependence on a - b
     }
   CHECK(grok::distance_irrelevance(only_distance, p) == Approx(0.0).margin(1e-12));
   CHECK(grok::distance_irrelevance(only_sum, p) == Approx(1.0).epsilon(1e-9));
@@ -273,7 +271,7 @@ TEST_CASE("gradient symmetricity: 1 when the operands are summed, below 1 when a
 
 TEST_CASE("PCA of a circle embedding: two components of equal variance at its frequency", "[probes]") {
   const int64_t p = 23;
-  at::Tensor x = at::arange(p, at::kDouble) * (2 * kPi * 5 / p);
+  at::Tensor x = at::arange(p, at::kDouble) * (2 * M_PI * 5 / p);
   at::Tensor E = at::stack({at::cos(x), at::sin(x), at::zeros({p}, at::kDouble)}, 1);
   grok::Pca pca = grok::embedding_pca(E, 2);
   CHECK(pca.explained_variance_ratio[0] == Approx(0.5).epsilon(1e-6));

@@ -1,5 +1,6 @@
 // irrep_projections.cpp — character similarity, irrep spans, restricted / excluded logits (see the header).
 #include "grok/measures/irrep_projections.h"
+#include "grok/measures/logit_projections.h"
 
 #include <cmath>
 
@@ -13,10 +14,6 @@ at::Tensor product_index(const FiniteGroup& g) { return at::tensor(g.table, at::
 // so the projection is Q Q^T M / n, read at row a·b.
 at::Tensor projection_by_product(const at::Tensor& M, const at::Tensor& Q) {
   return at::matmul(Q, at::matmul(Q.t(), M)) / static_cast<double>(M.size(0));
-}
-
-double mean_nll(const at::Tensor& logits, const at::Tensor& labels) {
-  return at::nll_loss(at::log_softmax(logits, -1), labels).item<double>();
 }
 
 }  // namespace

@@ -56,11 +56,6 @@ at::Tensor sum_of_projections(const at::Tensor& L, int64_t p, const std::vector<
   return projection_by_sum(sum_table(L.to(at::kDouble), s, p), p, K).index_select(0, s);  // [p*p, p]
 }
 
-// Mean of -log_softmax(logits)[row, label] over rows, from logits already restricted to those rows.
-double mean_nll(const at::Tensor& logits, const at::Tensor& labels) {
-  return at::nll_loss(at::log_softmax(logits, -1), labels).item<double>();
-}
-
 // The frequencies a null draw may use: 1..floor(p/2) without K, ascending.
 // Checks K on the way (in range, no repeats, leaves |K| candidates).
 std::vector<int64_t> null_candidates(int64_t p, const std::vector<int64_t>& K) {
@@ -111,6 +106,10 @@ at::Tensor restricted_losses_of_sets(const LogitTable& t, const std::vector<std:
 }
 
 }  // namespace
+
+double mean_nll(const at::Tensor& logits, const at::Tensor& labels) {
+  return at::nll_loss(at::log_softmax(logits, -1), labels).item<double>();
+}
 
 std::vector<std::vector<int64_t>> null_frequency_sets(int64_t p, const std::vector<int64_t>& K, int64_t draws,
                                                       uint64_t seed) {

@@ -23,21 +23,13 @@ namespace grok {
 namespace {
 
 // Where every measure is defined, stored with the results.
-constexpr const char* kDefinitions =
+constexpr const char* kFourierDefinitions =
     "grokscope docs/probe-file.md; trig fit on logits centred per input; IPR on each neuron's input weights as a "
     "function of a number (the model's neuron_input_map: W_neur)";
 
 std::vector<double> to_vector(const at::Tensor& t) {
   at::Tensor c = t.to(at::kDouble).contiguous();
   return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
-}
-
-at::Tensor column(const std::vector<double>& v) { return at::tensor(v, at::kDouble); }
-
-size_t index_of_step(const std::vector<int64_t>& steps, int64_t step) {
-  for (size_t i = 0; i < steps.size(); ++i)
-    if (steps[i] == step) return i;
-  throw InputError(fmt::format("no checkpoint at step {} (see /checkpoints/step in the run file)", step));
 }
 
 }  // namespace
@@ -62,7 +54,7 @@ KeyFrequencies find_key_frequencies(RunCheckpoints& run, const FourierOptions& o
   const std::vector<int64_t>& all_steps = run.checkpoint_steps();
   if (all_steps.empty()) throw InputError("the run has no checkpoints");
   const int64_t p = c.p;
-  const size_t key_index = o.key_step < 0 ? all_steps.size() - 1 : index_of_step(all_steps, o.key_step);
+  const size_t key_index = run.checkpoint_index(o.key_step);
   for (int64_t k : o.key_frequencies)
     if (k < 1 || k > n_frequencies(p) || std::count(o.key_frequencies.begin(), o.key_frequencies.end(), k) > 1)
       throw InputError(fmt::format("--keys: frequencies must be distinct and in 1..{}, got {}", n_frequencies(p), k));
@@ -105,8 +97,6 @@ struct FourierInputs {
   uint64_t null_seed;
   at::Tensor labels, train, test, valid;
 };
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // |now ∩ K| / |K|.
 double overlap(const std::vector<int64_t>& now, const std::vector<int64_t>& K) {
@@ -248,7 +238,7 @@ CurveTable fourier_table(const FourierResult& r) {
   t.attrs["logit_families"] = {"cos(w_k (a + b - c))", "sin(w_k (a + b - c))", "cos(w_k (a - b - c))",
                                "sin(w_k (a - b - c))"};
   if (!r.projections_apply()) t.attrs["projections_not_applicable"] = r.projections_not_applicable;
-  t.attrs["definitions"] = kDefinitions;
+  t.attrs["definitions"] = kFourierDefinitions;
 
   const std::vector<FourierCheckpoint>& ms = r.at;
   using M = const FourierCheckpoint&;

@@ -14,20 +14,12 @@
 namespace grok {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
 // Where every measure is defined, stored with the results.
-constexpr const char* kDefinitions =
+constexpr const char* kIrrepDefinitions =
     "grokscope docs/probe-file.md (/irreps), after Chughtai, Chan & Nanda 2023 and their code "
     "(rep_theory/utils/metrics.py): character similarity = cos(logits centred per input, tr rho(a)rho(b)rho(c^-1)); "
     "key = similarity > threshold at the key step; restricted/excluded logits project on the span of the key "
     "irreps' rho(a.b) entries (bias-corrected as the Fourier restricted loss)";
-
-size_t index_of_step(const std::vector<int64_t>& steps, int64_t step) {
-  for (size_t i = 0; i < steps.size(); ++i)
-    if (steps[i] == step) return i;
-  throw InputError(fmt::format("no checkpoint at step {} (see /checkpoints/step in the run file)", step));
-}
 
 // Everything the per-checkpoint measure needs, built once.
 struct IrrepInputs {
@@ -108,7 +100,7 @@ IrrepResult analyse_irreps(RunCheckpoints& run, const IrrepOptions& o) {
   for (const Irrep& rho : in.irreps) r.irreps.push_back({rho.name, rho.label, rho.dim, rho.frequency});
 
   // Key irreps at one checkpoint, then held fixed.
-  const size_t key_index = o.key_step < 0 ? all_steps.size() - 1 : index_of_step(all_steps, o.key_step);
+  const size_t key_index = run.checkpoint_index(o.key_step);
   r.key.step = all_steps[key_index];
   r.key.given = !o.key_irreps.empty();
   run.for_each_checkpoint({key_index}, [&](Model& model, size_t) {
@@ -179,7 +171,7 @@ CurveTable irrep_table(const IrrepResult& r) {
   t.attrs["similarity_at_key_step"] = r.key.similarity;
   t.attrs["threshold"] = r.threshold;
   t.attrs["chance_loss"] = r.chance_loss;
-  t.attrs["definitions"] = kDefinitions;
+  t.attrs["definitions"] = kIrrepDefinitions;
 
   const std::vector<IrrepCheckpoint>& ms = r.at;
   using M = const IrrepCheckpoint&;

@@ -8,7 +8,6 @@ NormsResult analyse_norms(const RunMetrics& m) {
 }
 
 CurveTable norms_table(const NormsResult& r) {
-  auto column = [](const std::vector<double>& v) { return at::tensor(v, at::kDouble); };
   CurveTable t;
   t.group = "norms";
   t.steps = r.steps;

@@ -12,12 +12,6 @@
 namespace grok {
 namespace {
 
-at::Tensor column(const std::vector<double>& v) { return at::tensor(v, at::kDouble); }
-
-}  // namespace
-
-namespace {
-
 struct ProbeInputs {
   int64_t p;
   std::string hook;

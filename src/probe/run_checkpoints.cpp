@@ -2,6 +2,7 @@
 #include "grok/probe/run_checkpoints.h"
 
 #include <ATen/Parallel.h>
+#include <fmt/core.h>
 #include <omp.h>
 
 #include <algorithm>
@@ -83,6 +84,14 @@ void RunCheckpoints::load_into(Model& model, size_t index) {
   c10::NoGradGuard no_grad;
   std::lock_guard<std::mutex> lock(read_mutex_);  // one reader for all workers
   for (auto& param : model.parameters()) param.value.copy_(reader_.checkpoint_param(index, param.name));
+}
+
+size_t RunCheckpoints::checkpoint_index(int64_t step) const {
+  if (checkpoint_steps_.empty()) throw InputError("the run has no checkpoints");
+  if (step < 0) return checkpoint_steps_.size() - 1;
+  for (size_t i = 0; i < checkpoint_steps_.size(); ++i)
+    if (checkpoint_steps_[i] == step) return i;
+  throw InputError(fmt::format("no checkpoint at step {} (see /checkpoints/step in the run file)", step));
 }
 
 void RunCheckpoints::load_checkpoint(size_t index) { load_into(*model_, index); }

@@ -21,8 +21,6 @@ struct Smoothed {
   std::vector<double> test_loss, norm, restricted;
 };
 
-double chance_of(const PhaseInputs& in) { return std::log(static_cast<double>(in.p)); }
-
 void add_evidence(Phases& ph, std::string& slot, std::string line) {
   slot = line;
   ph.evidence.push_back(std::move(line));
@@ -31,7 +29,7 @@ void add_evidence(Phases& ph, std::string& slot, std::string line) {
 // Memorisation ends when the train loss is near zero (below kMemorisedTrainLossFraction
 // of chance, persistently): Nanda et al.'s first boundary is where memorisation completes.
 void find_memorisation(const PhaseInputs& in, Phases& ph) {
-  const double chance = chance_of(in), threshold = kMemorisedTrainLossFraction * chance;
+  const double chance = in.chance_loss(), threshold = kMemorisedTrainLossFraction * chance;
   if (in.steps.empty()) return;
   auto i = in.train_loss.empty() ? std::nullopt
                                  : first_persistent(0, in.train_loss.size(), kPersistRows,
@@ -66,7 +64,7 @@ void find_memorisation(const PhaseInputs& in, Phases& ph) {
 // The test loss crossing below chance after memorisation, through the running median and
 // persistently: the fall that cleanup is made of (a dip of one row does not count).
 void find_test_below_chance(const PhaseInputs& in, const Smoothed& s, Phases& ph) {
-  const double chance = chance_of(in);
+  const double chance = in.chance_loss();
   auto i = first_persistent(row_from(in.steps, *ph.memorisation.end), s.test_loss.size(), kPersistRows,
                             [&](size_t r) { return s.test_loss[r] < chance; });
   if (!i) return;
@@ -141,7 +139,7 @@ void find_restricted_events(const PhaseInputs& in, Phases& ph) {
                       in.checkpoint_steps[*i], r[*i], mean[*i], kNullBandSigmas, sd[*i], kPersistRows));
     }
   }
-  const double chance = chance_of(in);
+  const double chance = in.chance_loss();
   const size_t from = ph.memorisation.end ? row_from(in.checkpoint_steps, *ph.memorisation.end) : 0;
   auto j = first_persistent(from, r.size(), kPersistRows, [&](size_t k) { return r[k] < chance; });
   if (j) ph.t_restricted_below_chance = in.checkpoint_steps[*j];
@@ -152,7 +150,7 @@ void find_excluded_rise(const PhaseInputs& in, Phases& ph) {
   const auto& e = in.excluded_train;
   const auto& train = in.checkpoint_train_loss;
   if (e.empty() || train.size() != e.size()) return;
-  const double margin = kExcludedRiseFraction * chance_of(in);
+  const double margin = kExcludedRiseFraction * in.chance_loss();
   auto i = first_persistent(0, e.size(), kPersistRows, [&](size_t k) { return e[k] - train[k] > margin; });
   if (!i) return;
   ph.t_excluded_rise = in.checkpoint_steps[*i];

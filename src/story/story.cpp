@@ -16,8 +16,6 @@ namespace {
 using curves::join;
 using curves::value_at;
 
-double chance_of(const PhaseInputs& in) { return std::log(static_cast<double>(in.p)); }
-
 nlohmann::ordered_json opt(const std::optional<int64_t>& v) {
   return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
 }
@@ -26,7 +24,7 @@ nlohmann::ordered_json opt(const std::optional<double>& v) {
 }
 
 std::string memorisation_sentence(const PhaseInputs& in, const Phases& ph) {
-  const double chance = chance_of(in);
+  const double chance = in.chance_loss();
   const int64_t fitted = ph.t_train_fitted.value_or(*ph.memorisation.end);
   std::string s = fmt::format("Memorised the training set by step {}", with_commas(fitted));
   if (ph.fitted_by_loss)
@@ -125,7 +123,8 @@ std::string cleanup_sentence(const PhaseInputs& in, const Phases& ph) {
   const auto& c = ph.cleanup;
   if (in.test_loss.empty()) return " Cleanup cannot be seen without the test-loss curve.";
   if (!c.start)
-    return fmt::format(" No cleanup: the test loss never fell below chance ({:.2f}) after memorising.", chance_of(in));
+    return fmt::format(" No cleanup: the test loss never fell below chance ({:.2f}) after memorising.",
+                       in.chance_loss());
   const int64_t until = c.end.value_or(in.steps.back());
   std::string s =
       c.end ? fmt::format(" Cleanup from step {} to {}: ", with_commas(*c.start), with_commas(*c.end))

@@ -20,8 +20,6 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
 // The row's point without the seed: the key of its cell.
 SweepPoint cell_point(const SweepPoint& point) {
   SweepPoint cell = SweepPoint::object();
@@ -72,7 +70,7 @@ ojson step_or_null(int64_t step) { return step >= 0 ? ojson(step) : ojson(nullpt
 ojson number_or_null(double v) { return std::isfinite(v) ? ojson(v) : ojson(nullptr); }
 ojson phase_or_null(const std::optional<LiuPhase>& p) { return p ? ojson(phase_name(*p)) : ojson(nullptr); }
 
-ojson spec_json(const SweepSpec& spec) {
+ojson spec_view_json(const SweepSpec& spec) {
   ojson axes = ojson::array();
   for (const SweepAxis& a : spec.axes) axes.push_back({{"name", a.name}, {"spec", a.spec}, {"values", a.values}});
   return {{"preset", spec.preset},
@@ -147,7 +145,7 @@ LiuPhase liu_phase(const PhaseSteps& s, int64_t gap_steps) {
 }
 
 double median_of(std::vector<double> values) {
-  if (values.empty()) return kNaN;
+  if (values.empty()) return kUnknown;
   std::sort(values.begin(), values.end());  // kNever sorts last
   const size_t n = values.size(), mid = n / 2;
   if (n % 2 == 1) return values[mid];
@@ -447,7 +445,7 @@ ojson sweep_view_json(const Sweep& sweep, const SweepView& view, const DiagramAx
   ojson rows = ojson::array(), cells = ojson::array();
   for (const RowView& r : view.rows) rows.push_back(row_json(r));
   for (const CellView& c : view.cells) cells.push_back(cell_json(c, view.rows));
-  return {{"spec", spec_json(sweep.spec)},
+  return {{"spec", spec_view_json(sweep.spec)},
           {"command_line", sweep.command_line},
           {"rule",
            {{"accuracy", view.rule.accuracy},

@@ -36,6 +36,10 @@ struct LogitTable {
 };
 LogitTable logit_table(const at::Tensor& L, int64_t p);
 
+// Mean of -log_softmax(logits)[row, label] over the rows of `logits` [n, C] (labels [n] int64):
+// the cross-entropy of logits already restricted to the rows measured.
+double mean_nll(const at::Tensor& logits, const at::Tensor& labels);
+
 // Cross-entropy of L itself on grid rows `rows` (labels [p*p] int64).
 double cross_entropy(const LogitTable& t, const at::Tensor& labels, const at::Tensor& rows);
 

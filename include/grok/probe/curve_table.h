@@ -7,12 +7,19 @@
 
 #include <ATen/ATen.h>
 
+#include <limits>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 namespace grok {
+
+// A measure that does not apply at a checkpoint (written as NaN: h5py and xarray read it as missing).
+inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// [n] float64 from doubles: one curve, or one checkpoint's vector-valued measure.
+inline at::Tensor column(const std::vector<double>& v) { return at::tensor(v, at::kDouble); }
 
 struct Curve {
   std::string name;

@@ -29,6 +29,8 @@ class RunCheckpoints {
   int64_t p() const { return config_.p; }
   const RunReader& reader() const { return reader_; }
   const std::vector<int64_t>& checkpoint_steps() const { return checkpoint_steps_; }
+  // The index of the checkpoint at `step` (step < 0: the last); InputError when there is none.
+  size_t checkpoint_index(int64_t step) const;
 
   at::Tensor labels() const { return labels_; }          // [p*p] int64, -1 = invalid pair
   at::Tensor train_rows() const { return train_rows_; }  // grid indices [n_train]

@@ -15,6 +15,7 @@
 // run's last value, so training longer moves no boundary.
 #pragma once
 
+#include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,7 +30,8 @@ namespace grok {
 // Fourier analysis does not apply, the run file lacks the curve, ...): the phases that
 // need it are then absent and the story says so.
 struct PhaseInputs {
-  int64_t p = 0;  // chance loss is ln p
+  int64_t p = 0;
+  double chance_loss() const { return std::log(static_cast<double>(p)); }  // ln p: uniform logits
   // metrics rows (every evaluated step)
   std::vector<int64_t> steps;
   std::vector<double> train_acc, test_acc, test_loss;
