@@ -25,6 +25,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <thread>
 
 #include "grok/core/error.h"
@@ -397,13 +398,30 @@ size_t sparkline_width(bool terminal) {
   return static_cast<size_t>(std::clamp<int>(w.ws_col - 32, 20, 120));
 }
 
+// Opens a run file that is being trained. When the run ends, its writer leaves SWMR mode and
+// closes the file, and a reader that opens it just then is refused ("cannot be opened"): so a
+// watcher that has read the file before tries again for a while before it reports the file as
+// damaged. A file that never opened is reported at once.
+std::unique_ptr<grok::RunCheckpoints> open_live_run(const std::string& path, bool read_before) {
+  constexpr std::chrono::milliseconds kRetryFor{10000}, kRetryEvery{200};
+  const auto give_up = std::chrono::steady_clock::now() + kRetryFor;
+  while (true) {
+    try {
+      return std::make_unique<grok::RunCheckpoints>(path);
+    } catch (const grok::InputError&) {
+      if (!read_before || std::chrono::steady_clock::now() > give_up) throw;
+    }
+    std::this_thread::sleep_for(kRetryEvery);
+  }
+}
+
 int run_watch(const Args& a) {
   const bool terminal = isatty(STDOUT_FILENO) != 0;
   grok::apply_threads(a.threads);
-  while (true) {
+  for (bool read_before = false;; read_before = true) {
     // Reopened for each frame (an SWMR reader then sees the rows added since) and closed before
     // the pause: the writer needs the file to itself for a moment when the run ends.
-    std::optional<grok::RunCheckpoints> run(std::in_place, a.run);
+    std::unique_ptr<grok::RunCheckpoints> run = open_live_run(a.run, read_before);
     const grok::WatchFrame frame = grok::read_watch_frame(*run);
     if (terminal) std::cout << "\x1b[H\x1b[2J";  // home, clear: redraw in place
     std::cout << grok::render_watch_frame(frame, terminal, sparkline_width(terminal)) << std::flush;
@@ -471,10 +489,10 @@ int run_report_watch(const Args& a) {
   for (int64_t page = 1;; ++page) {
     std::string status;
     {  // the file is open only while a page is made: the writer needs it to itself when it ends
-      grok::RunCheckpoints run(a.run);
-      status = run.reader().status();
+      const std::unique_ptr<grok::RunCheckpoints> run = open_live_run(a.run, page > 1);
+      status = run->reader().status();
       o.reload_after_s = status == "running" ? std::max(1, static_cast<int>(std::lround(a.interval))) : 0;
-      write_page(out, grok::render_report(run, a.run, o));
+      write_page(out, grok::render_report(*run, a.run, o));
     }
     std::cout << fmt::format("report: {} (page {}, run {})\n", out, page, status) << std::flush;
     if (status != "running") return 0;
