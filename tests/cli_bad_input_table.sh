@@ -63,15 +63,7 @@ printf 'frac_train = 0.5\nlearning_rate = 0.1\n' >"$F/unknown-key.ini"
 printf 'task = add\njust some words\n' >"$F/no-equals.ini"
 mkdir -p "$F/adir"
 snapshot() { (cd "$F" && find . -type f -print0 | sort -z | xargs -0 sha256sum); }
-# A process that holds run.h5's writer lock (an OFD lock on the whole file, as a live grok-train does).
-/usr/bin/python3 - "$F/run.h5" <<'PY' &
-import fcntl, os, struct, sys, time
-fd = os.open(sys.argv[1], os.O_RDWR)
-F_OFD_SETLK = 37
-fcntl.fcntl(fd, F_OFD_SETLK, struct.pack("hhqqi", fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0))
-print("locked", flush=True)
-time.sleep(600)
-PY
+hold_writer_lock "$F/run.h5" 600  # as a live grok-train holds it
 holder=$!
 sleep 1  # (the lock is taken before the first case that needs it runs, long after this)
 

@@ -49,12 +49,7 @@ wait
 # unreadable (truncated in place) for 2 s, then holding the completed run.
 cp "$dir/plain.h5" "$dir/done.h5" && cp "$dir/plain.h5" "$dir/live.h5" && head -c 20000 "$dir/plain.h5" >"$dir/cut.h5"
 /usr/bin/python3 -c "import h5py, sys; h5py.File(sys.argv[1], 'r+').attrs['status'] = 'running'" "$dir/live.h5"
-/usr/bin/python3 - "$dir/live.h5" <<'PY' &
-import fcntl, os, struct, sys, time
-fd = os.open(sys.argv[1], os.O_RDWR)
-fcntl.fcntl(fd, 37, struct.pack("hhqqi", fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0))  # F_OFD_SETLK, as grok-train
-time.sleep(60)
-PY
+hold_writer_lock "$dir/live.h5" 60
 holder=$!
 sleep 1
 timeout 60 "$probe" watch "$dir/live.h5" --interval 0.5 --threads 1 >"$dir/live.log" 2>&1 &

@@ -36,3 +36,16 @@ wait_for_metric_rows() {
     [[ ${rows:-0} -gt $2 ]] && return 0
   done
 }
+
+# hold_writer_lock FILE SECONDS — a background process that takes FILE's writer lock as a live
+# grok-train does (an OFD write lock on the whole file) and holds it for SECONDS; $! is that
+# process (kill it to release the lock). Readers then take FILE for a run being written.
+hold_writer_lock() {
+  /usr/bin/python3 - "$1" "$2" <<'PY' &
+import fcntl, os, struct, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+F_OFD_SETLK = 37
+fcntl.fcntl(fd, F_OFD_SETLK, struct.pack("hhqqi", fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0))
+time.sleep(float(sys.argv[2]))
+PY
+}
