@@ -8,16 +8,10 @@
 #include "grok/core/options.h"
 #include "grok/core/presets.h"
 
-namespace {
+#include "train_command_line.h"
 
-grok::TrainArgs parse(std::vector<const char*> argv) {
-  argv.insert(argv.begin(), "grok-train");
-  return grok::parse_train_args(static_cast<int>(argv.size()), argv.data());
-}
-
-grok::Config resolve(std::vector<const char*> argv) { return grok::resolve_config(parse(std::move(argv))); }
-
-}  // namespace
+using grok_test::parse_train_command;
+using grok_test::train_config;
 
 TEST_CASE("nanda2023 is exactly the spec's setup", "[config][preset]") {
   grok::Config c = grok::load_preset("nanda2023");
@@ -54,8 +48,8 @@ TEST_CASE("every preset validates and has a description", "[config][preset]") {
 }
 
 TEST_CASE("flags override the preset, typed", "[config][cli]") {
-  grok::Config c = resolve({"--preset", "nanda2023", "--p", "97", "--frac-train", "0.5", "--task", "div", "--lr",
-                            "0.003", "--weight-decay", "0.5", "--checkpoint-every", "7", "--model", "mlp"});
+  grok::Config c = train_config({"--preset", "nanda2023", "--p", "97", "--frac-train", "0.5", "--task", "div", "--lr",
+                                 "0.003", "--weight-decay", "0.5", "--checkpoint-every", "7", "--model", "mlp"});
   CHECK(c.p == 97);
   CHECK(c.frac_train == 0.5);
   CHECK(c.task == "div");
@@ -67,7 +61,7 @@ TEST_CASE("flags override the preset, typed", "[config][cli]") {
 }
 
 TEST_CASE("the default preset is used when none is named", "[config][cli]") {
-  grok::Config c = resolve({});
+  grok::Config c = train_config({});
   grok::Config demo = grok::load_preset(grok::kDefaultPreset);
   CHECK(grok::to_json(c) == grok::to_json(demo));
 }
@@ -78,7 +72,7 @@ TEST_CASE("an INI config file sits between the preset and the flags", "[config][
     std::ofstream f(path);
     f << "# a comment\np = 31\nfrac_train = 0.6\nweight-decay = 0.25\n";
   }
-  grok::Config c = resolve({"--preset", "nanda2023", "--config", path.c_str(), "--p", "37"});
+  grok::Config c = train_config({"--preset", "nanda2023", "--config", path.c_str(), "--p", "37"});
   std::remove(path.c_str());
   CHECK(c.p == 37);               // flag wins over the file
   CHECK(c.frac_train == 0.6);     // file wins over the preset (underscore key)
@@ -86,28 +80,28 @@ TEST_CASE("an INI config file sits between the preset and the flags", "[config][
 }
 
 TEST_CASE("bad command lines are one-line InputErrors", "[config][cli]") {
-  CHECK_THROWS_AS(parse({"--no-such-flag"}), grok::InputError);
-  CHECK_THROWS_AS(parse({"--p", "abc"}), grok::InputError);
-  CHECK_THROWS_AS(parse({"--config", "/nonexistent/file.ini"}), grok::InputError);
-  CHECK_THROWS_WITH(resolve({"--frac-train", "1.5"}), Catch::Contains("frac_train must be in (0, 1)"));
-  CHECK_THROWS_WITH(resolve({"--frac-train", "0"}), Catch::Contains("frac_train"));
-  CHECK_THROWS_WITH(resolve({"--p", "1"}), Catch::Contains("p must be at least 2"));
-  CHECK_THROWS_WITH(resolve({"--task", "nope"}), Catch::Contains("unknown task"));
-  CHECK_THROWS_WITH(resolve({"--preset", "nope"}), Catch::Contains("unknown preset"));
-  CHECK_THROWS_WITH(resolve({"--optimizer", "lion"}), Catch::Contains("optimizer must be one of"));
-  CHECK_THROWS_WITH(resolve({"--task", "div", "--p", "100"}), Catch::Contains("prime"));
-  CHECK_THROWS_AS(resolve({"--lr", "-1"}), grok::InputError);
-  CHECK_THROWS_AS(resolve({"--steps", "0"}), grok::InputError);
-  CHECK_THROWS_AS(resolve({"--checkpoint-steps", "10,x"}), grok::InputError);
-  CHECK_THROWS_WITH(resolve({"--label-noise", "-0.1"}), Catch::Contains("label_noise must be in [0, 1)"));
-  CHECK_THROWS_WITH(resolve({"--label-noise", "1.0"}), Catch::Contains("label_noise must be in [0, 1)"));
-  CHECK_THROWS_WITH(resolve({"--loss", "foo"}), Catch::Contains("loss must be one of ce | mse"));
-  CHECK_THROWS_WITH(resolve({"--solver", "newton"}), Catch::Contains("solver must be one of gd | min_norm"));
-  CHECK_THROWS_WITH(resolve({"--random-features", "true"}),  // the demo preset is a transformer
+  CHECK_THROWS_AS(parse_train_command({"--no-such-flag"}), grok::InputError);
+  CHECK_THROWS_AS(parse_train_command({"--p", "abc"}), grok::InputError);
+  CHECK_THROWS_AS(parse_train_command({"--config", "/nonexistent/file.ini"}), grok::InputError);
+  CHECK_THROWS_WITH(train_config({"--frac-train", "1.5"}), Catch::Contains("frac_train must be in (0, 1)"));
+  CHECK_THROWS_WITH(train_config({"--frac-train", "0"}), Catch::Contains("frac_train"));
+  CHECK_THROWS_WITH(train_config({"--p", "1"}), Catch::Contains("p must be at least 2"));
+  CHECK_THROWS_WITH(train_config({"--task", "nope"}), Catch::Contains("unknown task"));
+  CHECK_THROWS_WITH(train_config({"--preset", "nope"}), Catch::Contains("unknown preset"));
+  CHECK_THROWS_WITH(train_config({"--optimizer", "lion"}), Catch::Contains("optimizer must be one of"));
+  CHECK_THROWS_WITH(train_config({"--task", "div", "--p", "100"}), Catch::Contains("prime"));
+  CHECK_THROWS_AS(train_config({"--lr", "-1"}), grok::InputError);
+  CHECK_THROWS_AS(train_config({"--steps", "0"}), grok::InputError);
+  CHECK_THROWS_AS(train_config({"--checkpoint-steps", "10,x"}), grok::InputError);
+  CHECK_THROWS_WITH(train_config({"--label-noise", "-0.1"}), Catch::Contains("label_noise must be in [0, 1)"));
+  CHECK_THROWS_WITH(train_config({"--label-noise", "1.0"}), Catch::Contains("label_noise must be in [0, 1)"));
+  CHECK_THROWS_WITH(train_config({"--loss", "foo"}), Catch::Contains("loss must be one of ce | mse"));
+  CHECK_THROWS_WITH(train_config({"--solver", "newton"}), Catch::Contains("solver must be one of gd | min_norm"));
+  CHECK_THROWS_WITH(train_config({"--random-features", "true"}),  // the demo preset is a transformer
                     Catch::Contains("random_features needs model = mlp"));
-  CHECK_THROWS_WITH(resolve({"--model", "mlp", "--random-features", "true", "--solver", "min_norm"}),
+  CHECK_THROWS_WITH(train_config({"--model", "mlp", "--random-features", "true", "--solver", "min_norm"}),
                     Catch::Contains("solver = min_norm needs model = mlp, random_features = true and loss = mse"));
-  CHECK_THROWS_WITH(resolve({"--model", "mlp", "--loss", "mse", "--solver", "min_norm"}),
+  CHECK_THROWS_WITH(train_config({"--model", "mlp", "--loss", "mse", "--solver", "min_norm"}),
                     Catch::Contains("random_features = false"));
 }
 
@@ -116,13 +110,15 @@ TEST_CASE("bad command lines are one-line InputErrors", "[config][cli]") {
 // hangs here (ctest's timeout), drops the '%' from the message, or loses what Boost adds itself
 // (the alternatives of an ambiguous option).
 TEST_CASE("option errors quote arguments that look like Boost's placeholders", "[config][cli]") {
-  CHECK_THROWS_WITH(parse({"--%canonical_option%x"}), "unrecognised option '--%canonical_option%x'");
-  CHECK_THROWS_WITH(parse({"--%option%"}), "unrecognised option '--%option%'");
-  CHECK_THROWS_WITH(parse({"--steps", "%value%"}), "the argument ('%value%') for option '--steps' is invalid");
-  CHECK_THROWS_WITH(parse({"--steps=%original_token%"}),
+  CHECK_THROWS_WITH(parse_train_command({"--%canonical_option%x"}), "unrecognised option '--%canonical_option%x'");
+  CHECK_THROWS_WITH(parse_train_command({"--%option%"}), "unrecognised option '--%option%'");
+  CHECK_THROWS_WITH(parse_train_command({"--steps", "%value%"}),
+                    "the argument ('%value%') for option '--steps' is invalid");
+  CHECK_THROWS_WITH(parse_train_command({"--steps=%original_token%"}),
                     "the argument ('%original_token%') for option '--steps' is invalid");
-  CHECK_THROWS_WITH(parse({"--s=%value%"}), Catch::StartsWith("option '--s=%value%' is ambiguous and matches") &&
-                                                Catch::Contains("'--steps'") && Catch::Contains("'--seed'"));
+  CHECK_THROWS_WITH(parse_train_command({"--s=%value%"}),
+                    Catch::StartsWith("option '--s=%value%' is ambiguous and matches") &&
+                        Catch::Contains("'--steps'") && Catch::Contains("'--seed'"));
   CHECK_THROWS_WITH(grok::parse_ini("steps = %value%\n", "x.ini"),
                     Catch::StartsWith("x.ini: ") && Catch::Contains("('%value%')"));
 }
@@ -132,19 +128,19 @@ TEST_CASE("seed lists for --seeds: ranges and mistakes", "[config][cli]") {
   CHECK(grok::parse_seed_list("0-3") == V{0, 1, 2, 3});
   CHECK(grok::parse_seed_list("7,0-1,12") == V{7, 0, 1, 12});
   CHECK(grok::parse_seed_list("5") == V{5});
-  CHECK(parse({"--seeds", "2-4"}).seeds == V{2, 3, 4});
-  CHECK(parse({}).seeds.empty());
+  CHECK(parse_train_command({"--seeds", "2-4"}).seeds == V{2, 3, 4});
+  CHECK(parse_train_command({}).seeds.empty());
   for (const char* bad : {"3-1", "-1", "a", "1.5", "0-", "", "1-2-3"}) {
     INFO(bad);
     CHECK_THROWS_WITH(grok::parse_seed_list(bad), Catch::StartsWith("--seeds: "));
   }
   CHECK_THROWS_WITH(grok::parse_seed_list("0-2,1"), "--seeds: seed 1 appears twice");
-  CHECK_THROWS_WITH(parse({"--seeds", "0-1", "--seed", "3"}), "--seed and --seeds: give one of them");
+  CHECK_THROWS_WITH(parse_train_command({"--seeds", "0-1", "--seed", "3"}), "--seed and --seeds: give one of them");
 }
 
 TEST_CASE("the double-descent options parse, and min_norm implies one step", "[config][cli]") {
-  grok::Config c = resolve({"--model", "mlp", "--label-noise", "0.2", "--random-features", "true", "--loss", "mse",
-                            "--solver", "min_norm", "--steps", "500"});
+  grok::Config c = train_config({"--model", "mlp", "--label-noise", "0.2", "--random-features", "true", "--loss", "mse",
+                                 "--solver", "min_norm", "--steps", "500"});
   CHECK(c.label_noise == 0.2);
   CHECK(c.random_features);
   CHECK(c.loss == "mse");

@@ -11,6 +11,9 @@
 #include "grok/core/group.h"
 #include "grok/core/options.h"
 #include "grok/core/task.h"
+#include "train_command_line.h"
+
+using grok_test::train_config;
 
 namespace {
 
@@ -29,11 +32,6 @@ void lexicographic(std::vector<int64_t>& prefix, std::vector<bool>& used, std::v
     prefix.pop_back();
     used[v] = false;
   }
-}
-
-grok::Config config_from(std::vector<const char*> argv) {
-  argv.insert(argv.begin(), "grok-train");
-  return grok::resolve_config(grok::parse_train_args(static_cast<int>(argv.size()), argv.data()));
 }
 
 }  // namespace
@@ -96,17 +94,17 @@ TEST_CASE("D_n: index i + n u is r^i s^u, composed as maps of the n-gon's vertic
 }
 
 TEST_CASE("a group task sets p to the group's order and rejects a different explicit p", "[group]") {
-  CHECK(config_from({"--task", "s5"}).p == 120);
-  CHECK(config_from({"--task", "s4"}).p == 24);
-  CHECK(config_from({"--task", "d7"}).p == 14);
-  CHECK(config_from({"--task", "s5", "--p", "120"}).p == 120);
-  CHECK(config_from({"--preset", "nanda2023", "--task", "d7"}).p == 14);  // the preset's p = 113 is replaced
-  CHECK(config_from({"--preset", "chughtai2023-s5"}).p == 120);
-  CHECK_THROWS_AS(config_from({"--task", "s5", "--p", "113"}), grok::InputError);
-  CHECK_THROWS_WITH(config_from({"--task", "s5", "--p", "113"}), Catch::Contains("p must be 120"));
-  CHECK_THROWS_AS(config_from({"--task", "s6"}), grok::InputError);
-  CHECK_THROWS_AS(config_from({"--task", "d2"}), grok::InputError);
-  CHECK_THROWS_AS(config_from({"--task", "sN"}), grok::InputError);
+  CHECK(train_config({"--task", "s5"}).p == 120);
+  CHECK(train_config({"--task", "s4"}).p == 24);
+  CHECK(train_config({"--task", "d7"}).p == 14);
+  CHECK(train_config({"--task", "s5", "--p", "120"}).p == 120);
+  CHECK(train_config({"--preset", "nanda2023", "--task", "d7"}).p == 14);  // the preset's p = 113 is replaced
+  CHECK(train_config({"--preset", "chughtai2023-s5"}).p == 120);
+  CHECK_THROWS_AS(train_config({"--task", "s5", "--p", "113"}), grok::InputError);
+  CHECK_THROWS_WITH(train_config({"--task", "s5", "--p", "113"}), Catch::Contains("p must be 120"));
+  CHECK_THROWS_AS(train_config({"--task", "s6"}), grok::InputError);
+  CHECK_THROWS_AS(train_config({"--task", "d2"}), grok::InputError);
+  CHECK_THROWS_AS(train_config({"--task", "sN"}), grok::InputError);
   // A config JSON (a run file's, a sweep row's) is checked the same way.
   grok::Config c;
   c.task = "s4";
@@ -114,8 +112,9 @@ TEST_CASE("a group task sets p to the group's order and rejects a different expl
   CHECK_THROWS_AS(grok::validate(c), grok::InputError);
   CHECK_NOTHROW(grok::validate(grok::with_group_order(c, false)));
   // An MLP that adds E[a] + E[b] cannot learn a non-abelian composition.
-  CHECK_THROWS_WITH(config_from({"--task", "s4", "--model", "mlp", "--mlp-input", "embed"}), Catch::Contains("onehot"));
-  CHECK(config_from({"--task", "s4", "--model", "mlp", "--mlp-input", "onehot"}).p == 24);
+  CHECK_THROWS_WITH(train_config({"--task", "s4", "--model", "mlp", "--mlp-input", "embed"}),
+                    Catch::Contains("onehot"));
+  CHECK(train_config({"--task", "s4", "--model", "mlp", "--mlp-input", "onehot"}).p == 24);
   CHECK(grok::task_formula("s5").find("lexicographic") != std::string::npos);
   CHECK(grok::task_formula("d7").find("r^i s^u") != std::string::npos);
 }

@@ -51,15 +51,13 @@ std::string projections_not_applicable(const Config& c) {
 KeyFrequencies find_key_frequencies(RunCheckpoints& run, const FourierOptions& o) {
   const Config& c = run.config();
   if (std::string why = fourier_not_applicable(c); !why.empty()) throw InputError(why);
-  const std::vector<int64_t>& all_steps = run.checkpoint_steps();
-  if (all_steps.empty()) throw InputError("the run has no checkpoints");
   const int64_t p = c.p;
-  const size_t key_index = run.checkpoint_index(o.key_step);
+  const size_t key_index = run.checkpoint_index(o.key_step);  // InputError: no checkpoints, or none at key_step
   for (int64_t k : o.key_frequencies)
     if (k < 1 || k > n_frequencies(p) || std::count(o.key_frequencies.begin(), o.key_frequencies.end(), k) > 1)
       throw InputError(fmt::format("--keys: frequencies must be distinct and in 1..{}, got {}", n_frequencies(p), k));
   KeyFrequencies key;
-  key.step = all_steps[key_index];
+  key.step = run.checkpoint_steps()[key_index];
   key.given = !o.key_frequencies.empty();
   // Through for_each_checkpoint, like every other measurement, so that the key
   // frequencies too are the same for any thread count.
