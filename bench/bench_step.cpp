@@ -7,7 +7,7 @@
 // the ratio. Run on an idle machine: a busy core distorts OpenMP timings.
 //
 //   build/bench/bench_step [--steps N] [--python /usr/bin/python3]
-//                          [--only hooked|factored [--preset NAME] [--precision fp32|bf16]]
+//                          [--only hooked|factored|manual [--preset NAME] [--precision fp32|bf16]]
 //
 // --only times that C++ step alone at 1 and 2 threads (for a profiler), without PyTorch, on the
 // nanda2023 preset or --preset NAME, and splits it: forward, loss + backward, optimizer.
@@ -26,21 +26,24 @@
 #include "grok/runtime/allocator.h"
 #include "grok/runtime/blas_info.h"
 #include "grok/runtime/cpu_features.h"
+#include "grok/train/loss.h"
 #include "grok/train/optimizer.h"
 
 namespace {
 
-// factored: config.factored_forward (per-token tables, transformer.cpp), else the hooked forward.
+// path: hooked (the default forward), factored (config.factored_forward: per-token tables,
+// transformer.cpp) or manual (config.backward = manual: the written-out step, transformer_backward.cpp).
 // Medians of one step's phases, ms: forward (logits), loss + backward, optimizer (update + zero_grad).
 struct StepPhases {
   double forward = 0, backward = 0, optimizer = 0, total = 0;
 };
 
-StepPhases cpp_step_phases(int threads, int steps, bool factored, const std::string& preset = "nanda2023",
+StepPhases cpp_step_phases(int threads, int steps, const std::string& path, const std::string& preset = "nanda2023",
                            const std::string& precision = "fp32") {
   at::set_num_threads(threads);
   grok::Config c = grok::load_preset(preset);
-  c.factored_forward = factored;
+  c.factored_forward = path == "factored";
+  c.backward = path == "manual" ? "manual" : "autograd";
   c.precision = precision;
   grok::Task task = grok::make_task(c.task, c.p, 0);
   grok::Split split = grok::make_split(task, c.frac_train, 0);
@@ -50,8 +53,15 @@ StepPhases cpp_step_phases(int threads, int steps, bool factored, const std::str
   for (int64_t i : split.train) y.push_back(task.labels[static_cast<size_t>(i)]);
   at::Tensor labels = at::tensor(y, at::kLong);
   auto model = grok::make_model(c);
-  grok::Optimizer opt(c, model->parameters());
-  const std::vector<at::Tensor> one = model->one_member_stack();  // a batch of one member, as grok-train trains it
+  // A stack of one member [1, ...] as leaves of their own, with the optimizer over the stacks:
+  // what grok-train trains (trainer.cpp), even for a run of one model.
+  std::vector<grok::NamedTensor> stacks;
+  std::vector<at::Tensor> one;
+  for (const grok::NamedTensor& p : model->parameters()) {
+    stacks.push_back({p.name, p.value.detach().unsqueeze(0).clone().requires_grad_(true), {}});
+    one.push_back(stacks.back().value);
+  }
+  grok::Optimizer opt(c, stacks, /*member_axis=*/true);
   using clock = std::chrono::steady_clock;
   auto ms_since = [](clock::time_point t) {
     return std::chrono::duration<double, std::milli>(clock::now() - t).count();
@@ -59,12 +69,26 @@ StepPhases cpp_step_phases(int threads, int steps, bool factored, const std::str
   std::vector<double> fwd, bwd, upd, total;
   auto step = [&] {
     const auto t0 = clock::now();
-    at::Tensor logits = model->logits_members(one, pairs).select(0, 0);
-    fwd.push_back(ms_since(t0));
-    const auto t1 = clock::now();
-    at::Tensor loss = at::nll_loss(at::log_softmax(logits.to(at::kDouble), -1), labels);
-    loss.backward();
-    bwd.push_back(ms_since(t1));
+    if (c.backward == "manual") {  // as grok-train's update() does it (trainer.cpp)
+      std::unique_ptr<grok::ManualPass> pass;
+      {
+        c10::NoGradGuard no_grad;
+        pass = model->manual_pass(one, pairs);
+        (void)grok::loss_value(c.loss, pass->logits().select(0, 0), labels).item<double>();  // the train metric
+      }
+      fwd.push_back(ms_since(t0));
+      const auto t1 = clock::now();
+      std::vector<at::Tensor> grads = pass->gradients(grok::loss_gradient(c.loss, pass->logits(), labels));
+      for (size_t i = 0; i < grads.size(); ++i) one[i].mutable_grad() = grads[i];
+      bwd.push_back(ms_since(t1));
+    } else {
+      at::Tensor logits = model->logits_members(one, pairs).select(0, 0);
+      fwd.push_back(ms_since(t0));
+      const auto t1 = clock::now();
+      at::Tensor loss = grok::loss_value(c.loss, logits, labels);
+      loss.backward();
+      bwd.push_back(ms_since(t1));
+    }
     const auto t2 = clock::now();
     opt.step(c.lr);
     opt.zero_grad();
@@ -81,8 +105,8 @@ StepPhases cpp_step_phases(int threads, int steps, bool factored, const std::str
   return {median(fwd), median(bwd), median(upd), median(total)};
 }
 
-double cpp_ms_per_step(int threads, int steps, bool factored, const std::string& precision = "fp32") {
-  return cpp_step_phases(threads, steps, factored, "nanda2023", precision).total;
+double cpp_ms_per_step(int threads, int steps, const std::string& path, const std::string& precision = "fp32") {
+  return cpp_step_phases(threads, steps, path, "nanda2023", precision).total;
 }
 
 double python_ms_per_step(const std::string& python, const std::string& script, int threads, int steps) {
@@ -114,7 +138,7 @@ int main(int argc, char** argv) {
   grok::retain_freed_memory();  // as grok-train does
   if (!only.empty()) {
     for (int threads : {1, 2}) {
-      const StepPhases t = cpp_step_phases(threads, steps, only == "factored", preset, precision);
+      const StepPhases t = cpp_step_phases(threads, steps, only, preset, precision);
       fmt::print("{} {} {} step, {} thread(s): {:.2f} ms (forward {:.2f}, loss + backward {:.2f}, optimizer {:.2f})\n",
                  preset, only, precision, threads, t.total, t.forward, t.backward, t.optimizer);
     }
@@ -129,9 +153,9 @@ int main(int argc, char** argv) {
   fmt::print("{:>8} {:>10} {:>12} {:>18} {:>17} {:>9} {:>11} {:>16}\n", "threads", "hooked ms", "factored ms",
              "factored bf16 ms", "PyTorch eager ms", "hooked x", "factored x", "factored bf16 x");
   for (int threads : {1, 2}) {
-    const double hooked = cpp_ms_per_step(threads, steps, false);
-    const double factored = cpp_ms_per_step(threads, steps, true);
-    const double bf16 = cpp_ms_per_step(threads, steps, true, "bf16");
+    const double hooked = cpp_ms_per_step(threads, steps, "hooked");
+    const double factored = cpp_ms_per_step(threads, steps, "factored");
+    const double bf16 = cpp_ms_per_step(threads, steps, "factored", "bf16");
     const double py = python_ms_per_step(python, script, threads, steps);
     auto ratio = [&](double ms) { return py > 0 ? py / ms : 0.0; };
     fmt::print("{:>8} {:>10.1f} {:>12.1f} {:>18.1f} {:>17.1f} {:>8.2f}x {:>10.2f}x {:>15.2f}x\n", threads, hooked,

@@ -20,7 +20,7 @@
 #   7. every model family and training variant, 2 seeds each, against the runs alone: Grokfast
 #      MA and EMA, SGD with momentum, perp-grad, fixed norm, minibatches, two layers with biases
 #      and constant attention (every hook), the factored forward, bf16 (hooked and factored), the
-#      one-hot MLP with MSE, random features;
+#      written-out backward (with minibatches and Grokfast), the one-hot MLP with MSE, random features;
 #   8. ten members, more than one chunk of the batched snapshot forwards (8 members each): the
 #      first and the last two members against their runs alone.
 set -uo pipefail
@@ -128,6 +128,8 @@ variants=(
   "--preset demo --steps 40 --factored-forward true --attention-rate 0.7"
   "--preset demo --steps 40 --precision bf16"
   "--preset demo --steps 40 --precision bf16 --factored-forward true"
+  "--preset demo --steps 40 --backward manual --attention-rate 0.7 --act gelu"
+  "--preset demo --steps 40 --backward manual --batch-size 100 --grokfast ema"
   "--preset gromov2023 --p 41 --steps 40"
   "--preset gromov2023 --p 41 --steps 25 --random-features true"
 )

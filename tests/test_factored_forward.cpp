@@ -16,13 +16,15 @@
 #include "grok/model/model.h"
 #include "grok/model/table_mix.h"
 #include "grok/train/loss.h"
+#include "stacked_models.h"
+
+using grok_test::autograd_pass;
+using grok_test::max_relative;
+using grok_test::Pass;
+using grok_test::small_nanda;
+using grok_test::stacked_params;
 
 namespace {
-
-double max_relative(const at::Tensor& got, const at::Tensor& want) {
-  const double scale = want.abs().max().item<double>();
-  return (got.to(at::kDouble) - want.to(at::kDouble)).abs().max().item<double>() / (scale > 0 ? scale : 1.0);
-}
 
 struct MixCase {
   at::Tensor table, token, weight, base, dout;  // [K, H, n, V, W], [B, n], [K, B, H, n], [K, W], [K, B, W]
@@ -91,48 +93,6 @@ Kernel run_kernel(const MixCase& c, bool reference = false) {
   return {out.detach(), table.grad(), weight.grad(), base.grad()};
 }
 
-grok::Config small_nanda(int64_t p = 23) {
-  grok::Config c = grok::load_preset("nanda2023");
-  c.p = p, c.d_model = 32, c.n_heads = 4, c.d_head = 8, c.d_mlp = 64;
-  return c;
-}
-
-// Parameters of model seeds 0..K-1 stacked along a member axis, as `dtype` leaves.
-std::vector<at::Tensor> stacked_params(const grok::Config& config, int64_t K, at::ScalarType dtype) {
-  std::vector<std::unique_ptr<grok::Model>> models;
-  for (int64_t k = 0; k < K; ++k) {
-    grok::Config c = config;
-    c.seed = k;
-    models.push_back(grok::make_model(c));
-  }
-  std::vector<at::Tensor> stacked;
-  for (size_t i = 0; i < models[0]->parameters().size(); ++i) {
-    std::vector<at::Tensor> slices;
-    for (const auto& m : models) slices.push_back(m->parameters()[i].value.detach().to(dtype));
-    stacked.push_back(at::stack(slices).requires_grad_(true));
-  }
-  return stacked;
-}
-
-// Logits and the gradient of a cross-entropy on them, through the hooked or the factored forward.
-struct Pass {
-  at::Tensor logits;
-  std::vector<at::Tensor> grads;
-};
-Pass pass(const grok::Model& model, const std::vector<at::Tensor>& stacked_in, const at::Tensor& pairs,
-          const at::Tensor& labels, bool factored) {
-  std::vector<at::Tensor> stacked;
-  for (const at::Tensor& s : stacked_in) stacked.push_back(s.detach().clone().requires_grad_(true));
-  const at::Tensor logits =
-      factored ? model.logits_members(stacked, pairs) : model.forward_members(stacked, pairs);  // [K, B, P]
-  at::Tensor loss = at::zeros({}, at::kDouble);
-  for (const at::Tensor& member : logits.unbind(0)) loss = loss + grok::loss_value("ce", member, labels);
-  loss.backward();
-  Pass r{logits.detach(), {}};
-  for (const at::Tensor& s : stacked) r.grads.push_back(s.grad());
-  return r;
-}
-
 }  // namespace
 
 TEST_CASE("table_mix equals the sums written out, forward and both gradients", "[factored]") {
@@ -183,8 +143,8 @@ TEST_CASE("the factored forward computes the hooked forward's logits and gradien
       const std::vector<at::Tensor> stacked = stacked_params(c, 2, at::kDouble);
       const at::Tensor pairs = grok::grid_pairs(c.p);  // [p^2, 2]
       const at::Tensor labels = at::randint(c.p, {pairs.size(0)}, at::kLong);
-      const Pass hooked = pass(*model, stacked, pairs, labels, false);
-      const Pass factored = pass(*model, stacked, pairs, labels, true);
+      const Pass hooked = autograd_pass(*model, stacked, pairs, labels, false);
+      const Pass factored = autograd_pass(*model, stacked, pairs, labels, true);
       CHECK(max_relative(factored.logits, hooked.logits) < 1e-12);
       for (size_t i = 0; i < stacked.size(); ++i) {
         INFO("gradient of " << model->parameters()[i].name);
@@ -202,9 +162,9 @@ TEST_CASE("the factored forward in float32 stays within float32 rounding of the 
   const std::vector<at::Tensor> exact = stacked_params(c, 1, at::kDouble);
   const at::Tensor pairs = grok::grid_pairs(c.p).slice(0, 0, 3000);
   const at::Tensor labels = at::randint(c.p, {pairs.size(0)}, at::kLong);
-  const Pass want = pass(*model, exact, pairs, labels, false);  // float64: the truth for both
-  const Pass factored = pass(*model, stacked, pairs, labels, true);
-  const Pass hooked = pass(*model, stacked, pairs, labels, false);
+  const Pass want = autograd_pass(*model, exact, pairs, labels, false);  // float64: the truth for both
+  const Pass factored = autograd_pass(*model, stacked, pairs, labels, true);
+  const Pass hooked = autograd_pass(*model, stacked, pairs, labels, false);
   // Each float32 path is as close to the float64 truth as the other (measured: both ~1e-6).
   CHECK(max_relative(factored.logits, want.logits) < 1e-5);
   for (size_t i = 0; i < stacked.size(); ++i) {
@@ -221,11 +181,11 @@ TEST_CASE("member k of a factored batch computes model k alone, bit for bit", "[
   const std::vector<at::Tensor> stacked = stacked_params(c, 3, at::kFloat);
   const at::Tensor pairs = grok::grid_pairs(c.p).slice(0, 0, 400);
   const at::Tensor labels = at::randint(c.p, {pairs.size(0)}, at::kLong);
-  const Pass together = pass(*model, stacked, pairs, labels, true);
+  const Pass together = autograd_pass(*model, stacked, pairs, labels, true);
   for (int64_t k = 0; k < 3; ++k) {
     std::vector<at::Tensor> one;
     for (const at::Tensor& s : stacked) one.push_back(s.detach().slice(0, k, k + 1));
-    const Pass alone = pass(*model, one, pairs, labels, true);
+    const Pass alone = autograd_pass(*model, one, pairs, labels, true);
     INFO("member " << k);
     CHECK(at::equal(together.logits[k], alone.logits[0]));
     for (size_t i = 0; i < stacked.size(); ++i) CHECK(at::equal(together.grads[i][k], alone.grads[i][0]));

@@ -92,6 +92,9 @@ void validate(const Config& c) {
   require(!c.factored_forward || (c.model == "transformer" && c.n_layers == 1 && !c.bias),
           "factored_forward needs a one-layer transformer without biases");
   require_one_of("precision", c.precision, {"fp32", "bf16"});
+  require_one_of("backward", c.backward, {"autograd", "manual"});
+  require(c.backward == "autograd" || (c.model == "transformer" && c.n_layers == 1 && !c.bias && c.precision == "fp32"),
+          "backward = manual needs a one-layer transformer without biases in fp32");
   require(c.precision == "fp32" || c.model == "transformer",
           fmt::format("precision bf16 needs model = transformer (got model = {})", c.model));
   require(c.init_scale > 0.0 && std::isfinite(c.init_scale),

@@ -18,6 +18,27 @@ at::Tensor loss_value(const std::string& loss, const at::Tensor& logits, const a
   throw InputError(fmt::format("loss must be one of ce | mse | stablemax, got '{}'", loss));
 }
 
+at::Tensor loss_gradient(const std::string& loss, const at::Tensor& logits, const at::Tensor& labels) {
+  c10::NoGradGuard no_grad;
+  const at::Tensor x = logits.to(at::kDouble);                                // [..., B, C]
+  const at::Tensor target = at::one_hot(labels, x.size(-1)).to(at::kDouble);  // [B, C]
+  const double B = static_cast<double>(x.size(-2)), C = static_cast<double>(x.size(-1));
+  at::Tensor g;
+  if (loss == "ce") {
+    g = (at::softmax(x, -1) - target) / B;
+  } else if (loss == "mse") {
+    g = (x - target) * (2.0 / (B * C));
+  } else if (loss == "stablemax") {
+    const at::Tensor below = (1 - x.clamp_max(0) + 1e-30).reciprocal();  // s(x) for x < 0
+    const at::Tensor s = at::where(x < 0, below, x + 1);
+    const at::Tensor slope = at::where(x < 0, below * below, at::ones_like(x));  // s'(x)
+    g = slope * (s.sum(-1, /*keepdim=*/true).reciprocal() - target / s) / B;
+  } else {
+    throw InputError(fmt::format("loss must be one of ce | mse | stablemax, got '{}'", loss));
+  }
+  return g.to(logits.scalar_type());
+}
+
 at::Tensor log_stablemax(const at::Tensor& x) {
   // The reciprocal branch reads min(x, 0): where() differentiates both branches, and 1 / (1 - x)
   // at x = 1 would otherwise put 0 * inf = NaN into the gradient of a positive logit.

@@ -207,7 +207,14 @@ class Trainer {
       if (std::any_of(members_.begin(), members_.end(), [&](const Member& m) { return !stopping(m); })) {
         time_.training += timed_seconds([&] {
           Dataset batch = batch_at(step_);
-          logits = members_.front().model->logits_members(stack_values(), batch.pairs).unbind(0);
+          if (c_.backward == "manual") {
+            c10::NoGradGuard no_grad;  // the pass keeps what its written-out backward needs
+            manual_ = members_.front().model->manual_pass(stack_values(), batch.pairs);
+            manual_labels_ = batch.labels;
+            logits = manual_->logits().unbind(0);
+          } else {
+            logits = members_.front().model->logits_members(stack_values(), batch.pairs).unbind(0);
+          }
           for (const at::Tensor& member : logits) losses.push_back(loss_value(c_.loss, member, batch.labels));
         });
       }
@@ -348,14 +355,27 @@ class Trainer {
         if (m.slot >= 0) solve_readout(*m.model);  // update 0 (min_norm runs have steps = 1)
       return;
     }
-    // d(sum of the members' losses) / d(member k's parameters) = d(loss k) / d(them): the
-    // members share no parameter, and each loss enters the sum with gradient exactly 1.
-    (losses.size() == 1 ? losses.front() : at::stack(losses).sum()).backward();
+    if (manual_) {
+      apply_manual_gradients();
+    } else {
+      // d(sum of the members' losses) / d(member k's parameters) = d(loss k) / d(them): the
+      // members share no parameter, and each loss enters the sum with gradient exactly 1.
+      (losses.size() == 1 ? losses.front() : at::stack(losses).sum()).backward();
+    }
     optimizer_.step(learning_rate(c_, step_));
     optimizer_.zero_grad();
     if (c_.fixed_norm)
       for (Member& m : members_)
         if (m.slot >= 0) project_to_initial_norm(m);
+  }
+
+  // config.backward = manual: the gradients of this step's pass land where autograd's would,
+  // in every stack's .grad() (so grokfast and perp-grad filter them as before).
+  void apply_manual_gradients() {
+    const at::Tensor d_logits = loss_gradient(c_.loss, manual_->logits(), manual_labels_);  // [K, B, P]
+    std::vector<at::Tensor> grads = manual_->gradients(d_logits);  // parameters() order = stacks_ order
+    for (size_t i = 0; i < stacks_.size(); ++i) stacks_[i].value.mutable_grad() = std::move(grads[i]);
+    manual_.reset();
   }
 
   // The training pairs of step s. Minibatches walk through per-epoch
@@ -516,7 +536,9 @@ class Trainer {
   Dataset train_, test_;
   at::Tensor grid_;  // [p*p, 2]
   int64_t step_ = 0, start_step_ = 0;
-  bool stop_ = false;  // a signal asked the run to stop (read at the top of each step)
+  bool stop_ = false;                   // a signal asked the run to stop (read at the top of each step)
+  std::unique_ptr<ManualPass> manual_;  // config.backward = manual: this step's forward, until update()
+  at::Tensor manual_labels_;            // its batch's labels [B]
   TimeSplit time_;
   int64_t cached_epoch_ = -1;
   std::vector<int64_t> cached_order_;

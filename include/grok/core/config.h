@@ -36,6 +36,7 @@ struct Config {
   double init_scale = 1.0;
   bool factored_forward = false;
   std::string precision = "fp32";
+  std::string backward = "autograd";
   // -- optimisation
   std::string loss = "ce";
   std::string solver = "gd";
@@ -108,6 +109,10 @@ void visit_fields(C& c, V&& v) {
     "transformer: fp32 | bf16 (the products whose cost grows with the batch, MLP and unembedding, take "
     "bfloat16 operands and give bfloat16 results; weights, optimizer, attention and loss stay float32/float64; "
     "changes the dynamics, see README)");
+  v("Model", "backward", c.backward,
+    "autograd (the reference) | manual (one-layer transformer without biases, fp32: the training forward at "
+    "the last position and its gradient written out, no autograd graph; the same maths, different rounding, "
+    "faster for small models; model/transformer_backward.cpp)");
   v("Optimisation", "loss", c.loss,
     "ce (mean cross-entropy, nats) | mse (sum of (logit - one_hot(label))^2 / (pairs * p)) | stablemax "
     "(mean cross-entropy of StableMax probabilities, Prieto et al. 2025); float64; also the train_loss/test_loss "

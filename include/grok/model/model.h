@@ -64,6 +64,21 @@ struct AttentionSite {
   std::vector<std::string> key_names;  // one per key position, e.g. {"a", "b", "="}
 };
 
+// The training forward of K members with its backward written out (config.backward = manual):
+// no autograd graph is built, and the gradient comes from the saved activations in one pass.
+class ManualPass {
+ public:
+  virtual ~ManualPass() = default;
+  // [K, B, p] float32: the same function as Model::forward_members on the same pairs.
+  const at::Tensor& logits() const { return logits_; }
+  // d_logits = d loss / d logits [K, B, p]  ->  d loss / d parameter for every stacked
+  // parameter, in parameters() order, each shaped like its stack [K, ...].
+  virtual std::vector<at::Tensor> gradients(const at::Tensor& d_logits) const = 0;
+
+ protected:
+  at::Tensor logits_;
+};
+
 class Model {
  public:
   explicit Model(const Config& config) : config_(config) {}
@@ -91,6 +106,12 @@ class Model {
   // that computes the same function (config.factored_forward), forward_members() by default.
   virtual at::Tensor logits_members(const std::vector<at::Tensor>& stacked, const at::Tensor& pairs) const {
     return forward_members(stacked, pairs);
+  }
+  // The training forward whose backward is written out (config.backward = manual), for the
+  // families that have one (config validation admits no other); nullptr by default.
+  virtual std::unique_ptr<ManualPass> manual_pass(const std::vector<at::Tensor>& /*stacked*/,
+                                                  const at::Tensor& /*pairs*/) const {
+    return nullptr;
   }
   virtual std::vector<HookInfo> hooks() const = 0;
   // One line for people: the family and its shape ("transformer: 1 layer, d_model 128, ...").

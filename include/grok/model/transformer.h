@@ -25,6 +25,10 @@ class Transformer : public Model {
   // With config.factored_forward: the same function through per-token tables (see
   // transformer.cpp), about 2.2x fewer FLOPs for nanda2023; otherwise forward_members().
   at::Tensor logits_members(const std::vector<at::Tensor>& stacked, const at::Tensor& pairs) const override;
+  // One layer, no biases, float32 (config validation): the forward at the last position and
+  // its backward written out (transformer_backward.cpp).
+  std::unique_ptr<ManualPass> manual_pass(const std::vector<at::Tensor>& stacked,
+                                          const at::Tensor& pairs) const override;
   std::vector<HookInfo> hooks() const override;
   std::vector<std::string> default_hooks() const override;
   std::string describe() const override;

@@ -20,6 +20,13 @@ namespace grok {
 // Differentiable with respect to `logits`. InputError for another name.
 at::Tensor loss_value(const std::string& loss, const at::Tensor& logits, const at::Tensor& labels);
 
+// d loss_value(loss, logits, labels) / d logits, written out (config.backward = manual): in
+// float64, returned in logits' dtype and shape [..., B, C] (leading axes: members, each
+// with its own mean over the B pairs). "ce": (softmax(x) - one_hot) / B; "mse":
+// 2 (x - one_hot) / (B C); "stablemax": s'(x) (1 / sum_c s(x_c) - one_hot / s(x)) / B with
+// s' = 1 for x >= 0 and s^2 below.
+at::Tensor loss_gradient(const std::string& loss, const at::Tensor& logits, const at::Tensor& labels);
+
 // log(s(x) / sum over the last axis of s(x)), s as for "stablemax" above; x [B, C] -> [B, C], x's dtype.
 at::Tensor log_stablemax(const at::Tensor& x);
 
