@@ -6,7 +6,8 @@
 # time, and prints per seed: t_grok (the step), seconds to grok (the run file's wall_time_s at that
 # step: training, evaluation and recording included, start-up not) and the whole command's wall
 # time; then median, min and max. nanda2023 takes about 8 minutes per seed on 2 cores. DEVICE=cuda
-# trains on the GPU (default: auto). Run on an idle machine.
+# trains on the GPU (default: auto); OPTIONS adds grok-train options (e.g. OPTIONS="--backward manual").
+# Run on an idle machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset=${1:-nanda2023}
@@ -17,12 +18,12 @@ device=${DEVICE:-auto}
 work=$(mktemp -d /tmp/grok-time-to-grok.XXXX)
 trap 'rm -rf "$work"' EXIT
 
-echo "== $preset, seeds $first-$last, --threads $threads, --device $device, until test accuracy >= 99%"
+echo "== $preset ${OPTIONS:-}, seeds $first-$last, --threads $threads, --device $device, until test accuracy >= 99%"
 printf '%-5s %8s %14s %12s\n' seed t_grok "s to grok" "command s"
 for ((s = first; s <= last; ++s)); do
   t0=$(date +%s.%N)
   "${GROK_TRAIN:-build/grok-train}" --preset "$preset" --seed "$s" --stop-after-grok 0 --threads "$threads" \
-    --device "$device" --quiet \
+    --device "$device" --quiet ${OPTIONS:-} \
     --out "$work/s$s.h5" >/dev/null
   command_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
   /usr/bin/python3 - "$work/s$s.h5" "$s" "$command_s" <<'PY'
