@@ -112,7 +112,8 @@ void visit_fields(C& c, V&& v) {
   v("Model", "backward", c.backward,
     "autograd (the reference) | manual (one-layer transformer without biases, fp32: the training forward at "
     "the last position and its gradient written out, no autograd graph; the same maths, different rounding, "
-    "faster for small models; model/transformer_backward.cpp)");
+    "faster for small models; model/transformer_backward.cpp; training steps only: evaluation goes through the "
+    "forward factored_forward selects)");
   v("Optimisation", "loss", c.loss,
     "ce (mean cross-entropy, nats) | mse (sum of (logit - one_hot(label))^2 / (pairs * p)) | stablemax "
     "(mean cross-entropy of StableMax probabilities, Prieto et al. 2025); float64; also the train_loss/test_loss "
