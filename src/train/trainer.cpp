@@ -210,6 +210,7 @@ class Trainer {
           if (c_.backward == "manual") {
             c10::NoGradGuard no_grad;  // the pass keeps what its written-out backward needs
             manual_ = members_.front().model->manual_pass(stack_values(), batch.pairs);
+            if (!manual_) throw InputError("backward = manual: model " + c_.model + " has no written-out backward");
             manual_labels_ = batch.labels;
             logits = manual_->logits().unbind(0);
           } else {
