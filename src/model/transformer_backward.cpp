@@ -84,7 +84,7 @@ class OneLayerPass final : public ManualPass {
     scale_ = 1.0 / std::sqrt(static_cast<double>(c.d_head));
     K_ = w.W_E.size(0), V_ = w.W_E.size(1), D_ = w.W_E.size(2), n_ = w.W_pos.size(1);
     H_ = w.W_Q.size(1), d_ = w.W_Q.size(3), B_ = tok.size(0);
-    forward(tok, c.p);
+    forward(tok);
   }
 
   std::vector<at::Tensor> gradients(const at::Tensor& d_logits) const override;
@@ -93,10 +93,10 @@ class OneLayerPass final : public ManualPass {
   Weights role_gradients(const at::Tensor& d_logits) const;
 
  private:
-  void forward(const at::Tensor& tok, int64_t equals) {
+  void forward(const at::Tensor& tok) {
     const int64_t K = K_, B = B_, n = n_, H = H_, d = d_, Hd = H * d;
     flat_tok_ = tok.reshape({-1});                              // [B n]
-    x_ = w_.W_E.select(1, equals) + w_.W_pos.select(1, n - 1);  // [K, D]
+    x_ = w_.W_E.select(1, V_ - 1) + w_.W_pos.select(1, n - 1);  // [K, D]; '=' is token p = V - 1
     W_Q_ = heads_as_columns(w_.W_Q);                            // [K, D, Hd]
     q_ = at::bmm(x_.unsqueeze(1), W_Q_).view({K, 1, H, d});     // [K, 1, H, d]
     // Keys and values of every token (rows 0..V-1) and position (rows V..V+n-1).

@@ -9,13 +9,25 @@
 #include "grok/core/error.h"
 
 namespace grok {
+namespace {
+
+// StableMax's s(x) below zero, 1 / (1 - x + 1e-30), read at min(x, 0): where() differentiates
+// both branches, and 1 / (1 - x) at x = 1 would otherwise put 0 * inf = NaN into the gradient
+// of a positive logit. (Above zero s(x) = x + 1.)
+at::Tensor stablemax_below_zero(const at::Tensor& x) { return (1 - x.clamp_max(0) + 1e-30).reciprocal(); }
+
+[[noreturn]] void unknown_loss(const std::string& loss) {
+  throw InputError(fmt::format("loss must be one of ce | mse | stablemax, got '{}'", loss));
+}
+
+}  // namespace
 
 at::Tensor loss_value(const std::string& loss, const at::Tensor& logits, const at::Tensor& labels) {
   const at::Tensor x = logits.to(at::kDouble);  // [B, C]
   if (loss == "ce") return at::nll_loss(at::log_softmax(x, -1), labels);
   if (loss == "stablemax") return at::nll_loss(log_stablemax(x), labels);
   if (loss == "mse") return at::mse_loss(x, at::one_hot(labels, x.size(-1)).to(at::kDouble));  // mean of B*C terms
-  throw InputError(fmt::format("loss must be one of ce | mse | stablemax, got '{}'", loss));
+  unknown_loss(loss);
 }
 
 at::Tensor loss_gradient(const std::string& loss, const at::Tensor& logits, const at::Tensor& labels) {
@@ -29,20 +41,18 @@ at::Tensor loss_gradient(const std::string& loss, const at::Tensor& logits, cons
   } else if (loss == "mse") {
     g = (x - target) * (2.0 / (B * C));
   } else if (loss == "stablemax") {
-    const at::Tensor below = (1 - x.clamp_max(0) + 1e-30).reciprocal();  // s(x) for x < 0
+    const at::Tensor below = stablemax_below_zero(x);
     const at::Tensor s = at::where(x < 0, below, x + 1);
     const at::Tensor slope = at::where(x < 0, below * below, at::ones_like(x));  // s'(x)
     g = slope * (s.sum(-1, /*keepdim=*/true).reciprocal() - target / s) / B;
   } else {
-    throw InputError(fmt::format("loss must be one of ce | mse | stablemax, got '{}'", loss));
+    unknown_loss(loss);
   }
   return g.to(logits.scalar_type());
 }
 
 at::Tensor log_stablemax(const at::Tensor& x) {
-  // The reciprocal branch reads min(x, 0): where() differentiates both branches, and 1 / (1 - x)
-  // at x = 1 would otherwise put 0 * inf = NaN into the gradient of a positive logit.
-  const at::Tensor s = at::where(x < 0, (1 - x.clamp_max(0) + 1e-30).reciprocal(), x + 1);  // [B, C], > 0
+  const at::Tensor s = at::where(x < 0, stablemax_below_zero(x), x + 1);  // [B, C], > 0
   return at::log(s / s.sum(-1, /*keepdim=*/true));
 }
 
