@@ -84,11 +84,25 @@ Written written_out(const MixCase& c) {
 struct Kernel {
   at::Tensor out, dtable, dweight, dbase;
 };
-Kernel run_kernel(const MixCase& c, bool reference = false) {
+// How the sums are computed: autograd through table_mix (the kernel) or through its ATen
+// reference, or the gradients without autograd (table_mix_gradients, the written-out step's
+// call) and their ATen version (what it runs off the CPU).
+enum class Path { kernel, reference, gradients, gradients_reference };
+const char* name(Path path) {
+  const char* names[] = {"kernel", "ATen reference", "table_mix_gradients", "table_mix_gradients_reference"};
+  return names[static_cast<int>(path)];
+}
+Kernel run_kernel(const MixCase& c, Path path = Path::kernel) {
+  if (path == Path::gradients || path == Path::gradients_reference) {
+    const grok::TableMixGradients d = path == Path::gradients
+                                          ? grok::table_mix_gradients(c.table, c.token, c.weight, c.dout)
+                                          : grok::table_mix_gradients_reference(c.table, c.token, c.weight, c.dout);
+    return {grok::table_mix(c.table, c.token, c.weight, c.base), d.table, d.weight, d.base};
+  }
   const at::Tensor table = c.table.clone().requires_grad_(true), weight = c.weight.clone().requires_grad_(true);
   const at::Tensor base = c.base.clone().requires_grad_(true);
-  const at::Tensor out = reference ? grok::table_mix_reference(table, c.token, weight, base)
-                                   : grok::table_mix(table, c.token, weight, base);
+  const at::Tensor out = path == Path::reference ? grok::table_mix_reference(table, c.token, weight, base)
+                                                 : grok::table_mix(table, c.token, weight, base);
   out.backward(c.dout);
   return {out.detach(), table.grad(), weight.grad(), base.grad()};
 }
@@ -100,9 +114,9 @@ TEST_CASE("table_mix equals the sums written out, forward and both gradients", "
     const MixCase c = random_case(dtype);
     const Written want = written_out(c);
     const double tolerance = dtype == at::kDouble ? 1e-13 : 1e-6;
-    for (bool reference : {false, true}) {
-      INFO((reference ? "ATen reference" : "kernel") << ", " << (dtype == at::kDouble ? "float64" : "float32"));
-      const Kernel got = run_kernel(c, reference);
+    for (Path path : {Path::kernel, Path::reference, Path::gradients, Path::gradients_reference}) {
+      INFO(name(path) << ", " << (dtype == at::kDouble ? "float64" : "float32"));
+      const Kernel got = run_kernel(c, path);
       CHECK(max_relative(got.out, want.out) < tolerance);
       CHECK(max_relative(got.dtable, want.dtable) < tolerance);
       CHECK(max_relative(got.dweight, want.dweight) < tolerance);
@@ -123,6 +137,17 @@ TEST_CASE("table_mix gives the same bits at 1 and 2 threads", "[factored]") {
   CHECK(at::equal(one.dtable, two.dtable));
   CHECK(at::equal(one.dweight, two.dweight));
   CHECK(at::equal(one.dbase, two.dbase));
+}
+
+TEST_CASE("table_mix_gradients computes what table_mix's backward does, bit for bit", "[factored][manual]") {
+  const MixCase c = random_case(at::kFloat);
+  const Kernel autograd = run_kernel(c), direct = run_kernel(c, Path::gradients);
+  CHECK(at::equal(direct.dtable, autograd.dtable));
+  CHECK(at::equal(direct.dweight, autograd.dweight));
+  CHECK(at::equal(direct.dbase, autograd.dbase));
+  MixCase wrong = c;
+  wrong.dout = c.dout.narrow(1, 0, 5);
+  CHECK_THROWS_AS(grok::table_mix_gradients(wrong.table, wrong.token, wrong.weight, wrong.dout), std::invalid_argument);
 }
 
 TEST_CASE("table_mix refuses a token outside its table", "[factored]") {

@@ -24,9 +24,22 @@ namespace grok {
 at::Tensor table_mix(const at::Tensor& table, const at::Tensor& token, const at::Tensor& weight,
                      const at::Tensor& base);
 
+// d loss / d table [K, H, n, V, W], d weight [K, B, H, n], d base [K, W] from dout = d loss / d out
+// [K, B, W], without autograd: what table_mix's backward computes (the kernels on the CPU, the
+// reference's gradients elsewhere), for a step whose backward is written out.
+struct TableMixGradients {
+  at::Tensor table, weight, base;
+};
+TableMixGradients table_mix_gradients(const at::Tensor& table, const at::Tensor& token, const at::Tensor& weight,
+                                      const at::Tensor& dout);
+
 // The same sum from ATen ops (index_select, broadcast multiply, sum): no code shared with the
 // kernel, so tests check one against the other.
 at::Tensor table_mix_reference(const at::Tensor& table, const at::Tensor& token, const at::Tensor& weight,
                                const at::Tensor& base);
+// Its gradients from ATen ops (index_add_, broadcast multiply, sum): what table_mix_gradients
+// computes off the CPU.
+TableMixGradients table_mix_gradients_reference(const at::Tensor& table, const at::Tensor& token,
+                                                const at::Tensor& weight, const at::Tensor& dout);
 
 }  // namespace grok
