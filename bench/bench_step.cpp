@@ -42,8 +42,8 @@ StepPhases cpp_step_phases(int threads, int steps, const std::string& path, cons
                            const std::string& precision = "fp32") {
   at::set_num_threads(threads);
   grok::Config c = grok::load_preset(preset);
-  c.factored_forward = path == "factored";
-  c.backward = path == "manual" ? "manual" : "autograd";
+  c.factored_forward = path == "factored" || path == "factored-manual";
+  c.backward = path == "manual" || path == "factored-manual" ? "manual" : "autograd";
   c.precision = precision;
   grok::Task task = grok::make_task(c.task, c.p, 0);
   grok::Split split = grok::make_split(task, c.frac_train, 0);

@@ -593,12 +593,16 @@ TEST_CASE("fixed_norm holds ||theta|| at its initial value, init_scale multiplie
 }
 
 TEST_CASE("backward = manual trains as autograd does, and resumes bit for bit", "[run][resume][manual]") {
+  // Both written-out passes against the hooked autograd run: direct, and factored (factored_forward).
+  const bool factored = GENERATE(false, true);
+  INFO((factored ? "factored" : "direct") << " pass");
+  const std::string tag = factored ? "_factored" : "";
   grok::Config c = tiny();
   c.lr = 3e-3;  // tiny()'s 40 steps without a blow-up, so the curves compare step by step
-  const std::string autograd = temp_path("manual_autograd.h5"), manual = temp_path("manual.h5"),
-                    split = temp_path("manual_split.h5");
+  const std::string autograd = temp_path("manual_autograd" + tag + ".h5"), manual = temp_path("manual" + tag + ".h5"),
+                    split = temp_path("manual_split" + tag + ".h5");
   grok::train_new(c, autograd, "test");
-  c.backward = "manual";
+  c.backward = "manual", c.factored_forward = factored;
   grok::train_new(c, manual, "test");
   grok::Config half = c;
   half.steps = 20;
