@@ -88,7 +88,7 @@ struct Roles {
 // back from their gradients (and x's) into W_Q, W_K, W_V, W_E and W_pos.
 class LastQueryAttention {
  public:
-  LastQueryAttention(const Roles& w, const at::Tensor& tok, const Config& c) : w_(w) {
+  LastQueryAttention(const Roles& w, const at::Tensor& tok, const Config& c) {
     rate_ = c.attention_rate;
     scale_ = 1.0 / std::sqrt(static_cast<double>(c.d_head));
     K = w.W_E.size(0), V = w.W_E.size(1), D = w.W_E.size(2), n = w.W_pos.size(1);
@@ -157,7 +157,6 @@ class LastQueryAttention {
   at::Tensor value_table;  // [K, V + n, Hd]  embed W_V: values are rows_at() of it
 
  private:
-  Roles w_;
   double rate_, scale_;
   at::Tensor flat_tok_, W_Q_, q_, embed_, W_K_, W_V_, key_table_, softmax_;
 };
