@@ -65,14 +65,17 @@ void add_rows(at::Tensor& dst, const at::Tensor& index, const at::Tensor& src) {
     return;
   }
   const at::Tensor idx = index.contiguous(), from = src.contiguous();
-  const int64_t K = dst.size(0), N = idx.size(0), W = dst.size(2);
+  const int64_t K = dst.size(0), N = idx.size(0), W = dst.size(2), row_stride = dst.stride(1);
   const int64_t* row = idx.data_ptr<int64_t>();
   AT_DISPATCH_FLOATING_TYPES(dst.scalar_type(), "add_rows", [&] {
     for (int64_t k = 0; k < K; ++k) {
       scalar_t* out = dst.data_ptr<scalar_t>() + k * dst.stride(0);
       const scalar_t* in = from.data_ptr<scalar_t>() + k * N * W;
-      for (int64_t j = 0; j < N; ++j)
-        for (int64_t c = 0; c < W; ++c) out[row[j] * dst.stride(1) + c] += in[j * W + c];
+      for (int64_t j = 0; j < N; ++j) {
+        scalar_t* __restrict y = out + row[j] * row_stride;  // restrict: the compiler may vectorise
+        const scalar_t* __restrict x = in + j * W;
+        for (int64_t c = 0; c < W; ++c) y[c] += x[c];
+      }
     }
   });
 }
