@@ -59,8 +59,10 @@ PY
 
 section "2. ms per nanda2023 step, one model"
 # The hooked forward, the factored one, the factored one in bf16 (tensor cores), and the written-out
-# backward (about 100 kernels a step where autograd launches about 500: a launch-bound GPU step).
-for variant in "" "--factored-forward true" "--factored-forward true --precision bf16" "--backward manual"; do
+# backward, direct and factored (about 100 kernels a step where autograd launches about 500: a
+# launch-bound GPU step).
+for variant in "" "--factored-forward true" "--factored-forward true --precision bf16" "--backward manual" \
+  "--factored-forward true --backward manual"; do
   for steps in 100 600; do
     # shellcheck disable=SC2086
     /usr/bin/time -f "grokscope cuda ${variant:-hooked}, $steps steps: whole command %e s" "$train" --preset nanda2023 \
