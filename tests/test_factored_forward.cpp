@@ -81,6 +81,48 @@ Written written_out(const MixCase& c) {
   return r;
 }
 
+// The kernel's documented order of operations, as plain float32 loops (this file is compiled with
+// -ffp-contract=off too): out = base, then + w * row for j = (h, pos) ascending; d weight as
+// dot_body's 16 lanes (lane l sums columns l, l + 16, ...; the lanes added 0..15); d table and
+// d base from zero, adding batch rows in ascending b. Equal bits pin the order, not just the
+// values: a reassociated sum, another lane count or a gather visiting b out of order would differ.
+Written ordered_loops(const MixCase& c) {
+  const int64_t K = c.table.size(0), H = c.table.size(1), n = c.table.size(2), W = c.table.size(4);
+  const int64_t B = c.token.size(0);
+  Written r{at::zeros({K, B, W}, at::kFloat), at::zeros_like(c.table), at::zeros_like(c.weight),
+            at::zeros_like(c.base)};
+  auto T = c.table.accessor<float, 5>();
+  auto Wt = c.weight.accessor<float, 4>();
+  auto G = c.dout.accessor<float, 3>();
+  auto Base = c.base.accessor<float, 2>();
+  auto tok = c.token.accessor<int64_t, 2>();
+  auto O = r.out.accessor<float, 3>();
+  auto dT = r.dtable.accessor<float, 5>();
+  auto dW = r.dweight.accessor<float, 4>();
+  auto dB = r.dbase.accessor<float, 2>();
+  for (int64_t k = 0; k < K; ++k)
+    for (int64_t b = 0; b < B; ++b) {
+      for (int64_t col = 0; col < W; ++col) {
+        O[k][b][col] = Base[k][col];
+        dB[k][col] += G[k][b][col];
+      }
+      for (int64_t h = 0; h < H; ++h)
+        for (int64_t pos = 0; pos < n; ++pos) {
+          const int64_t v = tok[b][pos];
+          float lane[16] = {};
+          for (int64_t col = 0; col < W; ++col) {
+            O[k][b][col] += Wt[k][b][h][pos] * T[k][h][pos][v][col];
+            dT[k][h][pos][v][col] += Wt[k][b][h][pos] * G[k][b][col];
+            lane[col % 16] += G[k][b][col] * T[k][h][pos][v][col];
+          }
+          float sum = 0;
+          for (float l : lane) sum += l;
+          dW[k][b][h][pos] = sum;
+        }
+    }
+  return r;
+}
+
 struct Kernel {
   at::Tensor out, dtable, dweight, dbase;
 };
@@ -123,6 +165,29 @@ TEST_CASE("table_mix equals the sums written out, forward and both gradients", "
       CHECK(max_relative(got.dbase, want.dbase) < tolerance);
     }
   }
+}
+
+TEST_CASE("table_mix computes its sums in the documented order, bit for bit", "[factored]") {
+  const MixCase c = random_case(at::kFloat);  // W = 150: two full column blocks, a partial one, a 6-lane tail
+  const Written want = ordered_loops(c);
+  for (Path path : {Path::kernel, Path::gradients}) {
+    INFO(name(path));
+    const Kernel got = run_kernel(c, path);
+    CHECK(at::equal(got.out, want.out));
+    CHECK(at::equal(got.dtable, want.dtable));
+    CHECK(at::equal(got.dweight, want.dweight));
+    CHECK(at::equal(got.dbase, want.dbase));
+  }
+}
+
+TEST_CASE("table_mix_gradients of an empty batch: zero table and base gradients", "[factored][manual]") {
+  MixCase c = random_case(at::kFloat);
+  c.token = c.token.narrow(0, 0, 0), c.weight = c.weight.narrow(1, 0, 0), c.dout = c.dout.narrow(1, 0, 0);
+  const grok::TableMixGradients d = grok::table_mix_gradients(c.table, c.token, c.weight, c.dout);
+  CHECK(d.table.sizes() == c.table.sizes());
+  CHECK(d.table.abs().max().item<float>() == 0);
+  CHECK(d.weight.numel() == 0);
+  CHECK(d.base.abs().max().item<float>() == 0);
 }
 
 TEST_CASE("table_mix gives the same bits at 1 and 2 threads", "[factored]") {

@@ -6,8 +6,9 @@
 //   d table   dtable[k, j, v]   = sum over b with token[b, pos] = v of weight[k, b, j] * dout[k, b]
 //   d base    dbase[k]          = sum_b dout[k, b]
 // The first two are parallel over output rows (k, b), the last two over (k, a block of
-// columns), each task visiting b in order. Each output element is therefore computed by one
-// thread in one fixed order: the same bits at any thread count.
+// columns); every element of d table and d base gets its terms in ascending b. Each output
+// element is therefore computed by one thread in one fixed order: the same bits at any thread
+// count.
 #include "grok/model/table_mix.h"
 
 #include "grok/runtime/threads.h"
@@ -111,7 +112,7 @@ inline __attribute__((always_inline)) void dot_group(T* dw, const T* g, const T*
 template <class T>
 inline __attribute__((always_inline)) void dot_rows_body(T* dw, const T* g, const T* const* rows, int64_t J,
                                                          int64_t W) {
-  constexpr int kGroup = 4;  // 4 rows x 16 lanes: 8 AVX2 or 4 AVX-512 accumulators
+  constexpr int kGroup = 4;  // 4 rows x 16 lanes: for float, 8 AVX2 or 4 AVX-512 accumulators
   int64_t j = 0;
   for (; j + kGroup <= J; j += kGroup) dot_group<T, kGroup>(dw + j, g, rows + j, W);
   for (; j < J; ++j) dot_group<T, 1>(dw + j, g, rows + j, W);
@@ -130,7 +131,7 @@ inline __attribute__((always_inline)) void gather_rows_body(T* dt, const T* g, c
     for (int64_t v = 0; v < V; ++v) {
       T* y = dt + (j * V + v) * W;
       const int64_t begin = first[pos * (V + 1) + v], end = first[pos * (V + 1) + v + 1];
-      if (width == kColumnsPerTask) {  // the row block in registers across its batch rows
+      if (width == kColumnsPerTask) {  // the row block in registers (for float) across its batch rows
         T acc[kColumnsPerTask];
         std::copy(y, y + kColumnsPerTask, acc);
         for (int64_t i = begin; i < end; ++i) {
@@ -191,6 +192,8 @@ void check_operands(const at::Tensor& table, const at::Tensor& token, const at::
   if (table.dim() != 5 || token.dim() != 2 || weight.dim() != 4 || base.dim() != 2)
     fail("table [K,H,n,V,W], token [B,n], weight [K,B,H,n], base [K,W]");
   if (token.scalar_type() != at::kLong) fail("token must be int64");
+  if (token.device() != table.device() || weight.device() != table.device() || base.device() != table.device())
+    fail("table, token, weight and base must be on one device");
   if (weight.scalar_type() != table.scalar_type() || base.scalar_type() != table.scalar_type())
     fail("weight, base and table must have one dtype");
   const int64_t K = table.size(0), H = table.size(1), n = table.size(2), W = table.size(4), B = token.size(0);
@@ -274,6 +277,7 @@ void mix_grad_table(const at::Tensor& token, const at::Tensor& weight, const at:
   const T* w = weight.data_ptr<T>();
   const T* g = dout.data_ptr<T>();
   T* dt = dtable.data_ptr<T>();  // zeroed by the caller
+  if (s.B == 0) return;          // no terms (and dout's data pointer may be null)
   const TokenOrder order(token.data_ptr<int64_t>(), s.B, s.n, s.V);
   // A task owns a block of columns of member k's table.
   for_column_blocks(s.K, s.W, [&](int64_t k, int64_t c0, int64_t width) {
@@ -287,6 +291,7 @@ void mix_grad_base(const at::Tensor& dout, at::Tensor& dbase) {
   const int64_t K = dout.size(0), B = dout.size(1), W = dout.size(2);
   const T* g = dout.data_ptr<T>();
   T* db = dbase.data_ptr<T>();  // zeroed by the caller
+  if (B == 0) return;           // no terms (and dout's data pointer may be null)
   for_column_blocks(
       K, W, [&](int64_t k, int64_t c0, int64_t width) { sum_rows(db + k * W + c0, g + k * B * W + c0, W, B, width); });
 }
@@ -346,9 +351,12 @@ at::Tensor table_mix(const at::Tensor& table, const at::Tensor& token, const at:
 
 TableMixGradients table_mix_gradients(const at::Tensor& table, const at::Tensor& token, const at::Tensor& weight,
                                       const at::Tensor& dout) {
-  if (dout.dim() != 3 || dout.size(0) != table.size(0) || dout.size(1) != token.size(0) ||
-      dout.size(2) != table.size(4) || dout.scalar_type() != table.scalar_type())
-    throw std::invalid_argument("table_mix_gradients: dout must be [K, B, W] in the table's dtype");
+  if (table.dim() != 5 || token.dim() != 2 || dout.dim() != 3 || dout.size(0) != table.size(0) ||
+      dout.size(1) != token.size(0) || dout.size(2) != table.size(4) || dout.scalar_type() != table.scalar_type() ||
+      dout.device() != table.device())
+    throw std::invalid_argument(
+        "table_mix_gradients: dout must be [K, B, W] for table [K, H, n, V, W] and token [B, n], "
+        "in the table's dtype and on its device");
   check_operands(table, token, weight, at::empty({table.size(0), table.size(4)}, dout.options()));
   if (!table.device().is_cpu()) return table_mix_gradients_reference(table, token, weight, dout);
   return TableMix::cpu_gradients(table.contiguous(), token.contiguous(), weight.contiguous(), dout.contiguous(),

@@ -21,9 +21,10 @@
 // DirectPass computes these lines and runs the chain rule back through them. FactoredPass
 // (config.factored_forward) computes the same function as the factored forward does, the stream's
 // readers through per-token tables (table_mix), and runs the chain rule back through that.
-// LastQueryAttention is the part they share, up to the pattern and the value table. Every product
-// is a batched matmul over the member axis and every sum runs in a fixed order, so member k's
-// numbers do not depend on K (as in forward_members).
+// AttentionAtEquals is the part they share, up to the pattern and the value table. Every product
+// is a batched matmul over the member axis and, on the CPU, every sum runs in a fixed order, so
+// member k's numbers do not depend on K (as in forward_members). (On CUDA the tables' gradient
+// rows are added by index_add_, whose order is not fixed.)
 #include "grok/model/transformer.h"
 
 #include <cmath>
@@ -89,9 +90,9 @@ struct Roles {
 
 // The attention at '=' that both passes share: forward to the pattern and the value table, and
 // back from their gradients (and x's) into W_Q, W_K, W_V, W_E and W_pos.
-class LastQueryAttention {
+class AttentionAtEquals {
  public:
-  LastQueryAttention(const Roles& w, const at::Tensor& tok, const Config& c) {
+  AttentionAtEquals(const Roles& w, const at::Tensor& tok, const Config& c) {
     rate_ = c.attention_rate;
     scale_ = 1.0 / std::sqrt(static_cast<double>(c.d_head));
     K = w.W_E.size(0), V = w.W_E.size(1), D = w.W_E.size(2), n = w.W_pos.size(1);
@@ -204,7 +205,7 @@ class DirectPass final : public ManualPass {
  private:
   Roles w_;
   std::string act_;
-  LastQueryAttention att_;
+  AttentionAtEquals att_;
   at::Tensor v_, z_, mid_, pre_, post_, out_;
 };
 
@@ -265,6 +266,7 @@ class FactoredPass final : public ManualPass {
     at::Tensor R, W_O, pattern, value_heads, x;
   };
 
+  // R [K, D, W] -> its through_O [K, H, d, W] and table [K, H, n, V, W].
   Reader reader(const at::Tensor& R) const {
     const int64_t V = att_.V, n = att_.n;
     Reader r{R, at::matmul(w_.W_O, R.unsqueeze(1)), {}};
@@ -272,10 +274,10 @@ class FactoredPass final : public ManualPass {
     r.table = rows.narrow(2, 0, V).unsqueeze(2) + rows.narrow(2, V, n).unsqueeze(3);  // [K, H, n, V, W]
     return r;
   }
-  at::Tensor read(const Reader& r) const {  // [K, B, W]
+  at::Tensor read(const Reader& r) const {  // -> [K, B, W]
     return table_mix(r.table, att_.token, pattern_, at::bmm(att_.x.unsqueeze(1), r.R).squeeze(1));
   }
-  ReaderGradients read_backward(const Reader& r, const at::Tensor& d_read) const {
+  ReaderGradients read_backward(const Reader& r, const at::Tensor& d_read /* [K, B, W] */) const {
     const int64_t K = att_.K, H = att_.H, d = att_.d, W = r.R.size(2);
     const TableMixGradients mix = table_mix_gradients(r.table, att_.token, pattern_, d_read);
     ReaderGradients grad;
@@ -295,7 +297,7 @@ class FactoredPass final : public ManualPass {
 
   Roles w_;
   std::string act_;
-  LastQueryAttention att_;
+  AttentionAtEquals att_;
   Reader in_, unembed_;
   at::Tensor pattern_, value_heads_, pre_, post_, neuron_logits_;
 };
