@@ -7,6 +7,8 @@
 // residual stream's direct path, W_out W_U, the constant-attention term) shows as O(1).
 #include <catch2/catch.hpp>
 
+#include <type_traits>
+
 #include <ATen/Parallel.h>
 
 #include "grok/core/config.h"
@@ -44,62 +46,31 @@ MixCase random_case(at::ScalarType dtype) {
   return c;
 }
 
-// The three sums of table_mix.h, as plain loops over accessors.
+// The three sums of table_mix.h, as plain loops over accessors, in T, in the kernel's documented
+// order of operations (this file is compiled with -ffp-contract=off too): out = base, then
+// + w * row for j = (h, pos) ascending; d weight as dot_body's 16 lanes (lane l sums columns
+// l, l + 16, ...; the lanes added 0..15); d table and d base from zero, adding batch rows in
+// ascending b. In float64 they are the reference values; in float32 equal bits pin the order,
+// not just the values: a reassociated sum, another lane count or a gather visiting b out of
+// order would differ.
 struct Written {
   at::Tensor out, dtable, dweight, dbase;
 };
+template <class T>
 Written written_out(const MixCase& c) {
-  const auto t = c.table.to(at::kDouble), w = c.weight.to(at::kDouble), g = c.dout.to(at::kDouble);
-  const auto base = c.base.to(at::kDouble);
+  constexpr at::ScalarType dtype = std::is_same<T, double>::value ? at::kDouble : at::kFloat;
+  const auto t = c.table.to(dtype), w = c.weight.to(dtype), g = c.dout.to(dtype), base = c.base.to(dtype);
   const int64_t K = t.size(0), H = t.size(1), n = t.size(2), W = t.size(4), B = c.token.size(0);
-  Written r{at::zeros({K, B, W}, at::kDouble), at::zeros_like(t), at::zeros_like(w), at::zeros_like(base)};
-  auto T = t.accessor<double, 5>();
-  auto Wt = w.accessor<double, 4>();
-  auto G = g.accessor<double, 3>();
-  auto Base = base.accessor<double, 2>();
+  Written r{at::zeros({K, B, W}, dtype), at::zeros_like(t), at::zeros_like(w), at::zeros_like(base)};
+  auto Tab = t.accessor<T, 5>();
+  auto Wt = w.accessor<T, 4>();
+  auto G = g.accessor<T, 3>();
+  auto Base = base.accessor<T, 2>();
   auto tok = c.token.accessor<int64_t, 2>();
-  auto O = r.out.accessor<double, 3>();
-  auto dT = r.dtable.accessor<double, 5>();
-  auto dW = r.dweight.accessor<double, 4>();
-  auto dB = r.dbase.accessor<double, 2>();
-  for (int64_t k = 0; k < K; ++k)
-    for (int64_t b = 0; b < B; ++b) {
-      for (int64_t col = 0; col < W; ++col) {
-        O[k][b][col] += Base[k][col];
-        dB[k][col] += G[k][b][col];
-      }
-      for (int64_t h = 0; h < H; ++h)
-        for (int64_t pos = 0; pos < n; ++pos) {
-          const int64_t v = tok[b][pos];
-          for (int64_t col = 0; col < W; ++col) {
-            O[k][b][col] += Wt[k][b][h][pos] * T[k][h][pos][v][col];
-            dT[k][h][pos][v][col] += Wt[k][b][h][pos] * G[k][b][col];
-            dW[k][b][h][pos] += G[k][b][col] * T[k][h][pos][v][col];
-          }
-        }
-    }
-  return r;
-}
-
-// The kernel's documented order of operations, as plain float32 loops (this file is compiled with
-// -ffp-contract=off too): out = base, then + w * row for j = (h, pos) ascending; d weight as
-// dot_body's 16 lanes (lane l sums columns l, l + 16, ...; the lanes added 0..15); d table and
-// d base from zero, adding batch rows in ascending b. Equal bits pin the order, not just the
-// values: a reassociated sum, another lane count or a gather visiting b out of order would differ.
-Written ordered_loops(const MixCase& c) {
-  const int64_t K = c.table.size(0), H = c.table.size(1), n = c.table.size(2), W = c.table.size(4);
-  const int64_t B = c.token.size(0);
-  Written r{at::zeros({K, B, W}, at::kFloat), at::zeros_like(c.table), at::zeros_like(c.weight),
-            at::zeros_like(c.base)};
-  auto T = c.table.accessor<float, 5>();
-  auto Wt = c.weight.accessor<float, 4>();
-  auto G = c.dout.accessor<float, 3>();
-  auto Base = c.base.accessor<float, 2>();
-  auto tok = c.token.accessor<int64_t, 2>();
-  auto O = r.out.accessor<float, 3>();
-  auto dT = r.dtable.accessor<float, 5>();
-  auto dW = r.dweight.accessor<float, 4>();
-  auto dB = r.dbase.accessor<float, 2>();
+  auto O = r.out.accessor<T, 3>();
+  auto dT = r.dtable.accessor<T, 5>();
+  auto dW = r.dweight.accessor<T, 4>();
+  auto dB = r.dbase.accessor<T, 2>();
   for (int64_t k = 0; k < K; ++k)
     for (int64_t b = 0; b < B; ++b) {
       for (int64_t col = 0; col < W; ++col) {
@@ -109,14 +80,14 @@ Written ordered_loops(const MixCase& c) {
       for (int64_t h = 0; h < H; ++h)
         for (int64_t pos = 0; pos < n; ++pos) {
           const int64_t v = tok[b][pos];
-          float lane[16] = {};
+          T lane[16] = {};
           for (int64_t col = 0; col < W; ++col) {
-            O[k][b][col] += Wt[k][b][h][pos] * T[k][h][pos][v][col];
+            O[k][b][col] += Wt[k][b][h][pos] * Tab[k][h][pos][v][col];
             dT[k][h][pos][v][col] += Wt[k][b][h][pos] * G[k][b][col];
-            lane[col % 16] += G[k][b][col] * T[k][h][pos][v][col];
+            lane[col % 16] += G[k][b][col] * Tab[k][h][pos][v][col];
           }
-          float sum = 0;
-          for (float l : lane) sum += l;
+          T sum = 0;
+          for (T l : lane) sum += l;
           dW[k][b][h][pos] = sum;
         }
     }
@@ -154,7 +125,7 @@ Kernel run_kernel(const MixCase& c, Path path = Path::kernel) {
 TEST_CASE("table_mix equals the sums written out, forward and both gradients", "[factored]") {
   for (at::ScalarType dtype : {at::kDouble, at::kFloat}) {
     const MixCase c = random_case(dtype);
-    const Written want = written_out(c);
+    const Written want = written_out<double>(c);
     const double tolerance = dtype == at::kDouble ? 1e-13 : 1e-6;
     for (Path path : {Path::kernel, Path::reference, Path::gradients, Path::gradients_reference}) {
       INFO(name(path) << ", " << (dtype == at::kDouble ? "float64" : "float32"));
@@ -169,7 +140,7 @@ TEST_CASE("table_mix equals the sums written out, forward and both gradients", "
 
 TEST_CASE("table_mix computes its sums in the documented order, bit for bit", "[factored]") {
   const MixCase c = random_case(at::kFloat);  // W = 150: two full column blocks, a partial one, a 6-lane tail
-  const Written want = ordered_loops(c);
+  const Written want = written_out<float>(c);
   for (Path path : {Path::kernel, Path::gradients}) {
     INFO(name(path));
     const Kernel got = run_kernel(c, path);
