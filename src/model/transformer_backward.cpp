@@ -226,8 +226,8 @@ class FactoredPass final : public ManualPass {
  public:
   FactoredPass(const Roles& w, const at::Tensor& tok, const Config& c) : w_(w), act_(c.act), att_(w, tok, c) {
     const int64_t K = att_.K, V = att_.V, n = att_.n, H = att_.H, d = att_.d;
-    pattern_ = att_.pattern.transpose(2, 3).contiguous();                          // [K, B, H, n]
-    value_heads_ = att_.value_table.view({K, V + n, H, d}).permute({0, 2, 1, 3});  // [K, H, V + n, d]
+    pattern_ = att_.pattern.transpose(2, 3).contiguous();                                       // [K, B, H, n]
+    value_heads_ = att_.value_table.view({K, V + n, H, d}).permute({0, 2, 1, 3}).contiguous();  // [K, H, V + n, d]
     in_ = reader(w_.W_in);
     unembed_ = reader(w_.W_U);
     pre_ = read(in_);                                              // [K, B, M]
