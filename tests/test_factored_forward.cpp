@@ -48,7 +48,7 @@ MixCase random_case(at::ScalarType dtype) {
 
 // The three sums of table_mix.h, as plain loops over accessors, in T, in the kernel's documented
 // order of operations (this file is compiled with -ffp-contract=off too): out = base, then
-// + w * row for j = (h, pos) ascending; d weight as dot_body's 16 lanes (lane l sums columns
+// + w * row for j = (h, pos) ascending; d weight as dot_group's 16 lanes (lane l sums columns
 // l, l + 16, ...; the lanes added 0..15); d table and d base from zero, adding batch rows in
 // ascending b. In float64 they are the reference values; in float32 equal bits pin the order,
 // not just the values: a reassociated sum, another lane count or a gather visiting b out of

@@ -38,21 +38,6 @@ inline __attribute__((always_inline)) void axpy_body(T* __restrict y, const T* _
   for (int64_t c = 0; c < n; ++c) y[c] += a * x[c];
 }
 
-// <x, y> over 16 interleaved partial sums added in a fixed order at the end: written out
-// lane by lane, so the compiler may vectorise it without changing a single rounding.
-template <class T>
-inline __attribute__((always_inline)) T dot_body(const T* __restrict x, const T* __restrict y, int64_t n) {
-  constexpr int kLanes = 16;
-  T lane[kLanes] = {};
-  int64_t c = 0;
-  for (; c + kLanes <= n; c += kLanes)
-    for (int l = 0; l < kLanes; ++l) lane[l] += x[c + l] * y[c + l];
-  for (int l = 0; c + l < n; ++l) lane[l] += x[c + l] * y[c + l];
-  T sum = 0;
-  for (int l = 0; l < kLanes; ++l) sum += lane[l];
-  return sum;
-}
-
 // Columns per task of the column-parallel loops, and of the forward's register block.
 constexpr int64_t kColumnsPerTask = 64;
 
@@ -70,8 +55,8 @@ inline __attribute__((always_inline)) void mix_row_body(T* y, const T* base, con
     for (int64_t j = 0; j < J; ++j) axpy_body(y + c0, rows[j] + c0, w[j], width);
   }
 }
-// dot_body's 16 lanes as one vector (GCC/Clang vector extensions: element-wise IEEE arithmetic,
-// lowered to 2 AVX2 or 1 AVX-512 register for float), so the compiler cannot leave them scalar.
+// 16 lanes as one vector (GCC/Clang vector extensions: element-wise IEEE arithmetic, lowered to
+// 2 AVX2 or 1 AVX-512 register for float), so the compiler cannot leave them scalar.
 typedef float Floats16 __attribute__((vector_size(16 * sizeof(float))));
 typedef double Doubles16 __attribute__((vector_size(16 * sizeof(double))));
 template <class T>
@@ -85,13 +70,15 @@ struct Lanes16<double> {
   using type = Doubles16;
 };
 
-// dw[j] = <g, rows[j]>, dot_body's sums for R rows at once: R independent chains of additions
-// instead of one (a lone dot waits on its adds' latency), each row's lanes added up as dot_body
-// adds them, so the bits are dot_body's.
+// dw[j] = <g, rows[j]> for R rows at once, in one documented order: lane l (0..15) sums the
+// products of columns c = l, l + 16, l + 32, ... in ascending c, then the 16 lanes are added
+// up in ascending l starting from zero. R rows at once give R independent chains of additions
+// instead of one (a lone dot waits on its adds' latency); each row's bits are those of that
+// order alone, which tests/test_factored_forward.cpp writes out as plain loops.
 template <class T, int R>
 inline __attribute__((always_inline)) void dot_group(T* dw, const T* g, const T* const* rows, int64_t W) {
   using V = typename Lanes16<T>::type;
-  constexpr int kLanes = 16;  // dot_body's
+  constexpr int kLanes = 16;
   V lane[R] = {};
   int64_t c = 0;
   for (; c + kLanes <= W; c += kLanes) {
