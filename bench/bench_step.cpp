@@ -76,11 +76,12 @@ StepPhases cpp_step_phases(int threads, int steps, const std::string& path, cons
       {
         c10::NoGradGuard no_grad;
         pass = model->manual_pass(one, pairs);
-        (void)grok::loss_value(c.loss, pass->logits().select(0, 0), labels).item<double>();  // the train metric
       }
       fwd.push_back(ms_since(t0));
       const auto t1 = clock::now();
-      std::vector<at::Tensor> grads = pass->gradients(grok::loss_gradient(c.loss, pass->logits(), labels));
+      const grok::LossWithGradient lg = grok::loss_with_gradient(c.loss, pass->logits(), labels);
+      (void)lg.loss[0].item<double>();  // the train metric
+      std::vector<at::Tensor> grads = pass->gradients(lg.gradient);
       for (size_t i = 0; i < grads.size(); ++i) one[i].mutable_grad() = grads[i];
       bwd.push_back(ms_since(t1));
     } else {

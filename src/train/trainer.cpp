@@ -211,12 +211,14 @@ class Trainer {
             c10::NoGradGuard no_grad;  // the pass keeps what its written-out backward needs
             manual_ = members_.front().model->manual_pass(stack_values(), batch.pairs);
             if (!manual_) throw InputError("backward = manual: model " + c_.model + " has no written-out backward");
-            manual_labels_ = batch.labels;
+            LossWithGradient lg = loss_with_gradient(c_.loss, manual_->logits(), batch.labels);
+            manual_d_logits_ = std::move(lg.gradient);  // [K, B, P]
             logits = manual_->logits().unbind(0);
+            losses = lg.loss.unbind(0);
           } else {
             logits = members_.front().model->logits_members(stack_values(), batch.pairs).unbind(0);
+            for (const at::Tensor& member : logits) losses.push_back(loss_value(c_.loss, member, batch.labels));
           }
-          for (const at::Tensor& member : logits) losses.push_back(loss_value(c_.loss, member, batch.labels));
         });
       }
       for (size_t k = 0; k < size(); ++k) {
@@ -373,10 +375,10 @@ class Trainer {
   // config.backward = manual: the gradients of this step's pass land where autograd's would,
   // in every stack's .grad() (so grokfast and perp-grad filter them as before).
   void apply_manual_gradients() {
-    const at::Tensor d_logits = loss_gradient(c_.loss, manual_->logits(), manual_labels_);  // [K, B, P]
-    std::vector<at::Tensor> grads = manual_->gradients(d_logits);  // parameters() order = stacks_ order
+    std::vector<at::Tensor> grads = manual_->gradients(manual_d_logits_);  // parameters() order = stacks_ order
     for (size_t i = 0; i < stacks_.size(); ++i) stacks_[i].value.mutable_grad() = std::move(grads[i]);
     manual_.reset();
+    manual_d_logits_ = at::Tensor();
   }
 
   // The training pairs of step s. Minibatches walk through per-epoch
@@ -413,8 +415,7 @@ class Trainer {
     MetricsRow row;
     row.step = step_;
     at::Tensor tl = train_logits.defined() ? train_logits : logits_on(forwards_.train, train_.pairs, m.slot);
-    double train_loss_value =
-        train_logits.defined() ? train_loss.item<double>() : loss_value(c_.loss, tl, train_.labels).item<double>();
+    const double train_loss_value = train_logits.defined() ? train_loss.item<double>() : member_loss(tl, train_.labels);
     at::Tensor test_logits = logits_on(forwards_.test, test_.pairs, m.slot);
     double total_sq = 0, dist_sq = 0;
     const auto& params = model.parameters();
@@ -430,7 +431,7 @@ class Trainer {
     ev.step = step_;
     ev.total_steps = c_.steps;
     ev.train_loss = train_loss_value;
-    ev.test_loss = loss_value(c_.loss, test_logits, test_.labels).item<double>();
+    ev.test_loss = member_loss(test_logits, test_.labels);
     ev.train_acc = accuracy(tl, train_.labels);
     ev.test_acc = accuracy(test_logits, test_.labels);
     ev.elapsed_s = seconds();
@@ -440,6 +441,11 @@ class Trainer {
     if (!m.grok_step && ev.test_acc >= kGrokAccuracy) m.grok_step = step_;
     if (hooks_.on_eval) hooks_.on_eval(ev);
     return row;
+  }
+
+  // The loss of one member's logits [n, P] on labels [n] (loss_values: one pass for ce).
+  double member_loss(const at::Tensor& logits, const at::Tensor& labels) const {
+    return loss_values(c_.loss, logits.unsqueeze(0), labels)[0].item<double>();
   }
 
   // solver = min_norm: sets the readout to min_norm_readout(Phi, Y, weight_decay), Phi [n_train, d]
@@ -539,7 +545,7 @@ class Trainer {
   int64_t step_ = 0, start_step_ = 0;
   bool stop_ = false;                   // a signal asked the run to stop (read at the top of each step)
   std::unique_ptr<ManualPass> manual_;  // config.backward = manual: this step's forward, until update()
-  at::Tensor manual_labels_;            // its batch's labels [B]
+  at::Tensor manual_d_logits_;          // d(its members' losses) / d(its logits) [K, B, P]
   TimeSplit time_;
   int64_t cached_epoch_ = -1;
   std::vector<int64_t> cached_order_;

@@ -27,6 +27,24 @@ at::Tensor loss_value(const std::string& loss, const at::Tensor& logits, const a
 // s' = 1 for x >= 0 and s^2 below.
 at::Tensor loss_gradient(const std::string& loss, const at::Tensor& logits, const at::Tensor& labels);
 
+// The losses of K members on the same B pairs: logits [K, B, C], labels [B] -> [K] float64,
+// member k's loss_value(loss, logits[k], labels). "ce" on the CPU is one pass over the logits in
+// float64 (each row's exponentials computed once, rows on every thread, each member's mean summed
+// in ascending b: the bits do not depend on the thread count), equal to loss_value within float64
+// rounding, not bit for bit (another order of sums); other losses and devices are loss_value
+// itself. The evaluation's metrics (trainer.cpp) are these. InputError for shapes that do not
+// fit or (ce) a label outside 0..C-1.
+at::Tensor loss_values(const std::string& loss, const at::Tensor& logits, const at::Tensor& labels);
+
+// loss_values and loss_gradient in one call (config.backward = manual: the train metric and what
+// the written-out backward starts from): "ce" on the CPU takes each row's exponentials once for
+// both; the gradient is loss_gradient's within float64 rounding.
+struct LossWithGradient {
+  at::Tensor loss;      // [K] float64
+  at::Tensor gradient;  // [K, B, C], logits' dtype
+};
+LossWithGradient loss_with_gradient(const std::string& loss, const at::Tensor& logits, const at::Tensor& labels);
+
 // log(s(x) / sum over the last axis of s(x)), s as for "stablemax" above; x [B, C] -> [B, C], x's dtype.
 at::Tensor log_stablemax(const at::Tensor& x);
 
