@@ -4,14 +4,13 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
-#include <ATen/Parallel.h>
-
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <vector>
 
 #include "grok/core/error.h"
+#include "grok/runtime/threads.h"
 #include "grok/runtime/vector_math.h"
 
 namespace grok {
@@ -51,7 +50,8 @@ T row_max(const T* row, int64_t C) {
 
 template <class T>
 void cross_entropy_rows(const T* x, const int64_t* labels, int64_t R, int64_t B, int64_t C, double* term, T* g) {
-  at::parallel_for(0, R, std::max<int64_t>(1, 16384 / std::max<int64_t>(C, 1)), [&](int64_t begin, int64_t end) {
+  // parallel_tasks, not at::parallel_for: the latter runs serially outside g++ OpenMP builds (threads.h).
+  parallel_tasks(R, std::max<int64_t>(1, 16384 / std::max<int64_t>(C, 1)), [&](int64_t begin, int64_t end) {
     std::vector<double> e(static_cast<size_t>(C));  // the row's exp(x - m)
     double* ec = e.data();
     for (int64_t r = begin; r < end; ++r) {
