@@ -175,17 +175,21 @@ TEST_CASE("cross-entropy keeps a loss below float32's resolution (float64 throug
 }
 
 TEST_CASE("cross-entropy subtracts each row's maximum, wherever it sits", "[loss]") {
-  // Row b: zeros but 800 in column b + 4 (not the first, not in the last 8-wide block's start);
-  // exp(800) overflows float64, so only x - max keeps the loss finite: 0 where the label is that
-  // column, 800 where it is another.
-  const int64_t B = 3, C = 13;
+  // Row b: zeros but 800 in one column: 4 (inside the first 8-wide block), 8 (lane 0 of the
+  // second) or 20 (the last, in the tail after two blocks). exp(800) overflows float64, so only
+  // x - max keeps the loss finite: 0 where the label is that column, 800 where it is another.
+  const int64_t C = 21;
+  const std::vector<int64_t> peak = {4, 8, 20}, label = {4, 0, 20};  // rows 0 and 2 labelled at the peak
+  const int64_t B = static_cast<int64_t>(peak.size());
   at::Tensor logits = at::zeros({1, B, C}, at::kFloat);
-  for (int64_t b = 0; b < B; ++b) logits[0][b][b + 4] = 800;
-  const at::Tensor labels = at::tensor(std::vector<int64_t>{4, 0, 6}, at::kLong);  // rows 0, 2 at the maximum
+  for (int64_t b = 0; b < B; ++b) logits[0][b][peak[static_cast<size_t>(b)]] = 800;
+  const at::Tensor labels = at::tensor(label, at::kLong);
   const grok::LossWithGradient lg = grok::loss_with_gradient("ce", logits, labels);
   CHECK(lg.loss[0].item<double>() == Approx(800.0 / 3));
   CHECK(lg.gradient[0][1][0].item<float>() == Approx(-1.0 / 3));
-  CHECK(lg.gradient[0][1][5].item<float>() == Approx(1.0 / 3));
+  CHECK(lg.gradient[0][1][8].item<float>() == Approx(1.0 / 3));
+  CHECK(lg.gradient[0][2][20].item<float>() == Approx(0.0).margin(1e-30));
+  CHECK(lg.gradient[0][0][5].item<float>() == Approx(0.0).margin(1e-30));
 }
 
 TEST_CASE("loss_values: the same bits at any thread count, and the other losses unchanged", "[loss]") {
@@ -220,6 +224,10 @@ TEST_CASE("loss_values refuses labels outside the classes and shapes that do not
                   grok::InputError);
   CHECK_THROWS_AS(grok::loss_values("hinge", logits, at::tensor(std::vector<int64_t>{0, 1}, at::kLong)),
                   grok::InputError);
+  // int64 labels only, and the range checked on the other losses' path too.
+  CHECK_THROWS_AS(grok::loss_values("ce", logits, at::tensor(std::vector<int32_t>{0, 1}, at::kInt)), grok::InputError);
+  CHECK_THROWS_AS(grok::loss_with_gradient("mse", logits, at::tensor(std::vector<int64_t>{0, 3}, at::kLong)),
+                  grok::InputError);
 }
 
 TEST_CASE("exp_in_place is exp within 1 ulp, and an element's bits do not depend on its place", "[loss]") {
@@ -237,12 +245,18 @@ TEST_CASE("exp_in_place is exp within 1 ulp, and an element's bits do not depend
     if (std::abs(static_cast<long double>(y[i]) - want) > ulp) ++worse_than_1ulp;
   }
   CHECK(worse_than_1ulp == 0);
-  for (int64_t n : {1, 2, 3, 5, 7}) {  // each element alone, at the start of a tail, and in a vector
+  // Each element alone, at the start of a tail and in a vector, on values where exp has all its
+  // bits (-20..5: a softmax's range), so a tail through another exp would show.
+  std::vector<double> z;
+  for (double v = -20; v < 5; v += 0.61) z.push_back(v);
+  std::vector<double> ez = z;
+  grok::exp_in_place(ez.data(), static_cast<int64_t>(ez.size()));
+  for (int64_t n : {1, 2, 3, 5, 7}) {
     INFO("n = " << n);
-    for (size_t start = 0; start + static_cast<size_t>(n) <= 40; start += 3) {
-      std::vector<double> part(x.begin() + static_cast<long>(start), x.begin() + static_cast<long>(start) + n);
+    for (size_t start = 0; start + static_cast<size_t>(n) <= z.size(); start += 3) {
+      std::vector<double> part(z.begin() + static_cast<long>(start), z.begin() + static_cast<long>(start) + n);
       grok::exp_in_place(part.data(), n);
-      CHECK(std::equal(part.begin(), part.end(), y.begin() + static_cast<long>(start)));
+      CHECK(std::equal(part.begin(), part.end(), ez.begin() + static_cast<long>(start)));
     }
   }
 }

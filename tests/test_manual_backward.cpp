@@ -32,7 +32,8 @@ Pass manual_pass(const grok::Model& model, const std::vector<at::Tensor>& stacke
   std::vector<at::Tensor> values;
   for (const at::Tensor& s : stacked) values.push_back(s.detach());
   const std::unique_ptr<grok::ManualPass> pass = model.manual_pass(values, pairs);
-  return {pass->logits(), pass->gradients(grok::loss_gradient(loss, pass->logits(), labels))};
+  // The trainer's path: the written-out step starts from loss_with_gradient's d logits.
+  return {pass->logits(), pass->gradients(grok::loss_with_gradient(loss, pass->logits(), labels).gradient)};
 }
 
 }  // namespace

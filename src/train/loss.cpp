@@ -25,14 +25,6 @@ at::Tensor stablemax_below_zero(const at::Tensor& x) { return (1 - x.clamp_max(0
   throw InputError(fmt::format("loss must be one of ce | mse | stablemax, got '{}'", loss));
 }
 
-// Cross-entropy over rows of x [R, C] (row r of member r / B, its label labels[r % B]), T = float
-// or double, in float64 as loss_value and loss_gradient compute it, the row's maximum m
-// subtracted first: e_c = exp(x_rc - m) once, S = sum_c e_c, then
-//   term[r] = -(x_r,label - m - log S)    g_rc = e_c (1 / (S B)) - [c = label] / B.
-// S is summed in four interleaved partial sums (c mod 4, each in ascending c) added 0..3, and the
-// gradient multiplies by one reciprocal: the loops vectorise, and the order is fixed, so the bits
-// do not depend on the thread count. (Within float64 rounding of softmax(x) - one_hot; not bit
-// for bit ATen's.) g = nullptr: the terms alone.
 // max_c row[c] (C >= 1), in eight interleaved lanes: a maximum is exact in any order, and one
 // running maximum would wait on each comparison in turn.
 template <class T>
@@ -48,6 +40,14 @@ T row_max(const T* row, int64_t C) {
   return m;
 }
 
+// Cross-entropy over rows of x [R, C] (row r of member r / B, its label labels[r % B]), T = float
+// or double, in float64 as loss_value and loss_gradient compute it, the row's maximum m
+// subtracted first: e_c = exp(x_rc - m) once, S = sum_c e_c, then
+//   term[r] = -(x_r,label - m - log S)    g_rc = e_c (1 / (S B)) - [c = label] / B.
+// S is summed in four interleaved partial sums (c mod 4, each in ascending c) added 0..3, and the
+// gradient multiplies by one reciprocal: the loops vectorise, and the order is fixed, so the bits
+// do not depend on the thread count. (Within float64 rounding of softmax(x) - one_hot; not bit
+// for bit ATen's.) g = nullptr: the terms alone.
 template <class T>
 void cross_entropy_rows(const T* x, const int64_t* labels, int64_t R, int64_t B, int64_t C, double* term, T* g) {
   // parallel_tasks, not at::parallel_for: the latter runs serially outside g++ OpenMP builds (threads.h).
@@ -118,11 +118,8 @@ bool fused_cross_entropy_applies(const std::string& loss, const at::Tensor& logi
 LossWithGradient fused_cross_entropy(const at::Tensor& logits, const at::Tensor& labels, bool with_gradient) {
   const int64_t K = logits.size(0), B = logits.size(1), C = logits.size(2);
   const at::Tensor x = logits.contiguous();
-  const at::Tensor y = labels.to(at::kLong).cpu().contiguous();
+  const at::Tensor y = labels.cpu().contiguous();  // int64, in 0..C-1 (check_members)
   const int64_t* label = y.data_ptr<int64_t>();
-  for (int64_t b = 0; b < B; ++b)
-    if (label[b] < 0 || label[b] >= C)
-      throw InputError(fmt::format("label {} of row {} is outside 0..{}", label[b], b, C - 1));
   at::Tensor term = at::empty({K, B}, x.options().dtype(at::kDouble));     // [K, B]
   at::Tensor gradient = with_gradient ? at::empty_like(x) : at::Tensor();  // [K, B, C]
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "cross_entropy_rows", [&] {
@@ -143,6 +140,12 @@ void check_members(const char* what, const at::Tensor& logits, const at::Tensor&
   if (logits.dim() != 3 || labels.dim() != 1 || labels.size(0) != logits.size(1))
     throw InputError(fmt::format("{}: logits [K, B, C] and labels [B] expected, got shapes {} and {}", what,
                                  fmt::join(logits.sizes(), "x"), fmt::join(labels.sizes(), "x")));
+  if (labels.scalar_type() != at::kLong) throw InputError(fmt::format("{}: labels must be int64", what));
+  if (labels.numel() > 0) {
+    const int64_t low = labels.min().item<int64_t>(), high = labels.max().item<int64_t>(), C = logits.size(2);
+    if (low < 0 || high >= C)
+      throw InputError(fmt::format("{}: labels must lie in 0..{}, got {}", what, C - 1, low < 0 ? low : high));
+  }
 }
 
 }  // namespace
