@@ -415,7 +415,7 @@ class Trainer {
     MetricsRow row;
     row.step = step_;
     at::Tensor tl = train_logits.defined() ? train_logits : logits_on(forwards_.train, train_.pairs, m.slot);
-    const double train_loss_value = train_logits.defined() ? train_loss.item<double>() : member_loss(tl, train_.labels);
+    const double train_loss_value = train_logits.defined() ? train_loss.item<double>() : train_metric(tl);
     at::Tensor test_logits = logits_on(forwards_.test, test_.pairs, m.slot);
     double total_sq = 0, dist_sq = 0;
     const auto& params = model.parameters();
@@ -446,6 +446,14 @@ class Trainer {
   // The loss of one member's logits [n, P] on labels [n] (loss_values: one pass for ce).
   double member_loss(const at::Tensor& logits, const at::Tensor& labels) const {
     return loss_values(c_.loss, logits.unsqueeze(0), labels)[0].item<double>();
+  }
+  // The train loss of train logits [n_train, P] computed as the step computes it (autograd:
+  // loss_value, which it differentiates; written out: loss_values), so a member's train_loss has
+  // the same bits whether or not a step's forward covered it (its last step in an ensemble whose
+  // other members train on, or alone).
+  double train_metric(const at::Tensor& logits) const {
+    if (c_.backward == "manual") return member_loss(logits, train_.labels);
+    return loss_value(c_.loss, logits, train_.labels).item<double>();
   }
 
   // solver = min_norm: sets the readout to min_norm_readout(Phi, Y, weight_decay), Phi [n_train, d]

@@ -32,7 +32,7 @@ at::Tensor loss_gradient(const std::string& loss, const at::Tensor& logits, cons
 // float64 (each row's exponentials computed once, rows on every thread, each member's mean summed
 // in ascending b: the bits do not depend on the thread count), equal to loss_value within float64
 // rounding, not bit for bit (another order of sums); other losses and devices are loss_value
-// itself. The evaluation's metrics (trainer.cpp) are these. InputError, on every path and
+// itself. The evaluation's test loss (trainer.cpp) is this. InputError, on every path and
 // before any arithmetic, for shapes that do not fit, labels not int64 or outside 0..C-1.
 at::Tensor loss_values(const std::string& loss, const at::Tensor& logits, const at::Tensor& labels);
 
