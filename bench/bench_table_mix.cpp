@@ -2,8 +2,9 @@
 // '=' through per-token tables) and its gradients, against the same sums from ATen ops
 // (table_mix_reference / table_mix_gradients_reference), side by side, at nanda2023's shapes:
 // 3,831 train pairs, 4 heads x 3 positions, 114 tokens, read by W_in (width 512) and W_U (113).
-// Minimum of 100 calls each, interleaved (the minimum: this VM's minutes differ by 1.5x), 1 and
-// 2 threads. Run on an idle machine.
+// The tokens are the train split's (a ascending, b jumping). Minimum of 100 calls each,
+// interleaved (the minimum: this VM's minutes differ by 1.5x), 1 and 2 threads. Run on an idle
+// machine.
 //
 //   build/bench/bench_table_mix
 #include <ATen/Parallel.h>
@@ -13,6 +14,9 @@
 #include <algorithm>
 #include <chrono>
 
+#include "grok/core/presets.h"
+#include "grok/core/task.h"
+#include "grok/model/grid.h"
 #include "grok/model/table_mix.h"
 #include "grok/runtime/allocator.h"
 
@@ -23,19 +27,22 @@ int main() {
   auto ms = [](clock::time_point a, clock::time_point b) {
     return std::chrono::duration<double, std::milli>(b - a).count();
   };
-  constexpr int64_t kB = 3831, kH = 4, kN = 3, kV = 114;
+  // The tokens of nanda2023's train pairs, in the trainer's order (the split's pairs ascending,
+  // so the first operand's rows are contiguous and only the second's jump): a, b, '=' (p).
+  const grok::Config c = grok::load_preset("nanda2023");
+  const grok::Split split = grok::make_split(grok::make_task(c.task, c.p, c.data_seed), c.frac_train, c.data_seed);
+  const at::Tensor pairs = grok::pairs_of(at::tensor(split.train, at::kLong), c.p);            // [B, 2]
+  const at::Tensor token = at::cat({pairs, at::full({pairs.size(0), 1}, c.p, at::kLong)}, 1);  // [B, n]
+  const int64_t B = token.size(0), H = c.n_heads, n = 3, V = c.p + 1;
   at::manual_seed(0);
-  // Tokens as in the task: a, b in 0..112, '=' (113) last.
-  const at::Tensor token =
-      at::cat({at::randint(kV - 1, {kB, 2}, at::kLong), at::full({kB, 1}, kV - 1, at::kLong)}, 1);  // [B, n]
-  const at::Tensor weight = at::softmax(at::randn({1, kB, kH, kN}), -1);                            // [1, B, H, n]
-  fmt::print("table_mix on nanda2023's train pairs: B {}, H {}, n {}, V {}; min of 100 calls, ms\n\n", kB, kH, kN, kV);
+  const at::Tensor weight = at::softmax(at::randn({1, B, H, n}), -1);  // [1, B, H, n]
+  fmt::print("table_mix on nanda2023's train pairs: B {}, H {}, n {}, V {}; min of 100 calls, ms\n\n", B, H, n, V);
   fmt::print("{:>14} {:>8} {:>14} {:>10} {:>8} {:>18} {:>10} {:>8}\n", "reader", "threads", "forward", "ATen", "ratio",
              "gradients", "ATen", "ratio");
   for (int64_t W : {512, 113}) {
-    const at::Tensor table = at::randn({1, kH, kN, kV, W});  // [1, H, n, V, W]
-    const at::Tensor base = at::randn({1, W});               // [1, W]
-    const at::Tensor dout = at::randn({1, kB, W});           // [1, B, W]
+    const at::Tensor table = at::randn({1, H, n, V, W});  // [1, H, n, V, W]
+    const at::Tensor base = at::randn({1, W});            // [1, W]
+    const at::Tensor dout = at::randn({1, B, W});         // [1, B, W]
     for (int threads : {1, 2}) {
       at::set_num_threads(threads);
       double fwd = 1e30, fwd_aten = 1e30, grad = 1e30, grad_aten = 1e30;
