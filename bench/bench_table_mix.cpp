@@ -33,7 +33,7 @@ int main() {
   const grok::Split split = grok::make_split(grok::make_task(c.task, c.p, c.data_seed), c.frac_train, c.data_seed);
   const at::Tensor pairs = grok::pairs_of(at::tensor(split.train, at::kLong), c.p);            // [B, 2]
   const at::Tensor token = at::cat({pairs, at::full({pairs.size(0), 1}, c.p, at::kLong)}, 1);  // [B, n]
-  const int64_t B = token.size(0), H = c.n_heads, n = 3, V = c.p + 1;
+  const int64_t B = token.size(0), n = token.size(1), H = c.n_heads, V = c.p + 1;
   at::manual_seed(0);
   const at::Tensor weight = at::softmax(at::randn({1, B, H, n}), -1);  // [1, B, H, n]
   fmt::print("table_mix on nanda2023's train pairs: B {}, H {}, n {}, V {}; min of 100 calls, ms\n\n", B, H, n, V);
