@@ -118,6 +118,8 @@ bad "division by a composite p"    2 "${T}task 'div' needs a prime p" "$train" "
 bad "unknown task"                 2 "${T}unknown task 'addition'" "$train" "${new[@]}" --task addition
 bad "unknown model"                2 "${T}unknown model 'lstm' (known: transformer" "$train" "${new[@]}" --model lstm
 bad "unknown preset"               2 "${T}unknown preset 'nanda2024'" "$train" "${new[@]}" --preset nanda2024
+# (the --device cuda rows expect a CPU-only LibTorch, as CI's Debian one is)
+bad "--device cuda without a GPU"  2 "${T}--device cuda: no usable GPU" "$train" "${new[@]}" --device cuda
 bad "unknown hook"                 2 "${T}unknown hook 'blocks.0.hook_nope'" "$train" "${new[@]}" --hooks blocks.0.hook_nope
 bad "unknown activation"           2 "${T}act must be one of" "$train" "${new[@]}" --act swish
 bad "negative learning rate"       2 "${T}lr must be positive" "$train" "${new[@]}" --lr -1
@@ -183,6 +185,8 @@ bad "--key-step not a checkpoint"  2 "${P}no checkpoint at step 7" "$probe" summ
 bad "probe file in a read-only directory" 2 "${P}cannot write $ro/run.probe.h5.tmp" "$probe" norms "$F/run.h5" -o "$ro/run.probe.h5"
 bad "report in a read-only directory" 2 "${P}cannot write $ro/run.report.html" "$probe" report "$F/run.h5" -o "$ro/run.report.html" --threads 1
 bad "sweep view of a run file"     2 "${P}$F/run.h5 is not a grokscope sweep file" "$probe" sweep "$F/run.h5"
+bad "--device cuda without a GPU"  2 "${P}--device cuda: no usable GPU" "$probe" summary "$F/run.h5" --device cuda -o "$F/new.probe.h5"
+bad "unknown device"               2 "${P}device must be one of cpu | cuda | auto" "$probe" summary "$F/run.h5" --device tpu -o "$F/new.probe.h5"
 # grok-sweep
 bad "grid axis not an option"      2 "${S}--grid nosuch: not a grok-train option" "$sweep" --preset demo --grid nosuch=1,2 --out "$F/sw" --dry-run
 bad "reversed log range"           2 "${S}--grid lr: a log range needs" "$sweep" --preset demo --grid lr=0.1..0.01:log:3 --out "$F/sw" --dry-run

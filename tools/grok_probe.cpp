@@ -42,6 +42,7 @@
 #include "grok/runfile/inspect.h"
 #include "grok/runfile/writer_lock.h"
 #include "grok/runtime/allocator.h"
+#include "grok/runtime/device.h"
 #include "grok/runtime/shared_cores.h"
 #include "grok/runtime/threads.h"
 #include "grok/story/story.h"
@@ -59,7 +60,8 @@ struct Args {
   double tau = grok::kClusterThreshold, lambda = 1e-2;
   int64_t key_step = -1, stride = 0, threads = 0;
   double interval = 3.0;
-  std::string x, y;  // sweep: phase-diagram axes
+  c10::Device device = c10::kCPU;  // where the analyses run
+  std::string x, y;                // sweep: phase-diagram axes
   grok::PhaseRule rule;
 };
 
@@ -106,6 +108,8 @@ Args parse(int argc, char** argv) {
       "lambda", po::value<double>()->default_value(1e-2), "probes: ridge penalty")(
       "threads", po::value<int64_t>()->default_value(0),
       "threads (0 = all cores); checkpoints are measured in parallel, one per thread, with identical results")(
+      "device", po::value<std::string>()->default_value("auto")->value_name("cpu|cuda|auto"),
+      "where the analyses run (auto: the first GPU when there is one; results within rounding of the CPU's)")(
       "interval", po::value<double>()->default_value(3.0), "watch: seconds between refreshes")(
       "x", po::value<std::string>()->value_name("AXIS"), "sweep: phase diagram's x axis (default: the first)")(
       "y", po::value<std::string>()->value_name("AXIS"), "sweep: phase diagram's y axis (default: the second)")(
@@ -152,6 +156,7 @@ Args parse(int argc, char** argv) {
   a.key_step = vm["key-step"].as<int64_t>();
   a.stride = vm["stride"].as<int64_t>();
   a.threads = vm["threads"].as<int64_t>();
+  a.device = grok::resolve_device(vm["device"].as<std::string>());  // InputError: cuda without a GPU
   a.interval = vm["interval"].as<double>();
   if (vm.count("x")) a.x = vm["x"].as<std::string>();
   if (vm.count("y")) a.y = vm["y"].as<std::string>();
@@ -402,12 +407,12 @@ size_t sparkline_width(bool terminal) {
 // closes the file, and a reader that opens it just then is refused ("cannot be opened"): so a
 // watcher that has read the file before tries again for a while before it reports the file as
 // damaged. A file that never opened is reported at once.
-std::unique_ptr<grok::RunCheckpoints> open_live_run(const std::string& path, bool read_before) {
+std::unique_ptr<grok::RunCheckpoints> open_live_run(const std::string& path, c10::Device device, bool read_before) {
   constexpr std::chrono::milliseconds kRetryFor{10000}, kRetryEvery{200};
   const auto give_up = std::chrono::steady_clock::now() + kRetryFor;
   while (true) {
     try {
-      return std::make_unique<grok::RunCheckpoints>(path);
+      return std::make_unique<grok::RunCheckpoints>(path, device);
     } catch (const grok::InputError&) {
       if (!read_before || std::chrono::steady_clock::now() > give_up) throw;
     }
@@ -421,7 +426,7 @@ int run_watch(const Args& a) {
   for (bool read_before = false;; read_before = true) {
     // Reopened for each frame (an SWMR reader then sees the rows added since) and closed before
     // the pause: the writer needs the file to itself for a moment when the run ends.
-    std::unique_ptr<grok::RunCheckpoints> run = open_live_run(a.run, read_before);
+    std::unique_ptr<grok::RunCheckpoints> run = open_live_run(a.run, a.device, read_before);
     const grok::WatchFrame frame = grok::read_watch_frame(*run);
     if (terminal) std::cout << "\x1b[H\x1b[2J";  // home, clear: redraw in place
     std::cout << grok::render_watch_frame(frame, terminal, sparkline_width(terminal)) << std::flush;
@@ -489,7 +494,7 @@ int run_report_watch(const Args& a) {
   for (int64_t page = 1;; ++page) {
     std::string status;
     {  // the file is open only while a page is made: the writer needs it to itself when it ends
-      const std::unique_ptr<grok::RunCheckpoints> run = open_live_run(a.run, page > 1);
+      const std::unique_ptr<grok::RunCheckpoints> run = open_live_run(a.run, a.device, page > 1);
       status = run->reader().status();
       o.reload_after_s = status == "running" ? std::max(1, static_cast<int>(std::lround(a.interval))) : 0;
       write_page(out, grok::render_report(*run, a.run, o));
@@ -620,7 +625,7 @@ int run(int argc, char** argv) {
   if (a.command == "inspect") return run_inspect(a);
   if (a.command == "watch") return run_watch(a);
   if (a.command == "report" && a.watch) return run_report_watch(a);
-  grok::RunCheckpoints run(a.run);
+  grok::RunCheckpoints run(a.run, a.device);
   grok::apply_threads(a.threads);
   const std::string out = a.out.empty() ? grok::default_probe_path(a.run) : a.out;
   if (a.command == "summary") return run_summary(a, run, out);

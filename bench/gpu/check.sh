@@ -3,7 +3,8 @@
 # machine over a copy of the working tree, carrying .gpu-debs (bench/gpu/fetch-debs.sh):
 #   carry: [".gpu-debs"]   command: bash bench/gpu/check.sh   timeout_s: 560
 # Builds (bench/gpu/build.sh), runs the unit tests there, then prints side by side, in this one call:
-#   1. the same demo run on CPU and on CUDA: test loss over the first steps and the dynamics;
+#   1. the same demo run on CPU and on CUDA: test loss over the first steps and the dynamics; then
+#      grok-probe summary of it with --device cpu and cuda (time, and the JSON compared);
 #   2. ms per nanda2023 training step: grokscope on CUDA, hooked, factored and factored bf16
 #      (training time of --verbose's split, and the whole command) against PyTorch eager, CUDA-graphed and torch.compile'd + graphed;
 #   3. ms per model-step with 64 and 512 models at once: grokscope's ensemble (grok-train --seeds)
@@ -56,6 +57,14 @@ def first(r, key):
 for name, r in (("cpu", cpu), ("cuda", gpu)):
     print(f"{name}: t_mem {first(r, 'train_acc')}, t_grok {first(r, 'test_acc')}")
 PY
+
+section "1b. grok-probe's analyses on CPU and on CUDA (the CUDA demo run)"
+for dev in cpu cuda; do
+  /usr/bin/time -f "grok-probe summary --device $dev: %e s" build-gpu/grok-probe summary /tmp/demo-cuda.h5 \
+    --device "$dev" --json -o "/tmp/demo-$dev.probe.h5" >"/tmp/summary-$dev.json" 2>"/tmp/probe-$dev.err"
+  tail -1 "/tmp/probe-$dev.err"
+done
+"$py" tests/golden/compare.py /tmp/summary-cpu.json /tmp/summary-cuda.json --rtol 1e-4 --atol 1e-6 2>&1 | tail -4
 
 section "2. ms per nanda2023 step, one model"
 # The hooked forward, the factored one, the factored one in bf16 (tensor cores), and the written-out

@@ -7,12 +7,13 @@
 namespace grok {
 namespace {
 
-at::Tensor product_index(const FiniteGroup& g) { return at::tensor(g.table, at::kLong); }
+at::Tensor product_index(const FiniteGroup& g, c10::Device device) { return at::tensor(g.table, at::kLong).to(device); }
 
 // Σ_{ρ in K} P_ρ L as a table over g: [n(g), n(c)]. With u_q(a, b) = Q[a·b, q] / sqrt(n)
 // (unit norm over the grid: n pairs share each product), u_q^T L = Q[:, q]^T M / sqrt(n),
-// so the projection is Q Q^T M / n, read at row a·b.
-at::Tensor projection_by_product(const at::Tensor& M, const at::Tensor& Q) {
+// so the projection is Q Q^T M / n, read at row a·b. (Spans are made on the CPU, once.)
+at::Tensor projection_by_product(const at::Tensor& M, const at::Tensor& span) {
+  const at::Tensor Q = span.to(M.device());
   return at::matmul(Q, at::matmul(Q.t(), M)) / static_cast<double>(M.size(0));
 }
 
@@ -23,12 +24,12 @@ GroupLogitTable group_logit_table(const at::Tensor& L, const FiniteGroup& g) {
   const int64_t n = g.order;
   t.n = n;
   t.L = L.to(at::kDouble).contiguous();
-  t.product = product_index(g);
-  t.M = at::zeros({n, n}, at::kDouble).index_add_(0, t.product, t.L);
+  t.product = product_index(g, L.device());
+  t.M = at::zeros({n, n}, t.L.options()).index_add_(0, t.product, t.L);
   std::vector<int64_t> q(static_cast<size_t>(n * n));
   for (int64_t x = 0; x < n; ++x)
     for (int64_t c = 0; c < n; ++c) q[static_cast<size_t>(x * n + c)] = g.mul(x, g.inverse(c));
-  t.quotient = at::tensor(q, at::kLong).view({n, n});
+  t.quotient = at::tensor(q, at::kLong).view({n, n}).to(L.device());
   t.column_mean = t.M.sum(0) / static_cast<double>(n * n);
   t.row_logsumexp = at::logsumexp(t.L, 1);
   const double norm_sq =
@@ -40,7 +41,8 @@ GroupLogitTable group_logit_table(const at::Tensor& L, const FiniteGroup& g) {
 double character_similarity(const GroupLogitTable& t, const Irrep& rho) {
   // <L', T> summed over the pairs with the same product: M centred per row, against χ(g·c^-1).
   at::Tensor Mc = t.M - t.M.mean(1, true);
-  at::Tensor cube_by_product = rho.character.index_select(0, t.quotient.reshape({-1})).view({t.n, t.n});
+  at::Tensor cube_by_product =
+      rho.character.to(t.M.device()).index_select(0, t.quotient.reshape({-1})).view({t.n, t.n});
   const double inner = (Mc * cube_by_product).sum().item<double>();
   // ||T||^2 = Σ_{a,b,c} χ(a·b·c^-1)^2 = n^2 Σ_h χ(h)^2: for each (a, b), c runs over the group.
   const double cube_norm = static_cast<double>(t.n) * std::sqrt(rho.character.pow(2).sum().item<double>());
@@ -83,7 +85,7 @@ double group_cross_entropy(const GroupLogitTable& t, const at::Tensor& labels, c
 
 double group_restricted_loss(const GroupLogitTable& t, const at::Tensor& Q, const at::Tensor& labels,
                              const at::Tensor& rows) {
-  at::Tensor T = Q.numel() == 0 ? at::zeros({t.n, t.n}, at::kDouble) : projection_by_product(t.M, Q);  // [g, c]
+  at::Tensor T = Q.numel() == 0 ? at::zeros({t.n, t.n}, t.M.options()) : projection_by_product(t.M, Q);  // [g, c]
   // Bias correction: the grid mean of L − the projection; every g occurs n times on the grid.
   at::Tensor by_product = at::log_softmax(T + (t.column_mean - T.mean(0)), 1);
   at::Tensor picked =
@@ -102,7 +104,8 @@ at::Tensor span_fractions(const at::Tensor& E, const std::vector<at::Tensor>& sp
   at::Tensor e = E.to(at::kDouble);
   const double total = std::max(e.pow(2).sum().item<double>(), 1e-300);
   std::vector<double> out;
-  for (const at::Tensor& Q : spans) out.push_back(at::matmul(Q.t(), e).pow(2).sum().item<double>() / total);
+  for (const at::Tensor& Q : spans)
+    out.push_back(at::matmul(Q.to(e.device()).t(), e).pow(2).sum().item<double>() / total);
   return at::tensor(out, at::kDouble);
 }
 

@@ -24,35 +24,36 @@ namespace {
 // The cos and sin profiles of every frequency over s, [n_freq, 2, p], each
 // scaled so that the grid vector u(a, b) = profile[s(a, b)] has unit norm
 // (p pairs share each s). The sin profile of k = p/2 (even p) is zero.
-at::Tensor sum_profiles(int64_t p) {
-  at::Tensor k = at::arange(1, n_frequencies(p) + 1, at::kDouble).unsqueeze(1);                            // [F, 1]
-  at::Tensor angle = k * at::arange(p, at::kDouble).unsqueeze(0) * (2.0 * M_PI / static_cast<double>(p));  // [F, p]
-  at::Tensor u = at::stack({at::cos(angle), at::sin(angle)}, 1);                                           // [F, 2, p]
-  at::Tensor grid_norm = u.norm(2, {2}, true) * std::sqrt(static_cast<double>(p));                         // [F, 2, 1]
+at::Tensor sum_profiles(int64_t p, c10::Device device) {
+  const at::TensorOptions f64 = at::TensorOptions(at::kDouble).device(device);
+  at::Tensor k = at::arange(1, n_frequencies(p) + 1, f64).unsqueeze(1);                            // [F, 1]
+  at::Tensor angle = k * at::arange(p, f64).unsqueeze(0) * (2.0 * M_PI / static_cast<double>(p));  // [F, p]
+  at::Tensor u = at::stack({at::cos(angle), at::sin(angle)}, 1);                                   // [F, 2, p]
+  at::Tensor grid_norm = u.norm(2, {2}, true) * std::sqrt(static_cast<double>(p));                 // [F, 2, 1]
   at::Tensor nonzero = grid_norm > 1e-9 * static_cast<double>(p);
   return at::where(nonzero, u / grid_norm.clamp_min(1e-300), at::zeros_like(u));
 }
 
 // The profiles of the frequencies in K, stacked: [2|K|, p].
-at::Tensor profiles_of(int64_t p, const std::vector<int64_t>& K) {
-  at::Tensor k_index = at::tensor(K, at::kLong) - 1;
-  return sum_profiles(p).index_select(0, k_index).reshape({-1, p});
+at::Tensor profiles_of(int64_t p, const std::vector<int64_t>& K, c10::Device device) {
+  at::Tensor k_index = at::tensor(K, at::kLong).to(device) - 1;
+  return sum_profiles(p, device).index_select(0, k_index).reshape({-1, p});
 }
 
 // sum_{k in K} P_k L as a table over s: [p(s), p(c)]. u^T L = u_s^T H.
 at::Tensor projection_by_sum(const at::Tensor& H, int64_t p, const std::vector<int64_t>& K) {
-  if (K.empty()) return at::zeros({p, p}, at::kDouble);
-  at::Tensor U = profiles_of(p, K);  // [2|K|, p]
+  if (K.empty()) return at::zeros({p, p}, H.options());
+  at::Tensor U = profiles_of(p, K, H.device());  // [2|K|, p]
   return at::matmul(U.t(), at::matmul(U, H));
 }
 
 // H[s, c] = sum of L[(a, b), c] over the pairs with (a + b) mod p = s.
 at::Tensor sum_table(const at::Tensor& L, const at::Tensor& s, int64_t p) {
-  return at::zeros({p, p}, at::kDouble).index_add_(0, s, L);
+  return at::zeros({p, p}, L.options()).index_add_(0, s, L);
 }
 
 at::Tensor sum_of_projections(const at::Tensor& L, int64_t p, const std::vector<int64_t>& K) {
-  at::Tensor s = grid_sums(p);
+  at::Tensor s = grid_sums(p, L.device());
   return projection_by_sum(sum_table(L.to(at::kDouble), s, p), p, K).index_select(0, s);  // [p*p, p]
 }
 
@@ -79,8 +80,8 @@ std::vector<int64_t> null_candidates(int64_t p, const std::vector<int64_t>& K) {
 // a weighted sum over this table.
 at::Tensor row_counts(const LogitTable& t, const at::Tensor& labels, const at::Tensor& rows) {
   at::Tensor cell = t.s.index_select(0, rows) * t.p + labels.index_select(0, rows);  // [n]
-  return at::zeros({t.p * t.p}, at::kDouble)
-      .index_add_(0, cell, at::ones({rows.size(0)}, at::kDouble))
+  return at::zeros({t.p * t.p}, t.L.options())
+      .index_add_(0, cell, at::ones({rows.size(0)}, t.L.options()))
       .view({t.p, t.p});
 }
 
@@ -88,13 +89,13 @@ at::Tensor row_counts(const LogitTable& t, const at::Tensor& labels, const at::T
 at::Tensor restricted_losses_of_sets(const LogitTable& t, const std::vector<std::vector<int64_t>>& sets,
                                      const at::Tensor& counts, double n_rows) {
   const int64_t p = t.p, D = static_cast<int64_t>(sets.size()), m = static_cast<int64_t>(sets[0].size());
-  at::Tensor T = at::zeros({D, p, p}, at::kDouble);  // [draw, s, c]: sum over the set of P_k L, by s
+  at::Tensor T = at::zeros({D, p, p}, t.H.options());  // [draw, s, c]: sum over the set of P_k L, by s
   if (m > 0) {
     std::vector<int64_t> flat;
     for (const auto& set : sets)
       for (int64_t k : set) flat.push_back(k - 1);
-    at::Tensor index = at::tensor(flat, at::kLong);
-    at::Tensor U = sum_profiles(p);                                     // [F, 2, p(s)]
+    at::Tensor index = at::tensor(flat, at::kLong).to(t.H.device());
+    at::Tensor U = sum_profiles(p, t.H.device());                       // [F, 2, p(s)]
     at::Tensor UH = at::matmul(U, t.H);                                 // [F, 2, p(c)]: u^T L, once per frequency
     at::Tensor U_set = U.index_select(0, index).view({D, 2 * m, p});    // [D, 2m, s]
     at::Tensor UH_set = UH.index_select(0, index).view({D, 2 * m, p});  // [D, 2m, c]
@@ -134,7 +135,7 @@ RestrictedNull restricted_loss_null(const LogitTable& t, const std::vector<int64
   null.sets = null_frequency_sets(t.p, K, draws, seed);
   if (draws <= 0 || rows.size(0) == 0) return null;
   at::Tensor losses =
-      restricted_losses_of_sets(t, null.sets, row_counts(t, labels, rows), static_cast<double>(rows.size(0)));
+      restricted_losses_of_sets(t, null.sets, row_counts(t, labels, rows), static_cast<double>(rows.size(0))).cpu();
   null.loss.assign(losses.data_ptr<double>(), losses.data_ptr<double>() + draws);
   const double n = static_cast<double>(draws);
   null.mean = std::accumulate(null.loss.begin(), null.loss.end(), 0.0) / n;
@@ -150,7 +151,7 @@ LogitTable logit_table(const at::Tensor& L, int64_t p) {
   LogitTable t;
   t.p = p;
   t.L = L.to(at::kDouble).contiguous();
-  t.s = grid_sums(p);
+  t.s = grid_sums(p, L.device());
   t.H = sum_table(t.L, t.s, p);
   t.column_mean = t.H.sum(0) / static_cast<double>(p * p);
   t.row_logsumexp = at::logsumexp(t.L, 1);
@@ -193,14 +194,15 @@ double cross_entropy_on(const at::Tensor& logits, const at::Tensor& labels, cons
 }
 
 at::Tensor logit_projection_norms(const LogitTable& t) {
-  at::Tensor uH = at::matmul(sum_profiles(t.p), t.H);  // [F, 2, c]: u^T L for the cos and sin direction of each k
-  return uH.pow(2).sum(at::IntArrayRef{1, 2});         // [F]
+  at::Tensor uH =
+      at::matmul(sum_profiles(t.p, t.H.device()), t.H);  // [F, 2, c]: u^T L for the cos and sin direction of each k
+  return uH.pow(2).sum(at::IntArrayRef{1, 2});           // [F]
 }
 
 at::Tensor logit_projection_norms(const at::Tensor& L, int64_t p) { return logit_projection_norms(logit_table(L, p)); }
 
 std::vector<int64_t> rank_by_logit_projection(const at::Tensor& L, int64_t p) {
-  at::Tensor norms = logit_projection_norms(L, p);
+  at::Tensor norms = logit_projection_norms(L, p).cpu();
   std::vector<int64_t> order(static_cast<size_t>(n_frequencies(p)));
   std::iota(order.begin(), order.end(), 1);
   std::stable_sort(order.begin(), order.end(),
@@ -217,13 +219,13 @@ TrigFit trig_fit(const LogitTable& t, const std::vector<int64_t>& K) {
   const double norm_sq = t.L.pow(2).sum().item<double>() - static_cast<double>(p) * row_means_sq;
   const double norm = std::max(std::sqrt(std::max(norm_sq, 0.0)), 1e-300);
   // G[r] = sum of L' over the (a, b, c) with (a + b - c) mod p = r: Chat_k depends on r only.
-  at::Tensor values = at::arange(p, at::kLong);
+  at::Tensor values = at::arange(p, at::TensorOptions(at::kLong).device(t.H.device()));
   at::Tensor r = (values.unsqueeze(1) - values.unsqueeze(0)).remainder(p);  // [s, c]
-  at::Tensor G = at::zeros({p}, at::kDouble).index_add_(0, r.reshape({-1}), Hc.reshape({-1}));
+  at::Tensor G = at::zeros({p}, Hc.options()).index_add_(0, r.reshape({-1}), Hc.reshape({-1}));
   // Chat_k = cos(w_k r) / (p ||cos_k||) (each residue r occurs p^2 times), and the
   // cos profile over s is cos(w_k r) / (sqrt(p) ||cos_k||): C_k = profile . G / sqrt(p).
-  at::Tensor cos_profiles = sum_profiles(p).select(1, 0);                          // [F, r]
-  at::Tensor C = at::matmul(cos_profiles, G) / std::sqrt(static_cast<double>(p));  // [F]
+  at::Tensor cos_profiles = sum_profiles(p, G.device()).select(1, 0);                      // [F, r]
+  at::Tensor C = (at::matmul(cos_profiles, G) / std::sqrt(static_cast<double>(p))).cpu();  // [F]
   TrigFit fit;
   fit.coefficient.assign(C.data_ptr<double>(), C.data_ptr<double>() + C.numel());
   double kept_sq = 0;

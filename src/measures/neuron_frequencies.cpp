@@ -17,7 +17,7 @@ NeuronFrequencies neuron_frequencies(const at::Tensor& N, int64_t p) {
   const int64_t M = N.size(1), F = n_frequencies(p);
   const double sqrt_p = std::sqrt(static_cast<double>(p));
   at::Tensor X = N.to(at::kFloat).contiguous();                      // [p*p, M], row a*p + b
-  at::Tensor B = fourier_basis(p).to(at::kFloat);                    // [p, p]
+  at::Tensor B = fourier_basis(p, N.device()).to(at::kFloat);        // [p, p]
   at::Tensor Z = at::matmul(B, X.view({p, p * M})).view({p, p, M});  // [i, b, m]
   // Centring N over the grid subtracts mean_m everywhere; B maps the constant
   // to its row 0 only (B 1 = sqrt(p) e_0), so only Z[0] changes.
@@ -27,22 +27,22 @@ NeuronFrequencies neuron_frequencies(const at::Tensor& N, int64_t p) {
   // [m]; Z * Z is faster here than square() or linalg_vector_norm.
   at::Tensor total = (Z_rows * Z_rows).sum(0).to(at::kDouble);
 
-  at::Tensor freq = row_frequencies(p);                                       // [p]
+  at::Tensor freq = row_frequencies(p, N.device());                           // [p]
   at::Tensor row0_sq = at::matmul(B, Z.select(0, 0)).to(at::kDouble).pow(2);  // [j, m]: N_hat[0, j]^2
   // For each row i >= 1, the B rows {0, cos k(i), sin k(i)} = {0, 2k-1, 2k}; for
   // even p, 2k = p for k = p/2 picks the appended zero row (that k has no sin).
-  at::Tensor B_padded = at::cat({B, at::zeros({1, p}, at::kFloat)});                            // [p+1, p]
-  at::Tensor k_of_i = freq.slice(0, 1);                                                         // [p-1]
-  at::Tensor pick = at::stack({at::zeros({p - 1}, at::kLong), 2 * k_of_i - 1, 2 * k_of_i}, 1);  // [p-1, 3]
-  at::Tensor B_pick = B_padded.index_select(0, pick.reshape({-1})).view({p - 1, 3, p});         // [i-1, 3, b]
+  at::Tensor B_padded = at::cat({B, at::zeros({1, p}, B.options())});                                // [p+1, p]
+  at::Tensor k_of_i = freq.slice(0, 1);                                                              // [p-1]
+  at::Tensor pick = at::stack({at::zeros({p - 1}, freq.options()), 2 * k_of_i - 1, 2 * k_of_i}, 1);  // [p-1, 3]
+  at::Tensor B_pick = B_padded.index_select(0, pick.reshape({-1})).view({p - 1, 3, p});              // [i-1, 3, b]
   // [i-1, 3, m]: N_hat[i, {0, c_k, s_k}]^2
   at::Tensor rows_sq = at::bmm(B_pick, Z.slice(0, 1)).to(at::kDouble).pow(2);
 
   // Sum over the rows i of each frequency: k0 = (k, 0) block, kk = (k, k) block;
   // zk = (0, k) block from row 0.
-  at::Tensor by_k = at::zeros({F + 1, 3, M}, at::kDouble).index_add_(0, k_of_i, rows_sq).slice(0, 1);
-  at::Tensor k0 = by_k.select(1, 0), kk = by_k.select(1, 1) + by_k.select(1, 2);                // [F, m]
-  at::Tensor zk = at::zeros({F + 1, M}, at::kDouble).index_add_(0, freq, row0_sq).slice(0, 1);  // [F, m]
+  at::Tensor by_k = at::zeros({F + 1, 3, M}, rows_sq.options()).index_add_(0, k_of_i, rows_sq).slice(0, 1);
+  at::Tensor k0 = by_k.select(1, 0), kk = by_k.select(1, 1) + by_k.select(1, 2);                      // [F, m]
+  at::Tensor zk = at::zeros({F + 1, M}, row0_sq.options()).index_add_(0, freq, row0_sq).slice(0, 1);  // [F, m]
   // A constant neuron has no frequency: its float32 "variance" is rounding
   // noise next to its mean, so count it as zero rather than divide noise by noise.
   at::Tensor mean_sq = mean.to(at::kDouble).pow(2) * static_cast<double>(p * p);  // [m]
@@ -55,8 +55,9 @@ NeuronFrequencies neuron_frequencies(const at::Tensor& N, int64_t p) {
 
 std::vector<int64_t> cluster_sizes(const NeuronFrequencies& nf, double tau) {
   std::vector<int64_t> sizes(static_cast<size_t>(nf.frac.size(0)), 0);
-  auto best = nf.best.accessor<int64_t, 1>();
-  auto frac = nf.best_frac.accessor<double, 1>();
+  const at::Tensor best_cpu = nf.best.cpu(), frac_cpu = nf.best_frac.cpu();
+  auto best = best_cpu.accessor<int64_t, 1>();
+  auto frac = frac_cpu.accessor<double, 1>();
   for (int64_t n = 0; n < best.size(0); ++n)
     if (best[n] >= 1 && frac[n] >= tau) ++sizes[static_cast<size_t>(best[n] - 1)];
   return sizes;

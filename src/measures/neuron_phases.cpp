@@ -17,7 +17,7 @@ struct Wave {
 };
 Wave wave_at(const at::Tensor& W, const at::Tensor& f) {
   const int64_t p = W.size(0);
-  const at::Tensor x = at::arange(p, at::kDouble).unsqueeze(1);                  // [p, 1]
+  const at::Tensor x = at::arange(p, W.options()).unsqueeze(1);                  // [p, 1]
   const at::Tensor angle = x * f.to(at::kDouble).unsqueeze(0) * (2 * M_PI / p);  // [p, M]
   const at::Tensor c = (W * angle.cos()).sum(0), s = (W * angle.sin()).sum(0);   // [M]
   return {at::atan2(-s, c), (c * c + s * s).sqrt()};

@@ -14,7 +14,7 @@ namespace {
 
 // Ridge weights for centred X, Y: (X^T X + lambda I)^-1 X^T Y.
 at::Tensor ridge_weights(const at::Tensor& X, const at::Tensor& Y, double lambda) {
-  at::Tensor gram = at::matmul(X.t(), X) + lambda * at::eye(X.size(1), at::kDouble);
+  at::Tensor gram = at::matmul(X.t(), X) + lambda * at::eye(X.size(1), X.options());
   return at::linalg_solve(gram, at::matmul(X.t(), Y));
 }
 
@@ -53,8 +53,8 @@ double ridge_onehot_accuracy(const at::Tensor& X, const at::Tensor& labels, int6
   return pred.argmax(1).eq(labels.index_select(0, test_rows)).to(at::kDouble).mean().item<double>();
 }
 
-at::Tensor fourier_targets(int64_t p, const std::vector<int64_t>& K) {
-  at::Tensor ab = grid_pairs(p).to(at::kDouble);
+at::Tensor fourier_targets(int64_t p, const std::vector<int64_t>& K, c10::Device device) {
+  at::Tensor ab = grid_pairs(p, device).to(at::kDouble);
   at::Tensor a = ab.select(1, 0), b = ab.select(1, 1);
   std::vector<at::Tensor> cols;
   for (int64_t k : K) {
@@ -64,7 +64,7 @@ at::Tensor fourier_targets(int64_t p, const std::vector<int64_t>& K) {
       cols.push_back(at::sin(w * x));
     }
   }
-  return cols.empty() ? at::zeros({p * p, 0}, at::kDouble) : at::stack(cols, 1);
+  return cols.empty() ? at::zeros({p * p, 0}, ab.options()) : at::stack(cols, 1);
 }
 
 Pca embedding_pca(const at::Tensor& E, int64_t n_components) {
@@ -100,11 +100,11 @@ double rqi(const at::Tensor& E, double delta, bool modular) {
       first.push_back(i);
       second.push_back(j);
     }
-    at::Tensor sums =
-        X.index_select(0, at::tensor(first, at::kLong)) + X.index_select(0, at::tensor(second, at::kLong));
+    at::Tensor sums = X.index_select(0, at::tensor(first, at::kLong).to(X.device())) +
+                      X.index_select(0, at::tensor(second, at::kLong).to(X.device()));
     at::Tensor d = at::cdist(sums, sums).pow(2) / static_cast<double>(X.size(1));  // mean over dims
     const int64_t n = d.size(0);
-    at::Tensor upper = at::ones({n, n}, at::kBool).triu(1);
+    at::Tensor upper = at::ones({n, n}, d.options().dtype(at::kBool)).triu(1);
     total += n * (n - 1) / 2;
     close += d.lt(delta).logical_and(upper).sum().item<int64_t>();
   }
@@ -112,10 +112,11 @@ double rqi(const at::Tensor& E, double delta, bool modular) {
 }
 
 double distance_irrelevance(const at::Tensor& correct_logit, int64_t p) {
-  at::Tensor M = at::empty({p, p}, at::kDouble);  // [s, d]
-  at::Tensor c = correct_logit.to(at::kDouble);
+  std::vector<int64_t> row(static_cast<size_t>(p * p));  // [s, d] -> its grid row
   for (int64_t s = 0; s < p; ++s)
-    for (int64_t d = 0; d < p; ++d) M[s][d] = c[grid_row_of_sum_diff(s, d, p)];
+    for (int64_t d = 0; d < p; ++d) row[static_cast<size_t>(s * p + d)] = grid_row_of_sum_diff(s, d, p);
+  const at::Tensor c = correct_logit.to(at::kDouble);
+  const at::Tensor M = c.index_select(0, at::tensor(row, at::kLong).to(c.device())).view({p, p});  // [s, d]
   const double overall = std::max(M.std(false).item<double>(), 1e-300);
   return M.std(0, false).mean().item<double>() / overall;
 }
@@ -133,7 +134,7 @@ double gradient_symmetricity(Model& model, int64_t p, int64_t samples, uint64_t 
     int64_t c = static_cast<int64_t>(uniform_below(rng, static_cast<uint64_t>(p)));
     for (auto& param : model.parameters())
       if (param.value.grad().defined()) param.value.mutable_grad().zero_();
-    at::Tensor logits = model.forward(at::tensor({a, b}, at::kLong).view({1, 2}));
+    at::Tensor logits = model.forward(at::tensor({a, b}, at::kLong).view({1, 2}).to(model.device()));
     logits[0][c].backward();
     at::Tensor g = input.grad();
     sum += at::cosine_similarity(g[a + rows.a_offset], g[b + rows.b_offset], 0).item<double>();

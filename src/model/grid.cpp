@@ -5,7 +5,7 @@ namespace grok {
 
 at::Tensor grid_logits(const Model& model, ActivationCache* cache) {
   c10::NoGradGuard no_grad;
-  return model.forward(grid_pairs(model.p()), cache);
+  return model.forward(grid_pairs(model.p(), model.device()), cache);
 }
 
 }  // namespace grok

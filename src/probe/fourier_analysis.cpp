@@ -28,7 +28,7 @@ constexpr const char* kFourierDefinitions =
     "function of a number (the model's neuron_input_map: W_neur)";
 
 std::vector<double> to_vector(const at::Tensor& t) {
-  at::Tensor c = t.to(at::kDouble).contiguous();
+  at::Tensor c = t.to(at::kDouble).cpu().contiguous();
   return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
 }
 
@@ -77,7 +77,7 @@ namespace {
 
 // Mean over columns of inverse_participation_ratio (sparsity.h), for squared norms [n_freq, M].
 double mean_column_ipr(const at::Tensor& squared_norms) {
-  at::Tensor by_column = squared_norms.t().contiguous();  // [M, n_freq]
+  at::Tensor by_column = squared_norms.t().cpu().contiguous();  // [M, n_freq]
   const double* row = by_column.data_ptr<double>();
   const int64_t M = by_column.size(0), F = by_column.size(1);
   double sum = 0;
@@ -116,16 +116,17 @@ FourierCheckpoint measure_fourier(const Model& model, const FourierInputs& in) {
   FourierCheckpoint m;
   ActivationCache cache;
   at::Tensor L = grid_logits(model, &cache);  // [p*p, p]
-  m.embed_norms = fourier_norms(model.number_embedding());
-  m.wl_norms = fourier_norms(model.neuron_logit_map().t());
+  // Computed where the model lives; every tensor the result keeps is a CPU tensor.
+  m.embed_norms = fourier_norms(model.number_embedding()).cpu();
+  m.wl_norms = fourier_norms(model.neuron_logit_map().t()).cpu();
   m.embed_gini = gini(to_vector(m.embed_norms));
   m.wl_gini = gini(to_vector(m.wl_norms));
 
   NeuronFrequencies nf = neuron_frequencies(cache.at(model.neuron_hook()).reshape({p * p, -1}), p);
   std::vector<int64_t> cs = cluster_sizes(nf, in.tau);
   m.cluster_sizes = at::tensor(cs, at::kLong);
-  m.best = nf.best;
-  m.best_frac = nf.best_frac;
+  m.best = nf.best.cpu();
+  m.best_frac = nf.best_frac.cpu();
   m.fraction_clustered =
       static_cast<double>(std::accumulate(cs.begin(), cs.end(), int64_t{0})) / static_cast<double>(nf.best.size(0));
   at::Tensor per_neuron = fourier_norms_per_column(model.neuron_input_map());  // [n_freq, M]
@@ -133,19 +134,19 @@ FourierCheckpoint measure_fourier(const Model& model, const FourierInputs& in) {
   const std::vector<int64_t> keys_now = key_frequencies(nf, in.tau);
   m.key_now = key_mask(keys_now, n_frequencies(p));
   m.key_overlap = overlap(keys_now, in.K);
-  m.logit_alignment = neuron_logit_alignment(model.neuron_logit_map(), neuron_clusters(nf, in.tau)).cluster_mean;
+  m.logit_alignment = neuron_logit_alignment(model.neuron_logit_map(), neuron_clusters(nf, in.tau)).cluster_mean.cpu();
   m.phase_alignment = kNaN;
   if (in.phases) {
     NeuronPhases phases = neuron_phases(model.neuron_input_map(), model.neuron_input_map_b(), model.neuron_logit_map());
     m.phase_alignment = phases.mean_alignment;
-    m.neuron_phase_alignment = phases.alignment;
+    m.neuron_phase_alignment = phases.alignment.cpu();
   }
 
   LogitTable lt = logit_table(L, p);
   m.train_loss = cross_entropy(lt, in.labels, in.train);
   m.test_loss = cross_entropy(lt, in.labels, in.test);
   // The wave families describe a - b models too: measured whenever the Fourier analysis applies.
-  m.logit_family_fraction = logit_families(lt).fraction;
+  m.logit_family_fraction = logit_families(lt).fraction.cpu();
   if (!in.projections) return m;
   m.restricted_test = restricted_loss(lt, in.K, in.labels, in.test);
   m.restricted_train = restricted_loss(lt, in.K, in.labels, in.train);
@@ -168,7 +169,7 @@ FourierCheckpoint measure_fourier(const Model& model, const FourierInputs& in) {
   m.trig_coefficient = column(fit.coefficient);
   m.fit_cosine = fit.fit_cosine;
   m.fit_residual = fit.residual;
-  m.projection_norms = logit_projection_norms(lt);
+  m.projection_norms = logit_projection_norms(lt).cpu();
   return m;
 }
 

@@ -28,7 +28,8 @@ RepresentationCheckpoint measure_probes(Model& model, const ProbeInputs& in) {
   ActivationCache cache;
   at::Tensor L = grid_logits(model, &cache);
   at::Tensor X = cache.at(in.hook).reshape({p * p, -1}).to(at::kDouble);
-  if (!o.key_frequencies.empty()) m.r2 = ridge_r2(X, in.targets, in.train, in.test, o.ridge_lambda).view({-1, 3, 2});
+  if (!o.key_frequencies.empty())
+    m.r2 = ridge_r2(X, in.targets, in.train, in.test, o.ridge_lambda).view({-1, 3, 2}).cpu();
   m.answer_accuracy = ridge_onehot_accuracy(X, in.labels, p, in.train, in.test, o.ridge_lambda);
   at::Tensor E = model.number_embedding();
   Pca pca = embedding_pca(E, o.pca_components);
@@ -82,7 +83,7 @@ RepresentationResult analyse_representations(RunCheckpoints& run, const Represen
                        r.options,
                        r.clock_pizza,
                        r.symmetricity,
-                       fourier_targets(p, K),
+                       fourier_targets(p, K, run.device()),
                        run.labels(),
                        run.train_rows(),
                        run.test_rows(),

@@ -68,16 +68,22 @@ void check_consistent(const RunReader& reader, const Config& c, const Model& mod
 
 }  // namespace
 
-RunCheckpoints::RunCheckpoints(const std::string& run_path)
-    : reader_(run_path), config_(valid_config(reader_)), model_(make_model(config_)) {
+RunCheckpoints::RunCheckpoints(const std::string& run_path, c10::Device device)
+    : reader_(run_path), config_(valid_config(reader_)), device_(device), model_(make_model_here()) {
   checkpoint_steps_ = reader_.checkpoint_steps();
   const std::vector<int64_t> labels = reader_.labels();
   const Split split = reader_.split();
   check_consistent(reader_, config_, *model_, checkpoint_steps_.size(), labels, split);
-  labels_ = at::tensor(labels, at::kLong);
-  train_rows_ = at::tensor(split.train, at::kLong);
-  test_rows_ = at::tensor(split.test, at::kLong);
+  labels_ = at::tensor(labels, at::kLong).to(device_);
+  train_rows_ = at::tensor(split.train, at::kLong).to(device_);
+  test_rows_ = at::tensor(split.test, at::kLong).to(device_);
   valid_rows_ = labels_.ge(0).nonzero().squeeze(1);
+}
+
+std::unique_ptr<Model> RunCheckpoints::make_model_here() const {
+  std::unique_ptr<Model> model = make_model(config_);
+  model->to_device(device_);
+  return model;
 }
 
 void RunCheckpoints::load_into(Model& model, size_t index) {
@@ -99,7 +105,7 @@ void RunCheckpoints::load_checkpoint(size_t index) { load_into(*model_, index); 
 void RunCheckpoints::for_each_checkpoint(const std::vector<size_t>& indices,
                                          const std::function<void(Model&, size_t)>& measure) {
   const int64_t workers = std::min<int64_t>(at::get_num_threads(), static_cast<int64_t>(indices.size()));
-  if (at::get_num_threads() <= 1 || workers < 1) {
+  if (!device_.is_cpu() || at::get_num_threads() <= 1 || workers < 1) {
     for (size_t i : indices) {
       load_checkpoint(i);
       measure(*model_, i);
@@ -108,7 +114,7 @@ void RunCheckpoints::for_each_checkpoint(const std::vector<size_t>& indices,
   }
   // Worker w takes indices w, w + workers, ... on its own std::thread and model.
   std::vector<std::unique_ptr<Model>> models;
-  for (int64_t w = 0; w < workers; ++w) models.push_back(make_model(config_));
+  for (int64_t w = 0; w < workers; ++w) models.push_back(make_model_here());
   std::exception_ptr first_error;
   std::mutex error_mutex;
   std::atomic<bool> failed{false};

@@ -226,7 +226,8 @@ std::optional<Chart> attention_chart(const Model& model, int64_t step) {
   const int64_t p = model.p(), keys = static_cast<int64_t>(site->key_names.size());
   ActivationCache cache;
   grid_logits(model, &cache);
-  at::Tensor pattern = cache.at(site->hook).view({p, p, site->heads, keys}).mean(1);  // [a, head, key], mean over b
+  at::Tensor pattern =
+      cache.at(site->hook).view({p, p, site->heads, keys}).mean(1).cpu();  // [a, head, key], mean over b
   json rows = json::array();
   for (int64_t a = 0; a < p; ++a)
     for (int64_t h = 0; h < site->heads; ++h)
@@ -244,7 +245,7 @@ Chart pca_chart(const Model& model, int64_t step) {
   E = E - E.mean(0, true);
   auto [U, S, Vh] = at::linalg_svd(E, false);
   const int64_t n = std::min<int64_t>(4, S.size(0));
-  at::Tensor pcs = U.slice(1, 0, n) * S.slice(0, 0, n);  // [p, n]
+  at::Tensor pcs = (U.slice(1, 0, n) * S.slice(0, 0, n)).cpu();  // [p, n]
   json rows = json::array();
   for (int64_t t = 0; t < model.p(); ++t)
     for (int pair = 0; pair < 2 && 2 * pair + 1 < pcs.size(1); ++pair)

@@ -4,7 +4,8 @@
 // row 0 = 1/sqrt(p); row 2k-1 = cos(w_k x), row 2k = sin(w_k x), each scaled to
 // unit norm over x = 0..p-1, with w_k = 2*pi*k/p and k = 1..floor(p/2). For even
 // p the last frequency k = p/2 has only a cos row (sin(pi x) = 0 everywhere), so
-// B is p x p for every p. All tensors here are float64.
+// B is p x p for every p. All tensors here are float64, on the device of the tensor
+// argument (or `device`).
 #pragma once
 
 #include <ATen/ATen.h>
@@ -18,13 +19,13 @@ namespace grok {
 inline int64_t n_frequencies(int64_t p) { return p / 2; }
 
 // [p, p] float64, rows as above.
-at::Tensor fourier_basis(int64_t p);
+at::Tensor fourier_basis(int64_t p, c10::Device device = at::kCPU);
 
 // Rows of B that belong to frequency k (1-based): {2k-1, 2k}, or {2k-1} for k = p/2, p even.
 std::vector<int64_t> frequency_rows(int64_t p, int64_t k);
 
 // The frequency of each row of B: [p] int64, 0 for the constant row, k for rows 2k-1 and 2k.
-at::Tensor row_frequencies(int64_t p);
+at::Tensor row_frequencies(int64_t p, c10::Device device = at::kCPU);
 
 // "const", "cos 1", "sin 1", ... — one name per row of B.
 std::vector<std::string> fourier_row_names(int64_t p);

@@ -23,7 +23,7 @@ double ridge_onehot_accuracy(const at::Tensor& X, const at::Tensor& labels, int6
 
 // The spec's probe targets on the grid for frequencies K: for each k, columns
 // cos(w_k a), sin(w_k a), cos(w_k b), sin(w_k b), cos(w_k (a+b)), sin(w_k (a+b)). [p*p, 6|K|].
-at::Tensor fourier_targets(int64_t p, const std::vector<int64_t>& K);
+at::Tensor fourier_targets(int64_t p, const std::vector<int64_t>& K, c10::Device device = at::kCPU);
 
 struct Pca {
   std::vector<double> explained_variance_ratio;  // top components

@@ -12,12 +12,14 @@ inline at::Tensor pairs_of(const at::Tensor& grid_index, int64_t p) {
   return at::stack({grid_index.div(p, "floor"), grid_index.remainder(p)}, 1);
 }
 
-// Every pair of the grid, [p*p, 2] int64.
-inline at::Tensor grid_pairs(int64_t p) { return pairs_of(at::arange(p * p, at::kLong), p); }
+// Every pair of the grid, [p*p, 2] int64, on `device`.
+inline at::Tensor grid_pairs(int64_t p, c10::Device device = at::kCPU) {
+  return pairs_of(at::arange(p * p, at::TensorOptions(at::kLong).device(device)), p);
+}
 
-// (a + b) mod p for every pair of the grid, [p*p] int64.
-inline at::Tensor grid_sums(int64_t p) {
-  at::Tensor ab = grid_pairs(p);
+// (a + b) mod p for every pair of the grid, [p*p] int64, on `device`.
+inline at::Tensor grid_sums(int64_t p, c10::Device device = at::kCPU) {
+  at::Tensor ab = grid_pairs(p, device);
   return (ab.select(1, 0) + ab.select(1, 1)).remainder(p);
 }
 

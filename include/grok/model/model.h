@@ -159,6 +159,8 @@ class Model {
   // the family's named handles to the moved tensors. Call it before anything else (an optimizer,
   // a test) keeps a parameter tensor: those keep the old one.
   void to_device(const c10::Device& device);
+  // Where the parameters live (the CPU until to_device()).
+  c10::Device device() const { return params_.empty() ? c10::Device(c10::kCPU) : params_.front().value.device(); }
 
  protected:
   // Points the family's named handles (W_E, blocks' W_in, ...) at the tensors in params_;

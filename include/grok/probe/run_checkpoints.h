@@ -23,10 +23,13 @@ int64_t stride_for_at_most(size_t n, int64_t max_count);
 
 class RunCheckpoints {
  public:
-  explicit RunCheckpoints(const std::string& run_path);
+  // The analyses run where `device` says (runtime/device.h): the models, the labels and the
+  // row indices live there; every result they keep is a CPU tensor.
+  explicit RunCheckpoints(const std::string& run_path, c10::Device device = at::kCPU);
 
   const Config& config() const { return config_; }
   int64_t p() const { return config_.p; }
+  c10::Device device() const { return device_; }
   const RunReader& reader() const { return reader_; }
   const std::vector<int64_t>& checkpoint_steps() const { return checkpoint_steps_; }
   // The index of the checkpoint at `step` (step < 0: the last); InputError when there is none.
@@ -44,7 +47,8 @@ class RunCheckpoints {
   void load_checkpoint(size_t index);
 
   // Calls measure(model, i) for every checkpoint index i in `indices`, with
-  // `model` at checkpoint i. With more than one LibTorch thread the indices
+  // `model` at checkpoint i. On a GPU, one model takes the checkpoints in turn.
+  // On the CPU, with more than one LibTorch thread the indices
   // are shared among at::get_num_threads() worker threads, each with its own
   // model and single-threaded ops: two checkpoints at once use two cores
   // better than one checkpoint's ops split in two (bench/bench_probe). Either
@@ -68,9 +72,11 @@ class RunCheckpoints {
 
  private:
   void load_into(Model& model, size_t index);
+  std::unique_ptr<Model> make_model_here() const;
 
   RunReader reader_;
   Config config_;
+  c10::Device device_;
   std::unique_ptr<Model> model_;
   std::vector<int64_t> checkpoint_steps_;
   at::Tensor labels_, train_rows_, test_rows_, valid_rows_;
