@@ -127,6 +127,10 @@ IrrepResult analyse_irreps(RunCheckpoints& run, const IrrepOptions& o) {
   std::vector<at::Tensor> key_spans;
   for (size_t i : in.key) key_spans.push_back(in.spans[i]);
   in.key_span = key_spans.empty() ? at::zeros({in.group.order, 0}, at::kDouble) : joint_span(key_spans);
+  // Made on the CPU; moved once to where the measures run (a no-op on the CPU).
+  in.key_span = in.key_span.to(run.device());
+  for (at::Tensor& span : in.spans) span = span.to(run.device());
+  for (Irrep& rho : in.irreps) rho.character = rho.character.to(run.device());
 
   const std::vector<size_t> indices = strided_checkpoints(all_steps.size(), std::max<int64_t>(o.stride, 1));
   for (size_t i : indices) r.steps.push_back(all_steps[i]);
