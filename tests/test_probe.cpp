@@ -300,27 +300,13 @@ TEST_CASE("softmax collapse and efficiency on hand-made logits", "[probes]") {
   CHECK(grok::efficiency(logits, labels, 2.0) == Approx((200.0 + 1.0) / 2 / 2.0));
 }
 
-#include <filesystem>
-
 #include "grok/probe/fourier_analysis.h"
 #include "grok/probe/representation_analysis.h"
 #include "grok/probe/run_checkpoints.h"
 #include "grok/train/trainer.h"
+#include "temp_runs.h"
 
-namespace {
-
-// Trains `c` (single-threaded) into `name` under the tests' temp directory; returns its path.
-std::string train_temp_run(grok::Config c, const std::string& name) {
-  namespace fs = std::filesystem;
-  fs::path dir = fs::temp_directory_path() / "grokscope-tests";
-  fs::create_directories(dir);
-  c.threads = 1;
-  const std::string path = (dir / name).string();
-  grok::train_new(c, path, "test", {}, true);
-  return path;
-}
-
-}  // namespace
+using grok_test::train_temp_run;
 
 TEST_CASE("the analyses run on MLP runs and say when Fourier analysis does not apply", "[probes][run]") {
   grok::Config c = grok::load_preset("demo");

@@ -9,7 +9,6 @@
 // Either way every curve must match the CPU's run of the same analyses.
 #include <catch2/catch.hpp>
 
-#include <filesystem>
 #include <optional>
 #include <set>
 #include <string>
@@ -29,7 +28,7 @@
 #include "grok/report/charts.h"
 #include "grok/report/report.h"
 #include "grok/runtime/device.h"
-#include "grok/train/trainer.h"
+#include "temp_runs.h"
 
 namespace {
 
@@ -46,15 +45,6 @@ std::optional<c10::Device> other_device() {
   if (ready) return c10::Device(c10::kLazy, 0);
 #endif
   return std::nullopt;
-}
-
-std::string trained_run(grok::Config c, const std::string& name) {
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "grokscope-tests";
-  std::filesystem::create_directories(dir);
-  c.threads = 1;
-  const std::string path = (dir / name).string();
-  grok::train_new(c, path, "test", {}, true);
-  return path;
 }
 
 // Every analysis grok-probe writes, as its tables.
@@ -149,7 +139,7 @@ TEST_CASE("grok-probe's analyses on a GPU (or the lazy device) match the CPU's",
   c.steps = 40;
   c.checkpoint_every = 20;
   c.activation_log = 0;
-  const std::string transformer = trained_run(c, "device_probe.h5");
+  const std::string transformer = grok_test::train_temp_run(c, "device_probe.h5");
   grok::RunCheckpoints on_cpu(transformer), elsewhere(transformer, *device);
   CHECK(elsewhere.model().device() == *device);
   CHECK(elsewhere.labels().device() == *device);
@@ -173,7 +163,7 @@ TEST_CASE("grok-probe's analyses on a GPU (or the lazy device) match the CPU's",
   c.mlp_input = "onehot";
   c.act = "quadratic";
   c.d_mlp = 24;
-  const std::string mlp = trained_run(c, "device_probe_mlp.h5");
+  const std::string mlp = grok_test::train_temp_run(c, "device_probe_mlp.h5");
   grok::RunCheckpoints mlp_cpu(mlp), mlp_elsewhere(mlp, *device);
   check_same_curves(analyse_all(mlp_cpu, false), analyse_all(mlp_elsewhere, false), on_gpu);
 }

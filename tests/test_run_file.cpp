@@ -17,19 +17,13 @@
 #include "grok/runfile/run_file.h"
 #include "grok/runfile/tensor_io.h"
 #include "grok/train/trainer.h"
+#include "temp_runs.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-std::string temp_path(const std::string& name) {
-  const char* dir = std::getenv("GROK_TEST_TMP");
-  fs::path base = dir ? fs::path(dir) : fs::temp_directory_path() / "grokscope-tests";
-  fs::create_directories(base);
-  fs::path p = base / name;
-  fs::remove(p);
-  return p.string();
-}
+using grok_test::temp_path;
 
 // A run small enough to train in well under a second.
 grok::Config tiny() {

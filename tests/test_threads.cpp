@@ -24,6 +24,7 @@
 #include "grok/runtime/shared_cores.h"
 #include "grok/runtime/threads.h"
 #include "grok/train/trainer.h"
+#include "temp_runs.h"
 
 namespace {
 
@@ -39,13 +40,7 @@ const std::string& threads_run() {
     c.steps = 80;
     c.checkpoint_every = 10;
     c.activation_log = 0;
-    c.threads = 1;
-    namespace fs = std::filesystem;
-    fs::path dir = fs::temp_directory_path() / "grokscope-tests";
-    fs::create_directories(dir);
-    const std::string p = (dir / "threads_summary.h5").string();
-    grok::train_new(c, p, "test_threads", {}, true);
-    return p;
+    return grok_test::train_temp_run(c, "threads_summary.h5");
   }();
   return path;
 }
