@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "grok/core/config.h"
 #include "grok/core/error.h"
 #include "grok/core/options.h"
 #include "grok/core/presets.h"
@@ -153,6 +154,52 @@ TEST_CASE("the double-descent options parse, and min_norm implies one step", "[c
   CHECK_FALSE(d.random_features);
   CHECK(d.loss == "ce");
   CHECK(d.solver == "gd");
+}
+
+// The fast paths are the default where the model has them; elsewhere auto must fall back (a
+// resolution that ignored layers, biases or precision would make those runs fail validation or
+// take a path without a written-out backward), and explicit values must stay as given.
+TEST_CASE("factored_forward and backward = auto resolve to what the model allows", "[config][cli]") {
+  grok::Config demo = train_config({});
+  CHECK(demo.factored_forward.is_auto());
+  CHECK(demo.backward == "auto");
+  grok::Config r = grok::with_implied_settings(demo);
+  CHECK(r.factored_forward == grok::AutoFlag(true));
+  CHECK(r.backward == "manual");
+  auto resolved = [](std::vector<const char*> flags) { return grok::with_implied_settings(train_config(flags)); };
+  for (const auto& flags :
+       std::vector<std::vector<const char*>>{{"--n-layers", "2"}, {"--bias", "true"}, {"--model", "mlp"}}) {
+    CAPTURE(flags.front());
+    CHECK(resolved(flags).factored_forward == grok::AutoFlag(false));
+    CHECK(resolved(flags).backward == "autograd");
+  }
+  CHECK(resolved({"--precision", "bf16"}).factored_forward == grok::AutoFlag(true));  // bf16 has a factored forward
+  CHECK(resolved({"--precision", "bf16"}).backward == "autograd");                    // but no written-out backward
+  CHECK(resolved({"--factored-forward", "false"}).factored_forward == grok::AutoFlag(false));
+  CHECK(resolved({"--factored-forward", "false"}).backward == "manual");
+  CHECK(resolved({"--backward", "autograd"}).backward == "autograd");
+  CHECK(resolved({"--factored-forward", "0", "--n-layers", "2"}).factored_forward == grok::AutoFlag(false));
+  CHECK(resolved({"--factored-forward", "yes"}).factored_forward == grok::AutoFlag(true));
+  CHECK(train_config({"--factored-forward", "auto"}).factored_forward.is_auto());
+  // Explicit requests the model cannot honour are still errors, not silently dropped.
+  CHECK_THROWS_WITH(train_config({"--factored-forward", "true", "--n-layers", "2"}),
+                    Catch::Contains("factored_forward needs a one-layer transformer"));
+  CHECK_THROWS_WITH(train_config({"--backward", "manual", "--precision", "bf16"}),
+                    Catch::Contains("backward = manual needs"));
+  CHECK_THROWS_AS(parse_train_command({"--factored-forward", "maybe"}), grok::InputError);
+  CHECK_THROWS_WITH(train_config({"--backward", "fast"}),
+                    Catch::Contains("backward must be one of auto | autograd | manual"));
+  // JSON: a boolean (what run files hold) or a text; anything else names its key.
+  CHECK(grok::config_from_json({{"factored_forward", true}}).factored_forward == grok::AutoFlag(true));
+  CHECK(grok::config_from_json({{"factored_forward", "false"}}).factored_forward == grok::AutoFlag(false));
+  CHECK(grok::config_from_json({{"factored_forward", "auto"}}).factored_forward.is_auto());
+  CHECK_THROWS_WITH(grok::config_from_json({{"factored_forward", 2}}), Catch::Contains("'factored_forward'"));
+  CHECK(grok::to_json(r)["factored_forward"] == true);  // resolved: a JSON boolean, as before auto existed
+  CHECK(grok::to_json(demo)["factored_forward"] == "auto");
+  // A run file that does not name them was trained without them.
+  const grok::Config old = grok::config_from_json({{"p", 31}}, grok::run_file_defaults());
+  CHECK(old.factored_forward == grok::AutoFlag(false));
+  CHECK(old.backward == "autograd");
 }
 
 TEST_CASE("config JSON round-trips and rejects unknown keys", "[config]") {

@@ -3,7 +3,9 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cmath>
+#include <istream>
 #include <sstream>
 
 #include "grok/core/error.h"
@@ -26,6 +28,35 @@ void require_one_of(const std::string& name, const std::string& value, const std
 }
 
 }  // namespace
+
+std::string AutoFlag::text() const { return state_ == State::on ? "true" : state_ == State::off ? "false" : "auto"; }
+
+bool AutoFlag::parse(const std::string& text, AutoFlag& out) {
+  const auto is_one_of = [&](std::initializer_list<const char*> words) {
+    return std::any_of(words.begin(), words.end(), [&](const char* w) { return text == w; });
+  };
+  if (is_one_of({"true", "1", "yes", "on"}))  // the words Boost accepts for a bool option
+    out = AutoFlag(true);
+  else if (is_one_of({"false", "0", "no", "off"}))
+    out = AutoFlag(false);
+  else if (text == "auto")
+    out = AutoFlag();
+  else
+    return false;
+  return true;
+}
+
+AutoFlag AutoFlag::from_text(const std::string& text) {
+  AutoFlag f;
+  if (!parse(text, f)) throw InputError(fmt::format("expected true, false or auto, got {}", text));
+  return f;
+}
+
+std::istream& operator>>(std::istream& in, AutoFlag& f) {
+  std::string text;
+  if (in >> text && !AutoFlag::parse(text, f)) in.setstate(std::ios::failbit);
+  return in;
+}
 
 std::vector<std::string> split_list(const std::string& s) {
   std::vector<std::string> out;
@@ -89,11 +120,11 @@ void validate(const Config& c) {
           fmt::format("attention_rate must be in [0, 1], got {}", c.attention_rate));
   require(c.attention_rate == 1.0 || c.model == "transformer",
           fmt::format("attention_rate needs model = transformer (got model = {})", c.model));
-  require(!c.factored_forward || (c.model == "transformer" && c.n_layers == 1 && !c.bias),
+  require(!c.factored_forward.on() || factored_forward_applies(c),
           "factored_forward needs a one-layer transformer without biases");
   require_one_of("precision", c.precision, {"fp32", "bf16"});
-  require_one_of("backward", c.backward, {"autograd", "manual"});
-  require(c.backward == "autograd" || (c.model == "transformer" && c.n_layers == 1 && !c.bias && c.precision == "fp32"),
+  require_one_of("backward", c.backward, {"auto", "autograd", "manual"});
+  require(c.backward != "manual" || manual_backward_applies(c),
           "backward = manual needs a one-layer transformer without biases in fp32");
   require(c.precision == "fp32" || c.model == "transformer",
           fmt::format("precision bf16 needs model = transformer (got model = {})", c.model));
@@ -141,8 +172,21 @@ Config with_group_order(Config c, bool p_given) {
   return c;
 }
 
+bool factored_forward_applies(const Config& c) { return c.model == "transformer" && c.n_layers == 1 && !c.bias; }
+
+bool manual_backward_applies(const Config& c) { return factored_forward_applies(c) && c.precision == "fp32"; }
+
 Config with_implied_settings(Config c) {
   if (c.solver == "min_norm") c.steps = 1;
+  if (c.factored_forward.is_auto()) c.factored_forward = factored_forward_applies(c);
+  if (c.backward == "auto") c.backward = manual_backward_applies(c) ? "manual" : "autograd";
+  return c;
+}
+
+Config run_file_defaults() {
+  Config c;
+  c.factored_forward = false;
+  c.backward = "autograd";
   return c;
 }
 
@@ -162,6 +206,8 @@ Config config_from_json(const nlohmann::json& j, Config base) {
       j.at(name).get_to(field);
     } catch (const nlohmann::json::exception&) {
       throw InputError(fmt::format("config value '{}' has the wrong type", name));
+    } catch (const InputError& e) {
+      throw InputError(fmt::format("config value '{}': {}", name, e.what()));
     }
   });
   if (known != j.size()) {

@@ -186,7 +186,7 @@ Transformer::LastQueryAttention Transformer::attend_by_table(const Weights& w, c
 }
 
 at::Tensor Transformer::logits_members(const std::vector<at::Tensor>& stacked, const at::Tensor& pairs) const {
-  if (!config_.factored_forward) return forward_members(stacked, pairs);
+  if (!config_.factored_forward.on()) return forward_members(stacked, pairs);
   // One layer, no biases (config validation): the residual stream at '=' is
   //   x = E[=] + P[last] + sum_{h, pos} pattern[h, pos] (E[tok_pos] + P[pos]) W_V^h W_O^h,
   // and both of its readers are linear: pre = x W_in, logits = x W_U + act(pre) W_out W_U.

@@ -313,7 +313,7 @@ std::unique_ptr<ManualPass> Transformer::manual_pass(const std::vector<at::Tenso
   const Block& blk = w.blocks.front();
   const Roles roles{w.W_E.detach(),   w.W_pos.detach(),  blk.W_Q.detach(),   blk.W_K.detach(), blk.W_V.detach(),
                     blk.W_O.detach(), blk.W_in.detach(), blk.W_out.detach(), w.W_U.detach()};
-  if (config_.factored_forward) return std::make_unique<FactoredPass>(roles, tokens(pairs), config_);
+  if (config_.factored_forward.on()) return std::make_unique<FactoredPass>(roles, tokens(pairs), config_);
   return std::make_unique<DirectPass>(roles, tokens(pairs), config_);
 }
 

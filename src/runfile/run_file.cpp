@@ -96,6 +96,8 @@ void write_config_attrs(h5::Group& g, const Config& c) {
     using T = std::decay_t<decltype(field)>;
     if constexpr (std::is_same_v<T, bool>)
       g.set_attr(name, static_cast<int64_t>(field));
+    else if constexpr (std::is_same_v<T, AutoFlag>)
+      g.set_attr(name, static_cast<int64_t>(field.on()));  // resolved: the writer's config went through the trainer
     else
       g.set_attr(name, field);
   });
@@ -152,7 +154,7 @@ RunWriter RunWriter::create(const std::string& path, const RunHeader& h) {
   std::filesystem::remove(part, ec);
   h5::File file = h5::File::create(part, /*swmr_format=*/true);
   h5::Group root = file.root();
-  const Config& c = h.config;
+  const Config c = with_implied_settings(h.config);  // the file says what ran: no setting left at auto
   root.set_attr("format", "grokscope.run");
   root.set_attr("schema_version", kSchemaVersion);
   root.set_attr("tool", "grokscope grok-train");
@@ -302,10 +304,11 @@ RunWriter RunWriter::reopen(const std::string& path, const RunHeader& h, int64_t
   {
     h5::Group root = file.root();
     root.set_attr("status", "running");
-    root.set_attr("config_json", to_json(h.config).dump());
+    const Config c = with_implied_settings(h.config);
+    root.set_attr("config_json", to_json(c).dump());
     root.set_attr("resumed_from_step", resume_step);
     h5::Group config = root.open_group("config");
-    write_config_attrs(config, h.config);
+    write_config_attrs(config, c);
     // Rows from the resume point on describe a trajectory we are about to redo. The rows at
     // the resume step itself go too: the loop records that step again if it is on the
     // schedule, and rows an interruption added off the schedule (Ctrl-C, SIGTERM) vanish,
@@ -538,8 +541,9 @@ int64_t RunReader::schema_version() const {
 }
 
 Config RunReader::config() const {
-  return reading_run(path_,
-                     [&] { return config_from_json(nlohmann::json::parse(file_.root().attr_string("config_json"))); });
+  return reading_run(path_, [&] {
+    return config_from_json(nlohmann::json::parse(file_.root().attr_string("config_json")), run_file_defaults());
+  });
 }
 
 std::string RunReader::status() const {

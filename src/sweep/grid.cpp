@@ -25,7 +25,7 @@ FieldType field_type(const std::string& name) {
   visit_fields(c, [&](const char*, const char* field_name, auto& field, const char*) {
     using T = std::decay_t<decltype(field)>;
     if (name != field_name) return;
-    if constexpr (std::is_same_v<T, bool>)
+    if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, AutoFlag>)
       type = FieldType::Bool;
     else if constexpr (std::is_same_v<T, int64_t>)
       type = FieldType::Int;

@@ -202,9 +202,12 @@ class Trainer {
     while (true) {
       stop_ = stop_requested();  // read once a step: every member ends at the same signalled step
       // Forward on the training batch at theta_s: member k's loss drives its update s and,
-      // in full-batch mode, is also its train metric at step s.
+      // in full-batch mode, is also its train metric at step s. It runs at a member's last
+      // step too, where no update follows: alone or beside members that train on, its train
+      // metric then comes from the same pass (the written-out pass and the evaluation's
+      // forward compute the same function with different rounding).
       std::vector<at::Tensor> logits, losses;  // per slot of the stacks: [B, P], []
-      if (std::any_of(members_.begin(), members_.end(), [&](const Member& m) { return !stopping(m); })) {
+      {
         time_.training += timed_seconds([&] {
           Dataset batch = batch_at(step_);
           if (c_.backward == "manual") {

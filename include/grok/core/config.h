@@ -7,12 +7,49 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 namespace grok {
+
+// A yes/no setting that may be left to grokscope: auto picks what the run's model allows.
+// with_implied_settings() resolves it before a run starts, so a run file always records true
+// or false (as a JSON boolean, as a plain bool field would be). Read, it is "true", "false"
+// or "auto" (also a JSON boolean, and 1 / 0 / yes / no / on / off on the command line).
+class AutoFlag {
+ public:
+  enum class State { automatic, off, on };
+  AutoFlag(State state = State::automatic) : state_(state) {}
+  AutoFlag(bool on) : state_(on ? State::on : State::off) {}
+  bool is_auto() const { return state_ == State::automatic; }
+  // True only when set (or resolved) to true: resolve auto first (with_implied_settings).
+  bool on() const { return state_ == State::on; }
+  bool operator==(const AutoFlag& o) const { return state_ == o.state_; }
+  bool operator!=(const AutoFlag& o) const { return state_ != o.state_; }
+  std::string text() const;                                   // "true" | "false" | "auto"
+  static bool parse(const std::string& text, AutoFlag& out);  // false for anything else
+  static AutoFlag from_text(const std::string& text);         // InputError for anything else
+
+ private:
+  State state_;
+};
+template <class Json>  // json and ordered_json
+void to_json(Json& j, const AutoFlag& f) {
+  if (f.is_auto())
+    j = "auto";
+  else
+    j = f.on();
+}
+// A JSON boolean or one of the texts; InputError otherwise.
+template <class Json>
+void from_json(const Json& j, AutoFlag& f) {
+  f = j.is_boolean() ? AutoFlag(j.template get<bool>())
+                     : AutoFlag::from_text(j.is_string() ? j.template get<std::string>() : j.dump());
+}
+std::istream& operator>>(std::istream& in, AutoFlag& f);  // the command line and INI files (Boost)
 
 struct Config {
   // -- task
@@ -34,9 +71,9 @@ struct Config {
   bool random_features = false;
   double attention_rate = 1.0;
   double init_scale = 1.0;
-  bool factored_forward = false;
+  AutoFlag factored_forward;  // auto: on for a one-layer transformer without biases
   std::string precision = "fp32";
-  std::string backward = "autograd";
+  std::string backward = "auto";  // auto: manual where factored_forward's model is also fp32
   // -- optimisation
   std::string loss = "ce";
   std::string solver = "gd";
@@ -103,17 +140,18 @@ void visit_fields(C& c, V&& v) {
     "attention, 0 = constant attention: every key weighted 1)");
   v("Model", "init_scale", c.init_scale, "every initial weight multiplied by this (Omnigrok's alpha; 1 = standard)");
   v("Model", "factored_forward", c.factored_forward,
-    "one-layer transformer without biases: train and evaluate through per-token tables (the same function, "
-    "~2.2x fewer FLOPs for nanda2023, different rounding; activation snapshots use the hooked forward)");
+    "true | false | auto (the default: true where it applies). One-layer transformer without biases: train and "
+    "evaluate through per-token tables (the same function, ~2.2x fewer FLOPs for nanda2023, different rounding; "
+    "activation snapshots use the hooked forward)");
   v("Model", "precision", c.precision,
     "transformer: fp32 | bf16 (the products whose cost grows with the batch, MLP and unembedding, take "
     "bfloat16 operands and give bfloat16 results; weights, optimizer, attention and loss stay float32/float64; "
     "changes the dynamics, see README)");
   v("Model", "backward", c.backward,
-    "autograd (the reference) | manual (one-layer transformer without biases, fp32: the training forward at "
-    "the last position and its gradient written out, no autograd graph; the same maths, different rounding, "
-    "faster for small models; model/transformer_backward.cpp; training steps only: evaluation goes through the "
-    "forward factored_forward selects)");
+    "auto (the default: manual where it applies, autograd otherwise) | autograd (the reference) | manual "
+    "(one-layer transformer without biases, fp32: the training forward at the last position and its gradient "
+    "written out, no autograd graph; the same maths, different rounding, faster; model/transformer_backward.cpp; "
+    "training steps only: evaluation goes through the forward factored_forward selects)");
   v("Optimisation", "loss", c.loss,
     "ce (mean cross-entropy, nats) | mse (sum of (logit - one_hot(label))^2 / (pairs * p)) | stablemax "
     "(mean cross-entropy of StableMax probabilities, Prieto et al. 2025); float64; also the train_loss/test_loss "
@@ -169,8 +207,21 @@ void visit_fields(C& c, V&& v) {
 void validate(const Config& c);
 
 // The settings one option implies, applied by the trainer (new runs and
-// resumes): solver = min_norm is one "step" (the solve), so steps = 1.
+// resumes) and by every model built from a config: solver = min_norm is one
+// "step" (the solve), so steps = 1; factored_forward = auto and backward = auto
+// become the fast paths where the model has them (factored_forward_applies,
+// manual_backward_applies), the hooked forward and autograd elsewhere.
 Config with_implied_settings(Config c);
+
+// The model has a factored forward (transformer.h): one layer, no biases.
+bool factored_forward_applies(const Config& c);
+// ... and a written-out backward (transformer_backward.cpp): the same, in fp32.
+bool manual_backward_applies(const Config& c);
+
+// What a run file that does not name a setting was trained with: files written before
+// factored_forward and backward existed (or defaulted to auto) used the hooked forward and
+// autograd. RunReader reads every run file's config over these.
+Config run_file_defaults();
 
 // A group task (sN, dN: core/group.h) fixes the grid: p becomes the group's order
 // unless p was given explicitly (`p_given`: a flag or a config-file key), in which

@@ -81,7 +81,8 @@ class ManualPass {
 
 class Model {
  public:
-  explicit Model(const Config& config) : config_(config) {}
+  // The config as resolved for a run (factored_forward / backward = auto settled).
+  explicit Model(const Config& config) : config_(with_implied_settings(config)) {}
   virtual ~Model() = default;
   const Config& config() const { return config_; }
   int64_t p() const { return config_.p; }
