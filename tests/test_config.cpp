@@ -174,7 +174,8 @@ TEST_CASE("factored_forward and backward = auto resolve to what the model allows
     CHECK(resolved(flags).backward == "autograd");
   }
   CHECK(resolved({"--precision", "bf16"}).factored_forward == grok::AutoFlag(true));  // bf16 has a factored forward
-  CHECK(resolved({"--precision", "bf16"}).backward == "autograd");                    // but no written-out backward
+  CHECK(resolved({"--precision", "bf16"}).backward == "manual");                      // and its written-out backward
+  CHECK(resolved({"--precision", "bf16", "--factored-forward", "false"}).backward == "autograd");  // no direct one
   CHECK(resolved({"--factored-forward", "false"}).factored_forward == grok::AutoFlag(false));
   CHECK(resolved({"--factored-forward", "false"}).backward == "manual");
   CHECK(resolved({"--backward", "autograd"}).backward == "autograd");
@@ -184,7 +185,7 @@ TEST_CASE("factored_forward and backward = auto resolve to what the model allows
   // Explicit requests the model cannot honour are still errors, not silently dropped.
   CHECK_THROWS_WITH(train_config({"--factored-forward", "true", "--n-layers", "2"}),
                     Catch::Contains("factored_forward needs a one-layer transformer"));
-  CHECK_THROWS_WITH(train_config({"--backward", "manual", "--precision", "bf16"}),
+  CHECK_THROWS_WITH(train_config({"--backward", "manual", "--precision", "bf16", "--factored-forward", "false"}),
                     Catch::Contains("backward = manual needs"));
   CHECK_THROWS_AS(parse_train_command({"--factored-forward", "maybe"}), grok::InputError);
   CHECK_THROWS_WITH(train_config({"--backward", "fast"}),

@@ -114,11 +114,50 @@ TEST_CASE("the written-out step in float32 is as accurate as autograd's", "[manu
   }
 }
 
+// In bf16 the factored pass's three products over the batch (post (W_out W_U) and its two
+// gradients) are bfloat16 products, as autograd differentiates the bf16 forward. The bf16 and
+// fp32 steps differ by bfloat16 rounding (~1e-3); the written-out and autograd bf16 steps only
+// by float32 rounding and the rare bfloat16 rounding it tips. A written-out step that left its
+// gradient products in float32, or rounded the forward's product but not g, lands near the fp32
+// step instead.
+TEST_CASE("the written-out step in bf16 differentiates the bfloat16 products as autograd does", "[manual][precision]") {
+  at::manual_seed(7);
+  grok::Config c = grok::load_preset("demo");
+  c.backward = "manual", c.factored_forward = true, c.precision = "bf16";
+  grok::Config c32 = c;
+  c32.precision = "fp32";
+  const auto model = grok::make_model(c), model32 = grok::make_model(c32);
+  const at::Tensor pairs = grok::grid_pairs(c.p).slice(0, 0, 1000);
+  const at::Tensor labels = at::randint(c.p, {pairs.size(0)}, at::kLong);
+  const std::vector<at::Tensor> params = stacked_params(c, 2, at::kFloat);
+  const Pass autograd = autograd_pass(*model, params, pairs, labels, /*factored=*/true);
+  const Pass manual = manual_pass(*model, params, pairs, labels);
+  const Pass manual32 = manual_pass(*model32, params, pairs, labels);
+  const auto apart = [](const at::Tensor& a, const at::Tensor& b) {
+    return (a - b).norm().item<double>() / b.norm().item<double>();
+  };
+  INFO("logits: bf16 written out " << apart(manual.logits, autograd.logits) << ", fp32 "
+                                   << apart(manual32.logits, autograd.logits));
+  // Measured (Zen 4, bfloat16 instructions): logits 3.0e-5 against 2.6e-3; gradients 2.9e-6 ..
+  // 5.7e-6 against 1.0e-3 .. 2.1e-3, but W_out's and W_U's (through d(W_out W_U), a bf16 sum
+  // over the 1,000 pairs whose rounding the tiny float32 differences tip) 1.4e-4 against 2.3e-3.
+  // With that gradient product left in float32 they sat 2.0e-3 against 2.3e-3.
+  CHECK(apart(manual.logits, autograd.logits) < 0.05 * apart(manual32.logits, autograd.logits));
+  for (size_t i = 0; i < autograd.grads.size(); ++i) {
+    const double bf16 = apart(manual.grads[i], autograd.grads[i]);
+    const double fp32 = apart(manual32.grads[i], autograd.grads[i]);
+    INFO("gradient of " << model->parameters()[i].name << ": bf16 written out " << bf16 << ", fp32 " << fp32);
+    CHECK(manual.grads[i].scalar_type() == at::kFloat);
+    CHECK(bf16 < 0.25 * fp32);
+  }
+}
+
 TEST_CASE("member k of a written-out batch computes model k alone, bit for bit", "[manual][ensemble]") {
   const bool factored = GENERATE(false, true);
-  INFO((factored ? "factored" : "direct") << " pass");
+  const std::string precision = factored ? GENERATE(as<std::string>(), "fp32", "bf16") : "fp32";
+  INFO((factored ? "factored" : "direct") << " pass, " << precision);
   grok::Config c = small_nanda(29);
-  c.backward = "manual", c.factored_forward = factored;
+  c.backward = "manual", c.factored_forward = factored, c.precision = precision;
   const auto model = grok::make_model(c);
   const std::vector<at::Tensor> stacked = stacked_params(c, 3, at::kFloat);
   const at::Tensor pairs = grok::grid_pairs(c.p).slice(0, 0, 400);
@@ -139,11 +178,18 @@ TEST_CASE("backward = manual is refused where it is not written out", "[manual]"
   c.backward = "manual";
   CHECK_NOTHROW(grok::validate(c));
   c.n_layers = 2;
-  CHECK_THROWS_WITH(grok::validate(c), "backward = manual needs a one-layer transformer without biases in fp32");
+  CHECK_THROWS_WITH(
+      grok::validate(c),
+      "backward = manual needs a one-layer transformer without biases, in fp32 or with the factored forward");
   c.n_layers = 1, c.bias = true;
   CHECK_THROWS_AS(grok::validate(c), grok::InputError);
   c.bias = false, c.precision = "bf16";
+  CHECK_NOTHROW(grok::validate(c));  // factored_forward auto: the factored pass, in bf16
+  c.factored_forward = false;        // the direct pass has no bf16
   CHECK_THROWS_AS(grok::validate(c), grok::InputError);
+  CHECK_THROWS_AS(grok::make_model(c)->manual_pass(stacked_params(small_nanda(), 1, at::kFloat), grok::grid_pairs(23)),
+                  grok::InputError);
+  c.factored_forward = true;
   c.precision = "fp32", c.model = "mlp";
   CHECK_THROWS_AS(grok::validate(c), grok::InputError);
   c.model = "transformer", c.backward = "written";

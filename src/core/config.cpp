@@ -124,8 +124,7 @@ void validate(const Config& c) {
           "factored_forward needs a one-layer transformer without biases");
   require_one_of("precision", c.precision, {"fp32", "bf16"});
   require_one_of("backward", c.backward, {"auto", "autograd", "manual"});
-  require(c.backward != "manual" || manual_backward_applies(c),
-          "backward = manual needs a one-layer transformer without biases in fp32");
+  require(c.backward != "manual" || manual_backward_applies(c), kManualBackwardNeeds);
   require(c.precision == "fp32" || c.model == "transformer",
           fmt::format("precision bf16 needs model = transformer (got model = {})", c.model));
   require(c.init_scale > 0.0 && std::isfinite(c.init_scale),
@@ -174,7 +173,9 @@ Config with_group_order(Config c, bool p_given) {
 
 bool factored_forward_applies(const Config& c) { return c.model == "transformer" && c.n_layers == 1 && !c.bias; }
 
-bool manual_backward_applies(const Config& c) { return factored_forward_applies(c) && c.precision == "fp32"; }
+bool manual_backward_applies(const Config& c) {
+  return factored_forward_applies(c) && (c.precision == "fp32" || c.factored_forward != AutoFlag(false));
+}
 
 Config with_implied_settings(Config c) {
   if (c.solver == "min_norm") c.steps = 1;

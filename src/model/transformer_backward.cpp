@@ -28,12 +28,16 @@
 #include "grok/model/transformer.h"
 
 #include <cmath>
+#include <functional>
 
 #include "grok/core/error.h"
 #include "grok/model/table_mix.h"
 
 namespace grok {
 namespace {
+
+// x [K, r, s], W [K, s, c] -> [K, r, c] in the model's batch precision (Transformer::batch_product).
+using BatchProduct = std::function<at::Tensor(const at::Tensor&, const at::Tensor&)>;
 
 // W [K, H, D, d] (TransformerLens) <-> [K, D, H * d]: all heads' columns side by side.
 at::Tensor heads_as_columns(const at::Tensor& W) {
@@ -221,19 +225,25 @@ class DirectPass final : public ManualPass {
 //   logits    = read(W_U) + post (W_out W_U)              [K, B, P]
 //
 // so the products over the B pairs are post (W_out W_U) and its two gradients; the rest is
-// table_mix and products over the V + n table rows.
+// table_mix and products over the V + n table rows. In bf16 those three products are the model's
+// batch_product (operands and result rounded to bfloat16), as autograd differentiates it: the
+// gradient of y = round(round(x) round(W)) is round(round(g) round(W)^T) for x and
+// round(round(x)^T round(g)) for W, batch_product again.
 class FactoredPass final : public ManualPass {
  public:
-  FactoredPass(const Roles& w, const at::Tensor& tok, const Config& c) : w_(w), act_(c.act), att_(w, tok, c) {
+  FactoredPass(const Roles& w, const at::Tensor& tok, const Config& c, BatchProduct bf16_product)
+      : w_(w), act_(c.act), att_(w, tok, c), bf16_product_(std::move(bf16_product)) {
     const int64_t K = att_.K, V = att_.V, n = att_.n, H = att_.H, d = att_.d;
     pattern_ = att_.pattern.transpose(2, 3).contiguous();                                       // [K, B, H, n]
     value_heads_ = att_.value_table.view({K, V + n, H, d}).permute({0, 2, 1, 3}).contiguous();  // [K, H, V + n, d]
     in_ = reader(w_.W_in);
     unembed_ = reader(w_.W_U);
-    pre_ = read(in_);                                              // [K, B, M]
-    post_ = activation(pre_, act_);                                // [K, B, M]
-    neuron_logits_ = at::bmm(w_.W_out, w_.W_U);                    // [K, M, P]
-    logits_ = at::baddbmm(read(unembed_), post_, neuron_logits_);  // [K, B, P]
+    pre_ = read(in_);                            // [K, B, M]
+    post_ = activation(pre_, act_);              // [K, B, M]
+    neuron_logits_ = at::bmm(w_.W_out, w_.W_U);  // [K, M, P]
+    // float32 keeps its one fused baddbmm (and its bits), as Transformer::logits_members does.
+    logits_ = bf16_product_ ? read(unembed_) + bf16_product_(post_, neuron_logits_)
+                            : at::baddbmm(read(unembed_), post_, neuron_logits_);  // [K, B, P]
   }
 
   std::vector<at::Tensor> gradients(const at::Tensor& g) const override {
@@ -241,8 +251,8 @@ class FactoredPass final : public ManualPass {
     const int64_t K = att_.K, V = att_.V, n = att_.n, H = att_.H, d = att_.d;
     Roles grad;
     // logits = read(W_U) + post NL;  NL = W_out W_U;  post = act(pre)
-    const at::Tensor d_neuron_logits = at::bmm(transposed(post_), g);                                  // [K, M, P]
-    const at::Tensor d_pre = activation_backward(at::bmm(g, transposed(neuron_logits_)), pre_, act_);  // [K, B, M]
+    const at::Tensor d_neuron_logits = product(transposed(post_), g);                                  // [K, M, P]
+    const at::Tensor d_pre = activation_backward(product(g, transposed(neuron_logits_)), pre_, act_);  // [K, B, M]
     grad.W_out = at::bmm(d_neuron_logits, transposed(w_.W_U));                                         // [K, M, D]
     const ReaderGradients u = read_backward(unembed_, g), i = read_backward(in_, d_pre);
     grad.W_U = at::baddbmm(u.R, transposed(w_.W_out), d_neuron_logits);    // [K, D, P]
@@ -295,9 +305,15 @@ class FactoredPass final : public ManualPass {
     return grad;
   }
 
+  // A product over the batch: bfloat16 in bf16, float32 otherwise.
+  at::Tensor product(const at::Tensor& x, const at::Tensor& W) const {
+    return bf16_product_ ? bf16_product_(x, W) : at::bmm(x, W);
+  }
+
   Roles w_;
   std::string act_;
   AttentionAtEquals att_;
+  BatchProduct bf16_product_;  // empty in fp32
   Reader in_, unembed_;
   at::Tensor pattern_, value_heads_, pre_, post_, neuron_logits_;
 };
@@ -306,15 +322,17 @@ class FactoredPass final : public ManualPass {
 
 std::unique_ptr<ManualPass> Transformer::manual_pass(const std::vector<at::Tensor>& stacked,
                                                      const at::Tensor& pairs) const {
-  if (config_.n_layers != 1 || config_.bias || config_.precision != "fp32")
-    throw InputError("backward = manual needs a one-layer transformer without biases in fp32");
+  if (!manual_backward_applies(config_)) throw InputError(kManualBackwardNeeds);
   c10::NoGradGuard no_grad;
   const Weights w = weights_of(stacked);
   const Block& blk = w.blocks.front();
   const Roles roles{w.W_E.detach(),   w.W_pos.detach(),  blk.W_Q.detach(),   blk.W_K.detach(), blk.W_V.detach(),
                     blk.W_O.detach(), blk.W_in.detach(), blk.W_out.detach(), w.W_U.detach()};
-  if (config_.factored_forward.on()) return std::make_unique<FactoredPass>(roles, tokens(pairs), config_);
-  return std::make_unique<DirectPass>(roles, tokens(pairs), config_);
+  if (!config_.factored_forward.on()) return std::make_unique<DirectPass>(roles, tokens(pairs), config_);
+  BatchProduct bf16_product;
+  if (config_.precision == "bf16")
+    bf16_product = [this](const at::Tensor& x, const at::Tensor& W) { return batch_product(x, W); };
+  return std::make_unique<FactoredPass>(roles, tokens(pairs), config_, std::move(bf16_product));
 }
 
 }  // namespace grok

@@ -73,7 +73,7 @@ struct Config {
   double init_scale = 1.0;
   AutoFlag factored_forward;  // auto: on for a one-layer transformer without biases
   std::string precision = "fp32";
-  std::string backward = "auto";  // auto: manual where factored_forward's model is also fp32
+  std::string backward = "auto";  // auto: manual where manual_backward_applies
   // -- optimisation
   std::string loss = "ce";
   std::string solver = "gd";
@@ -149,7 +149,8 @@ void visit_fields(C& c, V&& v) {
     "changes the dynamics, see README)");
   v("Model", "backward", c.backward,
     "auto (the default: manual where it applies, autograd otherwise) | autograd (the reference) | manual "
-    "(one-layer transformer without biases, fp32: the training forward at the last position and its gradient "
+    "(one-layer transformer without biases, in fp32, or in bf16 with the factored forward: the training forward "
+    "at the last position and its gradient "
     "written out, no autograd graph; the same maths, different rounding, faster; model/transformer_backward.cpp; "
     "training steps only: evaluation goes through the forward factored_forward selects)");
   v("Optimisation", "loss", c.loss,
@@ -215,8 +216,11 @@ Config with_implied_settings(Config c);
 
 // The model has a factored forward (transformer.h): one layer, no biases.
 bool factored_forward_applies(const Config& c);
-// ... and a written-out backward (transformer_backward.cpp): the same, in fp32.
+// ... and a written-out backward (transformer_backward.cpp): the same, in fp32 or, in bf16, with
+// the factored forward (auto counts as on: it resolves so for such a model).
 bool manual_backward_applies(const Config& c);
+inline constexpr const char* kManualBackwardNeeds =
+    "backward = manual needs a one-layer transformer without biases, in fp32 or with the factored forward";
 
 // What a run file that does not name a setting was trained with: files written before
 // factored_forward and backward existed (or defaulted to auto) used the hooked forward and
