@@ -32,7 +32,7 @@
 
 namespace {
 
-// path: hooked (the default forward), factored (config.factored_forward: per-token tables,
+// path: hooked (the reference forward), factored (config.factored_forward: per-token tables,
 // transformer.cpp), manual (config.backward = manual: the written-out step, transformer_backward.cpp)
 // or factored-manual (both: the factored forward's written-out step, grok-train's default for
 // nanda2023; in bf16 too).

@@ -181,6 +181,11 @@ TEST_CASE("factored_forward and backward = auto resolve to what the model allows
   CHECK(resolved({"--backward", "autograd"}).backward == "autograd");
   CHECK(resolved({"--factored-forward", "0", "--n-layers", "2"}).factored_forward == grok::AutoFlag(false));
   CHECK(resolved({"--factored-forward", "yes"}).factored_forward == grok::AutoFlag(true));
+  CHECK(resolved({"--factored-forward", "False"}).factored_forward == grok::AutoFlag(false));  // case-blind, as Boost
+  // On a GPU auto keeps the hooked forward and autograd (the fast paths' kernels are the CPU's).
+  CHECK(grok::with_implied_settings(demo, /*on_gpu=*/true).factored_forward == grok::AutoFlag(false));
+  CHECK(grok::with_implied_settings(demo, /*on_gpu=*/true).backward == "autograd");
+  CHECK(grok::with_implied_settings(train_config({"--backward", "manual"}), true).backward == "manual");
   CHECK(train_config({"--factored-forward", "auto"}).factored_forward.is_auto());
   // Explicit requests the model cannot honour are still errors, not silently dropped.
   CHECK_THROWS_WITH(train_config({"--factored-forward", "true", "--n-layers", "2"}),
@@ -195,6 +200,7 @@ TEST_CASE("factored_forward and backward = auto resolve to what the model allows
   CHECK(grok::config_from_json({{"factored_forward", "false"}}).factored_forward == grok::AutoFlag(false));
   CHECK(grok::config_from_json({{"factored_forward", "auto"}}).factored_forward.is_auto());
   CHECK_THROWS_WITH(grok::config_from_json({{"factored_forward", 2}}), Catch::Contains("'factored_forward'"));
+  CHECK_THROWS_AS(grok::config_from_json({{"factored_forward", 1}}), grok::InputError);  // as for bool fields
   CHECK(grok::to_json(r)["factored_forward"] == true);  // resolved: a JSON boolean, as before auto existed
   CHECK(grok::to_json(demo)["factored_forward"] == "auto");
   // A run file that does not name them was trained without them.

@@ -402,6 +402,24 @@ TEST_CASE("without label noise /split/train_labels holds the task's labels", "[r
   CHECK(r.file().root().open_group("split").attr_double("label_noise") == 0.0);
 }
 
+// Files written before factored_forward and backward existed lack both keys; they were trained
+// through the hooked forward and autograd, and must read so (a resume must not switch paths).
+TEST_CASE("a run file without factored_forward and backward reads as the hooked forward and autograd", "[run]") {
+  const std::string path = temp_path("before_auto.h5");
+  grok::train_new(tiny(), path, "test");
+  {
+    grok::h5::File file = grok::h5::File::open(path, grok::h5::Mode::ReadWrite);
+    nlohmann::json j = nlohmann::json::parse(file.root().attr_string("config_json"));
+    REQUIRE(j.at("factored_forward") == true);  // this build's default for the tiny transformer
+    j.erase("factored_forward");
+    j.erase("backward");
+    file.root().set_attr("config_json", j.dump());
+  }
+  const grok::Config c = grok::RunReader(path).config();
+  CHECK(c.factored_forward == grok::AutoFlag(false));
+  CHECK(c.backward == "autograd");
+}
+
 TEST_CASE("loss = mse trains on, and reports, the mean over pairs and classes of (logit - one_hot)^2", "[run][loss]") {
   grok::Config c = tiny();  // a transformer: the loss is not the MLP's alone
   c.loss = "mse";

@@ -38,6 +38,11 @@ TEST_CASE("lists are typed like the option they set", "[sweep]") {
   CHECK(values("p=53,59")[0].is_number_integer());
   CHECK(values("act=relu,gelu") == std::vector<json>{"relu", "gelu"});
   CHECK(values("bias=true,false") == std::vector<json>{true, false});
+  CHECK(values("factored_forward=false,true") == std::vector<json>{false, true});  // an AutoFlag axis: booleans
+  CHECK(values("backward=autograd,manual") == std::vector<json>{"autograd", "manual"});
+  // Each run resolves auto for itself: as a grid value the sweep's column would not say what ran.
+  CHECK_THROWS_WITH(values("backward=auto,autograd"), Catch::Contains("auto is not a value to compare"));
+  CHECK_THROWS_AS(values("factored_forward=auto,true"), InputError);
   CHECK(parse_axis("frac-train=0.5").name == "frac_train");  // dashes as on the command line
 }
 

@@ -5,7 +5,7 @@
 # Builds (bench/gpu/build.sh), runs the unit tests there, then prints side by side, in this one call:
 #   1. the same demo run on CPU and on CUDA: test loss over the first steps and the dynamics; then
 #      grok-probe summary of it with --device cpu and cuda (time, and the JSON compared);
-#   2. ms per nanda2023 training step: grokscope on CUDA, each path (the defaults among them)
+#   2. ms per nanda2023 training step: grokscope on CUDA, each path
 #      (training time of --verbose's split, and the whole command) against PyTorch eager, CUDA-graphed and torch.compile'd + graphed;
 #   3. ms per model-step with 64 and 512 models at once: grokscope's ensemble (grok-train --seeds)
 #      against PyTorch vmap over stacked parameters;
@@ -67,16 +67,16 @@ done
 "$py" tests/golden/compare.py /tmp/summary-cpu.json /tmp/summary-cuda.json --rtol 1e-4 --atol 1e-6 2>&1 | tail -4
 
 section "2. ms per nanda2023 step, one model"
-# The hooked forward and autograd (the reference), the factored forward through autograd (fp32, and
-# bf16 on tensor cores), the direct written-out backward, and the defaults: the factored forward's
-# written-out step (about 100 kernels a step where autograd launches about 500: a launch-bound GPU
-# step), in fp32 and bf16.
-for variant in "--factored-forward false --backward autograd" "--factored-forward true --backward autograd" \
+# The hooked forward and autograd (the reference, and the defaults on a GPU), the factored forward
+# through autograd (fp32, and bf16 on tensor cores), the direct written-out backward, and the
+# CPU's defaults, the factored forward's written-out step (about 100 kernels a step where autograd
+# launches about 500: a launch-bound GPU step), in fp32 and bf16: which should auto pick here?
+for variant in "" "--factored-forward true --backward autograd" \
   "--factored-forward true --backward autograd --precision bf16" "--factored-forward false --backward manual" \
-  "" "--precision bf16"; do
+  "--factored-forward true --backward manual" "--factored-forward true --backward manual --precision bf16"; do
   for steps in 100 600; do
     # shellcheck disable=SC2086
-    /usr/bin/time -f "grokscope cuda ${variant:-(defaults)}, $steps steps: whole command %e s" "$train" --preset nanda2023 \
+    /usr/bin/time -f "grokscope cuda ${variant:-(defaults: hooked, autograd)}, $steps steps: whole command %e s" "$train" --preset nanda2023 \
       --steps "$steps" --stop-after-grok -1 --device cuda --eval-every 100 --checkpoint-every 0 --activation-log 0 \
       --verbose --quiet --force --out /tmp/nanda-cuda.h5 $variant 2>&1 | grep -E "^time|whole command"
   done

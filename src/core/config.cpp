@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <istream>
 #include <sstream>
@@ -31,11 +32,13 @@ void require_one_of(const std::string& name, const std::string& value, const std
 
 std::string AutoFlag::text() const { return state_ == State::on ? "true" : state_ == State::off ? "false" : "auto"; }
 
-bool AutoFlag::parse(const std::string& text, AutoFlag& out) {
+bool AutoFlag::parse(const std::string& text_as_given, AutoFlag& out) {
+  std::string text = text_as_given;  // case-blind, as Boost's bool options are
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char ch) { return std::tolower(ch); });
   const auto is_one_of = [&](std::initializer_list<const char*> words) {
     return std::any_of(words.begin(), words.end(), [&](const char* w) { return text == w; });
   };
-  if (is_one_of({"true", "1", "yes", "on"}))  // the words Boost accepts for a bool option
+  if (is_one_of({"true", "1", "yes", "on", ""}))  // the words Boost accepts for a bool option
     out = AutoFlag(true);
   else if (is_one_of({"false", "0", "no", "off"}))
     out = AutoFlag(false);
@@ -48,8 +51,12 @@ bool AutoFlag::parse(const std::string& text, AutoFlag& out) {
 
 AutoFlag AutoFlag::from_text(const std::string& text) {
   AutoFlag f;
-  if (!parse(text, f)) throw InputError(fmt::format("expected true, false or auto, got {}", text));
+  if (!parse(text, f)) refuse(text);
   return f;
+}
+
+void AutoFlag::refuse(const std::string& given) {
+  throw InputError(fmt::format("expected true, false or auto, got {}", given));
 }
 
 std::istream& operator>>(std::istream& in, AutoFlag& f) {
@@ -177,10 +184,10 @@ bool manual_backward_applies(const Config& c) {
   return factored_forward_applies(c) && (c.precision == "fp32" || c.factored_forward != AutoFlag(false));
 }
 
-Config with_implied_settings(Config c) {
+Config with_implied_settings(Config c, bool on_gpu) {
   if (c.solver == "min_norm") c.steps = 1;
-  if (c.factored_forward.is_auto()) c.factored_forward = factored_forward_applies(c);
-  if (c.backward == "auto") c.backward = manual_backward_applies(c) ? "manual" : "autograd";
+  if (c.factored_forward.is_auto()) c.factored_forward = !on_gpu && factored_forward_applies(c);
+  if (c.backward == "auto") c.backward = !on_gpu && manual_backward_applies(c) ? "manual" : "autograd";
   return c;
 }
 

@@ -9,6 +9,7 @@
 #include <ctime>
 #include <filesystem>
 #include <map>
+#include <stdexcept>
 #include <thread>
 
 #include "grok/core/error.h"
@@ -96,9 +97,10 @@ void write_config_attrs(h5::Group& g, const Config& c) {
     using T = std::decay_t<decltype(field)>;
     if constexpr (std::is_same_v<T, bool>)
       g.set_attr(name, static_cast<int64_t>(field));
-    else if constexpr (std::is_same_v<T, AutoFlag>)
-      g.set_attr(name, static_cast<int64_t>(field.on()));  // resolved: the writer's config went through the trainer
-    else
+    else if constexpr (std::is_same_v<T, AutoFlag>) {
+      if (field.is_auto()) throw std::logic_error(std::string("run file config: ") + name + " left at auto");
+      g.set_attr(name, static_cast<int64_t>(field.on()));  // resolved (with_implied_settings)
+    } else
       g.set_attr(name, field);
   });
 }

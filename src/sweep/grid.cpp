@@ -56,6 +56,9 @@ nlohmann::json typed_value(const std::string& text, FieldType type, const std::s
   switch (type) {
     case FieldType::String:
       if (text.empty()) throw InputError(fmt::format("--grid {}: empty value", axis));
+      // Each run resolves auto (device, backward) for itself; the sweep's column would say auto
+      // where its runs say what they used.
+      if (text == "auto") throw InputError(fmt::format("--grid {}: auto is not a value to compare; name them", axis));
       return text;
     case FieldType::Bool:
       if (text == "true" || text == "1") return true;

@@ -128,7 +128,7 @@ std::optional<int64_t> grok_step_before(const RunReader& reader, int64_t step) {
 class Trainer {
  public:
   Trainer(const Config& config, const std::vector<int64_t>& seeds, const TrainHooks& hooks)
-      : c_(with_implied_settings(config)),
+      : c_(with_implied_settings(config, resolve_device(config.device).is_cuda())),
         hooks_(hooks),
         device_(resolve_device(c_.device)),
         task_(make_task(c_.task, c_.p, static_cast<uint64_t>(c_.data_seed))),
@@ -237,8 +237,11 @@ class Trainer {
         time_.flush += timed_seconds(flush_open);
         last_flush = clock::now();
       }
-      if (std::all_of(members_.begin(), members_.end(), [](const Member& m) { return m.final_step.has_value(); }))
+      if (std::all_of(members_.begin(), members_.end(), [](const Member& m) { return m.final_step.has_value(); })) {
+        manual_.reset();  // the last step's pass: no update follows
+        manual_d_logits_ = at::Tensor();
         break;
+      }
       time_.training += timed_seconds([&] {
         update(losses);
         leave_stacks_if_ended();

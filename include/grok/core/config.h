@@ -24,6 +24,7 @@ class AutoFlag {
   enum class State { automatic, off, on };
   AutoFlag(State state = State::automatic) : state_(state) {}
   AutoFlag(bool on) : state_(on ? State::on : State::off) {}
+  AutoFlag(const char*) = delete;  // "false" would convert to true: parse text with parse()
   bool is_auto() const { return state_ == State::automatic; }
   // True only when set (or resolved) to true: resolve auto first (with_implied_settings).
   bool on() const { return state_ == State::on; }
@@ -32,6 +33,7 @@ class AutoFlag {
   std::string text() const;                                   // "true" | "false" | "auto"
   static bool parse(const std::string& text, AutoFlag& out);  // false for anything else
   static AutoFlag from_text(const std::string& text);         // InputError for anything else
+  [[noreturn]] static void refuse(const std::string& given);  // that InputError
 
  private:
   State state_;
@@ -46,8 +48,12 @@ void to_json(Json& j, const AutoFlag& f) {
 // A JSON boolean or one of the texts; InputError otherwise.
 template <class Json>
 void from_json(const Json& j, AutoFlag& f) {
-  f = j.is_boolean() ? AutoFlag(j.template get<bool>())
-                     : AutoFlag::from_text(j.is_string() ? j.template get<std::string>() : j.dump());
+  if (j.is_boolean())
+    f = AutoFlag(j.template get<bool>());
+  else if (j.is_string())
+    f = AutoFlag::from_text(j.template get<std::string>());
+  else
+    AutoFlag::refuse(j.dump());  // a number is not a flag here, as for the bool fields
 }
 std::istream& operator>>(std::istream& in, AutoFlag& f);  // the command line and INI files (Boost)
 
@@ -211,8 +217,11 @@ void validate(const Config& c);
 // resumes) and by every model built from a config: solver = min_norm is one
 // "step" (the solve), so steps = 1; factored_forward = auto and backward = auto
 // become the fast paths where the model has them (factored_forward_applies,
-// manual_backward_applies), the hooked forward and autograd elsewhere.
-Config with_implied_settings(Config c);
+// manual_backward_applies), the hooked forward and autograd elsewhere. `on_gpu`:
+// the run trains on a GPU, where auto keeps the hooked forward and autograd — the
+// factored forward's kernel is CPU code (off the CPU table_mix falls back to ATen ops
+// that materialise a [K, H, n, B, W] tensor) and neither fast path is measured there.
+Config with_implied_settings(Config c, bool on_gpu = false);
 
 // The model has a factored forward (transformer.h): one layer, no biases.
 bool factored_forward_applies(const Config& c);
