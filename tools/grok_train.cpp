@@ -157,11 +157,7 @@ void print_warning(const std::string& warning) { std::cerr << "grok-train: warni
 int run_ensemble(const grok::TrainArgs& args, const grok::Config& config, int threads) {
   const std::string preset = args.preset.empty() ? grok::kDefaultPreset : args.preset;
   const std::string dir = args.out.empty() ? "runs/" + preset + "-seeds" : args.out;
-  if (args.verbose)
-    std::cerr
-        << "config: "
-        << grok::to_json(grok::with_implied_settings(config, grok::resolve_device(config.device).is_cuda())).dump()
-        << '\n';
+  if (args.verbose) std::cerr << "config: " << grok::to_json(grok::run_config(config)).dump() << '\n';
   EnsemblePrinter printer(args.quiet);
   grok::TrainHooks hooks;
   hooks.stop = &grok::stop_on_signals();
@@ -255,11 +251,7 @@ int run(int argc, const char* const argv[]) {
     const grok::Config& config = *new_run;
     std::string preset = args.preset.empty() ? grok::kDefaultPreset : args.preset;
     std::string out = args.out.empty() ? "runs/" + preset + ".h5" : args.out;
-    if (args.verbose)
-      std::cerr
-          << "config: "
-          << grok::to_json(grok::with_implied_settings(config, grok::resolve_device(config.device).is_cuda())).dump()
-          << '\n';
+    if (args.verbose) std::cerr << "config: " << grok::to_json(grok::run_config(config)).dump() << '\n';
     hooks.on_start = [&](const std::string& path, int64_t, int64_t n_params) {
       if (args.verbose) std::cerr << grok::describe(grok::blas_info()) << '\n';
       if (args.quiet) return;

@@ -30,8 +30,6 @@ void require_one_of(const std::string& name, const std::string& value, const std
 
 }  // namespace
 
-std::string AutoFlag::text() const { return state_ == State::on ? "true" : state_ == State::off ? "false" : "auto"; }
-
 bool AutoFlag::parse(const std::string& text_as_given, AutoFlag& out) {
   std::string text = text_as_given;  // case-blind, as Boost's bool options are
   std::transform(text.begin(), text.end(), text.begin(), [](unsigned char ch) { return std::tolower(ch); });

@@ -128,7 +128,7 @@ std::optional<int64_t> grok_step_before(const RunReader& reader, int64_t step) {
 class Trainer {
  public:
   Trainer(const Config& config, const std::vector<int64_t>& seeds, const TrainHooks& hooks)
-      : c_(with_implied_settings(config, resolve_device(config.device).is_cuda())),
+      : c_(run_config(config)),
         hooks_(hooks),
         device_(resolve_device(c_.device)),
         task_(make_task(c_.task, c_.p, static_cast<uint64_t>(c_.data_seed))),
@@ -207,23 +207,21 @@ class Trainer {
       // metric then comes from the same pass (the written-out pass and the evaluation's
       // forward compute the same function with different rounding).
       std::vector<at::Tensor> logits, losses;  // per slot of the stacks: [B, P], []
-      {
-        time_.training += timed_seconds([&] {
-          Dataset batch = batch_at(step_);
-          if (c_.backward == "manual") {
-            c10::NoGradGuard no_grad;  // the pass keeps what its written-out backward needs
-            manual_ = members_.front().model->manual_pass(stack_values(), batch.pairs);
-            if (!manual_) throw InputError("backward = manual: model " + c_.model + " has no written-out backward");
-            LossWithGradient lg = loss_with_gradient(c_.loss, manual_->logits(), batch.labels);
-            manual_d_logits_ = std::move(lg.gradient);  // [K, B, P]
-            logits = manual_->logits().unbind(0);
-            losses = lg.loss.unbind(0);
-          } else {
-            logits = members_.front().model->logits_members(stack_values(), batch.pairs).unbind(0);
-            for (const at::Tensor& member : logits) losses.push_back(loss_value(c_.loss, member, batch.labels));
-          }
-        });
-      }
+      time_.training += timed_seconds([&] {
+        Dataset batch = batch_at(step_);
+        if (c_.backward == "manual") {
+          c10::NoGradGuard no_grad;  // the pass keeps what its written-out backward needs
+          manual_ = members_.front().model->manual_pass(stack_values(), batch.pairs);
+          if (!manual_) throw InputError("backward = manual: model " + c_.model + " has no written-out backward");
+          LossWithGradient lg = loss_with_gradient(c_.loss, manual_->logits(), batch.labels);
+          manual_d_logits_ = std::move(lg.gradient);  // [K, B, P]
+          logits = manual_->logits().unbind(0);
+          losses = lg.loss.unbind(0);
+        } else {
+          logits = members_.front().model->logits_members(stack_values(), batch.pairs).unbind(0);
+          for (const at::Tensor& member : logits) losses.push_back(loss_value(c_.loss, member, batch.labels));
+        }
+      });
       for (size_t k = 0; k < size(); ++k) {
         Member& m = members_[k];
         if (m.final_step) continue;
@@ -289,7 +287,7 @@ class Trainer {
     Member& m = members_[k];
     bool ending = stopping(m);
     if (step_ % c_.eval_every == 0 || ending) {
-      const bool reuse = full_batch() && !logits.empty();
+      const bool reuse = full_batch();  // the step's forward covered the whole train set
       time_.evaluation += timed_seconds([&] {
         const size_t slot = static_cast<size_t>(m.slot);
         writer.append_metrics(evaluate(k, reuse ? logits[slot] : at::Tensor(), reuse ? losses[slot] : at::Tensor()));
@@ -640,6 +638,10 @@ RunWriter create_writer(const std::string& out, const RunHeader& header) {
 }
 
 }  // namespace
+
+Config run_config(const Config& config) {
+  return with_implied_settings(config, resolve_device(config.device).is_cuda());
+}
 
 std::string member_file_name(int64_t seed) { return fmt::format("seed-{}.h5", seed); }
 

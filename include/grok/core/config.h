@@ -30,7 +30,6 @@ class AutoFlag {
   bool on() const { return state_ == State::on; }
   bool operator==(const AutoFlag& o) const { return state_ == o.state_; }
   bool operator!=(const AutoFlag& o) const { return state_ != o.state_; }
-  std::string text() const;                                   // "true" | "false" | "auto"
   static bool parse(const std::string& text, AutoFlag& out);  // false for anything else
   static AutoFlag from_text(const std::string& text);         // InputError for anything else
   [[noreturn]] static void refuse(const std::string& given);  // that InputError

@@ -62,6 +62,10 @@ struct TrainResult {
   AccuracyMilestones milestones;  // over the whole run, resumed parts included
 };
 
+// The config a run trains with: with_implied_settings() for the device config.device resolves to
+// (what the run file records, and what grok-train --verbose prints).
+Config run_config(const Config& config);
+
 // Trains a new run into `out`. An existing `out` is an InputError unless
 // `overwrite`; it is replaced only once the config has been fully checked.
 // Parent directories are created.
