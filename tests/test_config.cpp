@@ -186,6 +186,19 @@ TEST_CASE("factored_forward and backward = auto resolve to what the model allows
   CHECK(grok::with_implied_settings(demo, /*on_gpu=*/true).factored_forward == grok::AutoFlag(false));
   CHECK(grok::with_implied_settings(demo, /*on_gpu=*/true).backward == "autograd");
   CHECK(grok::with_implied_settings(train_config({"--backward", "manual"}), true).backward == "manual");
+  // Resolving never makes a valid config invalid: on a GPU an explicit bf16 written-out step still
+  // gets the factored pass it needs (resolving auto to false there failed at the first step).
+  for (bool on_gpu : {false, true})
+    for (const auto& flags : std::vector<std::vector<const char*>>{{},
+                                                                   {"--precision", "bf16"},
+                                                                   {"--backward", "manual"},
+                                                                   {"--backward", "manual", "--precision", "bf16"},
+                                                                   {"--backward", "autograd", "--precision", "bf16"},
+                                                                   {"--n-layers", "2"},
+                                                                   {"--model", "mlp"}}) {
+      CAPTURE(on_gpu, flags.size() > 0 ? flags.front() : "(none)", flags.size());
+      CHECK_NOTHROW(grok::validate(grok::with_implied_settings(train_config(flags), on_gpu)));
+    }
   CHECK(train_config({"--factored-forward", "auto"}).factored_forward.is_auto());
   // Explicit requests the model cannot honour are still errors, not silently dropped.
   CHECK_THROWS_WITH(train_config({"--factored-forward", "true", "--n-layers", "2"}),

@@ -184,7 +184,9 @@ bool manual_backward_applies(const Config& c) {
 
 Config with_implied_settings(Config c, bool on_gpu) {
   if (c.solver == "min_norm") c.steps = 1;
-  if (c.factored_forward.is_auto()) c.factored_forward = !on_gpu && factored_forward_applies(c);
+  // An explicit written-out backward in bf16 has only the factored pass (manual_backward_applies).
+  const bool needs_factored = c.backward == "manual" && c.precision != "fp32";
+  if (c.factored_forward.is_auto()) c.factored_forward = factored_forward_applies(c) && (!on_gpu || needs_factored);
   if (c.backward == "auto") c.backward = !on_gpu && manual_backward_applies(c) ? "manual" : "autograd";
   return c;
 }
