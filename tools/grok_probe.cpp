@@ -602,15 +602,12 @@ int run(int argc, char** argv) {
                                           "inspect", "report",  "watch", "sweep"};
   if (std::find(commands.begin(), commands.end(), a.command) == commands.end())
     throw grok::InputError(fmt::format("unknown command '{}' (grok-probe --help)", a.command));
-  // Before any work: a process that shares oversubscribed cores restarts itself once. The
-  // watchers run beside a training by design: they count for no cores and always wait passively.
+  // Before any work: the process's threads registered, its OpenMP waits throttled while it
+  // shares oversubscribed cores. The watchers run beside a training by design: they count for no
+  // cores and are always throttled.
   const bool watcher = a.command == "watch" || (a.command == "report" && a.watch);
-  const int64_t threads = watcher ? 0 : grok::resolved_threads(a.threads);
-  const grok::CoreRegistration cores(grok::default_core_registry(), threads);
-  if (watcher)
-    grok::wait_passively(argv);
-  else
-    grok::wait_passively_if_oversubscribed(cores, threads, argv);
+  const grok::CoreSharing cores(grok::default_core_registry(), grok::resolved_threads(a.threads),
+                                watcher ? grok::CoreSharing::Role::Observer : grok::CoreSharing::Role::Worker);
   // The files this command reads but did not write, before this process reads them.
   // A probe file that exists already is read too: its other groups are copied into the new one.
   grok::check_hdf5_in_child(sweep_path(a.run));

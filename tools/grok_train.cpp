@@ -43,6 +43,15 @@ std::string describe(const grok::TimeSplit& t, double total) {
       t.flush, total - t.training - t.recording());
 }
 
+// "cores: shared with other grokscope processes for 1.2 s (OpenMP waits throttled)" or "cores: not shared".
+std::string describe(const grok::CoreSharing& cores) {
+  if (!cores.watching()) return "cores: OpenMP wait policy set by the environment; not watched";
+  const double shared = cores.throttled_seconds();
+  return shared > 0
+             ? fmt::format("cores: shared with other grokscope processes for {:.1f} s (OpenMP waits throttled)", shared)
+             : "cores: not shared";
+}
+
 class ProgressPrinter {
  public:
   explicit ProgressPrinter(bool quiet) : quiet_(quiet), tty_(isatty(STDERR_FILENO) != 0) {}
@@ -199,6 +208,8 @@ int resume_ensemble(const grok::TrainArgs& args) {
   return r.resumed.empty() ? 0 : report_ensemble(args, r.resumed, args.resume);
 }
 
+int train(const grok::TrainArgs& args, const std::optional<grok::Config>& new_run, int threads);
+
 int run(int argc, const char* const argv[]) {
   grok::TrainArgs args = grok::parse_train_args(argc, argv);
   if (args.action == grok::TrainArgs::Action::Help) {
@@ -221,12 +232,18 @@ int run(int argc, const char* const argv[]) {
   // A new run's config, resolved once; a resume reads its own from the run file.
   const std::optional<grok::Config> new_run =
       args.resume.empty() ? std::optional<grok::Config>(grok::resolve_config(args)) : std::nullopt;
-  // Before anything is printed: a process that shares oversubscribed cores restarts itself once.
-  // A resume keeps its run's thread count unless --threads is given; all cores are assumed then.
+  // Before any work: the process's threads registered, its OpenMP waits throttled while it
+  // shares oversubscribed cores. A resume keeps its run's thread count unless --threads is given;
+  // all cores are assumed then.
   const int threads = grok::resolved_threads(new_run ? new_run->threads : args.overrides.value("threads", int64_t{0}));
-  const grok::CoreRegistration cores(grok::default_core_registry(), threads);
-  grok::wait_passively_if_oversubscribed(cores, threads, argv);
+  const grok::CoreSharing cores(grok::default_core_registry(), threads);
+  const int status = train(args, new_run, threads);
+  if (args.verbose) std::cerr << describe(cores) << '\n';
+  return status;
+}
 
+// A single run, a new ensemble or an ensemble resumed: its training and what it prints at the end.
+int train(const grok::TrainArgs& args, const std::optional<grok::Config>& new_run, int threads) {
   if (!args.seeds.empty()) return run_ensemble(args, *new_run, threads);
   if (!args.resume.empty() && fs::is_directory(args.resume)) {
     if (!args.out.empty()) throw grok::InputError("--resume writes into the run files themselves; drop --out");

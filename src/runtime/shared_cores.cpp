@@ -9,7 +9,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <system_error>
 #include <thread>
+
+#include "grok/runtime/threads.h"
 
 namespace grok {
 namespace {
@@ -75,20 +78,86 @@ std::string default_core_registry() {
 
 namespace {
 bool wait_policy_chosen() { return std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT"); }
+int64_t machine_cores() { return std::max(1u, std::thread::hardware_concurrency()); }
 }  // namespace
 
-void wait_passively(const char* const* argv) {
-  if (wait_policy_chosen()) return;
-  ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-  ::execv("/proc/self/exe", const_cast<char* const*>(argv));  // returns only on failure (execv predates const)
+SpinThrottle::SpinThrottle() : team_(static_cast<int>(machine_cores()) + 1) {
+  owner_ = std::thread([this] {
+    run_openmp_team(team_, [this] {
+      std::unique_lock<std::mutex> lock(mutex_);
+      ++arrived_;
+      changed_.notify_all();
+      changed_.wait(lock, [this] { return released_; });
+      ++departed_;
+      changed_.notify_all();
+    });
+  });
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [this] { return arrived_ == team_; });  // libgomp counts the team from here
 }
 
-bool wait_passively_if_oversubscribed(const CoreRegistration& registration, int64_t threads, const char* const* argv) {
-  if (wait_policy_chosen()) return false;
-  const int64_t cores = std::max(1u, std::thread::hardware_concurrency());
-  if (!oversubscribed(threads, registration.others(), cores)) return false;
-  wait_passively(argv);
-  return true;
+SpinThrottle::~SpinThrottle() {
+  {
+    // Waiting for every member's departure, not only for the owner's join, shows ThreadSanitizer
+    // that they are done with this object: libgomp's own end-of-team barrier is invisible to it.
+    std::unique_lock<std::mutex> lock(mutex_);
+    released_ = true;
+    changed_.notify_all();
+    changed_.wait(lock, [this] { return departed_ == team_; });
+  }
+  owner_.join();  // its exit hands the team's threads back: libgomp no longer counts them
+}
+
+CoreSharing::CoreSharing(const std::string& registry, int64_t threads, Role role, std::chrono::milliseconds poll)
+    : registration_(registry, role == Role::Observer ? 0 : threads),
+      threads_(role == Role::Observer ? 0 : threads),
+      cores_(machine_cores()),
+      role_(role),
+      poll_(poll) {
+  if (wait_policy_chosen()) return;
+  watching_ = true;
+  std::lock_guard<std::mutex> lock(mutex_);
+  look();
+  if (role_ == Role::Worker) watcher_ = std::thread([this] { watch(); });
+}
+
+CoreSharing::~CoreSharing() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  stop_.notify_all();
+  if (watcher_.joinable()) watcher_.join();
+}
+
+void CoreSharing::look() {
+  const bool shared = role_ == Role::Observer || oversubscribed(threads_, registration_.others(), cores_);
+  if (shared && !throttle_) {
+    try {
+      throttle_ = std::make_unique<SpinThrottle>();
+      throttled_since_ = Clock::now();
+    } catch (const std::system_error&) {  // no thread to spare: the process goes on spinning
+    }
+  } else if (!shared && throttle_) {
+    throttle_.reset();
+    throttled_before_ += Clock::now() - throttled_since_;
+  }
+}
+
+void CoreSharing::watch() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stop_.wait_for(lock, poll_, [this] { return stopping_; })) look();
+}
+
+bool CoreSharing::throttled() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return throttle_ != nullptr;
+}
+
+double CoreSharing::throttled_seconds() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const Clock::duration now = throttle_ ? Clock::now() - throttled_since_ : Clock::duration{};
+  return std::chrono::duration<double>(throttled_before_ + now).count();
 }
 
 }  // namespace grok

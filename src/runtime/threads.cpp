@@ -57,4 +57,9 @@ void parallel_tasks(int64_t tasks, int64_t grain, const std::function<void(int64
   if (work.error) std::rethrow_exception(work.error);
 }
 
+void run_openmp_team(int threads, const std::function<void()>& member) {
+  auto run = [](void* data) { (*static_cast<const std::function<void()>*>(data))(); };
+  GOMP_parallel(run, const_cast<std::function<void()>*>(&member), static_cast<unsigned>(std::max(threads, 1)), 0);
+}
+
 }  // namespace grok

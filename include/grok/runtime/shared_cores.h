@@ -1,20 +1,30 @@
 // shared_cores.h — how a grokscope process behaves when others share the machine's cores.
 //
 // LibTorch and OpenBLAS run their threads as an OpenMP team (libgomp). Between parallel regions
-// an idle team thread busy-waits (up to 300,000 spins) before it sleeps: the fastest choice on an
-// idle machine, a disaster on a shared one. Two processes with 2 threads each on 2 cores spin
-// against each other's descheduled threads: the demo took 12-30x its solo time (bench/share_cores.sh).
-// Sleeping at once (OMP_WAIT_POLICY=PASSIVE) fixes that but costs 1.7x on an idle machine.
+// an idle team thread busy-waits (300,000 spins, a few milliseconds) before it sleeps: the fastest
+// choice on an idle machine, a disaster on a shared one. Two processes with 2 threads each on 2
+// cores spin against each other's descheduled threads: the demo took 12-30x its solo time
+// (bench/share_cores.sh). Sleeping at once (OMP_WAIT_POLICY=PASSIVE) fixes that but costs up to
+// 1.7x on an idle machine, and libgomp reads the policy only once, when it is loaded.
 //
-// So every grokscope tool registers the threads it uses in a per-user registry of live processes;
-// when the registered processes ask for more threads than the machine has cores, the newcomer
-// waits passively. libgomp reads its policy once, when it is loaded, so the tool re-executes
-// itself once with OMP_WAIT_POLICY=PASSIVE in its environment. The wait policy never changes
-// results; an OMP_WAIT_POLICY or GOMP_SPINCOUNT the user set is left alone.
+// What libgomp does change at run time: "if there are more OpenMP threads than available CPUs,
+// 1000 and 100 spins are used for OMP_WAIT_POLICY being ACTIVE or undefined" (libgomp manual,
+// GOMP_SPINCOUNT), counting the threads of every team in the process at each wait. So every
+// grokscope tool registers the threads it uses in a per-user registry of live processes, and
+// while the registered processes ask for more threads than the machine has cores it holds a
+// second team of sleeping threads (SpinThrottle), which makes libgomp spin 100 times instead of
+// 300,000. A newcomer looks before it starts; a process that was there first looks every 100 ms,
+// and spins in full again once the others are gone. The wait policy never changes results, and
+// one the user set (OMP_WAIT_POLICY, GOMP_SPINCOUNT) is left alone.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace grok {
@@ -44,17 +54,64 @@ class CoreRegistration {
 // The registry every tool uses: /dev/shm/grokscope-cores-UID (or $GROK_CORE_REGISTRY).
 std::string default_core_registry();
 
-// For a tool's main(), right after `registration` was made with this process's `threads`: if the
-// registered processes now ask for more threads than the machine has cores and the environment
-// names no OpenMP wait policy, re-executes the program (argv) with OMP_WAIT_POLICY=PASSIVE. The
-// exec keeps the pid, so the new image registers under the same entry. Returns whether it had to
-// and could not (then the process goes on as it is).
-bool wait_passively_if_oversubscribed(const CoreRegistration& registration, int64_t threads, const char* const* argv);
+// While one lives, libgomp manages more threads in this process than it has CPUs, and so spins
+// 100 times (not 300,000) before a waiting thread sleeps. It holds a libgomp team of
+// hardware_concurrency() + 1 threads, all asleep on a condition variable, started from a thread
+// of its own; libgomp stops counting them when that thread exits, in the destructor.
+class SpinThrottle {
+ public:
+  SpinThrottle();
+  ~SpinThrottle();
+  SpinThrottle(const SpinThrottle&) = delete;
+  SpinThrottle& operator=(const SpinThrottle&) = delete;
 
-// Unless the environment names an OpenMP wait policy: re-executes the program (argv) with
-// OMP_WAIT_POLICY=PASSIVE. For observers that run beside a training (grok-probe watch): they
-// register 0 threads, so they never make a training wait passively, and wait passively themselves.
-// Returns only when it did not restart.
-void wait_passively(const char* const* argv);
+ private:
+  const int team_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int arrived_ = 0, departed_ = 0;
+  bool released_ = false;
+  std::thread owner_;
+};
+
+// A tool's share of the cores, for as long as it runs: its registry entry, and a watcher thread
+// that holds a SpinThrottle while the registered processes ask for more threads than there are
+// cores. Observers (grok-probe watch, report --watch) run beside a training by design: they
+// register no threads, so they never throttle a training, and are throttled for their whole life.
+class CoreSharing {
+ public:
+  enum class Role { Worker, Observer };
+  // `threads`: what this process uses (ignored for an observer). Looks once before it returns, so
+  // a newcomer is throttled from its first parallel region; then every `poll`.
+  CoreSharing(const std::string& registry, int64_t threads, Role role = Role::Worker,
+              std::chrono::milliseconds poll = std::chrono::milliseconds(100));
+  ~CoreSharing();
+  CoreSharing(const CoreSharing&) = delete;
+  CoreSharing& operator=(const CoreSharing&) = delete;
+
+  // False when the environment names an OpenMP wait policy: then nothing is throttled.
+  bool watching() const { return watching_; }
+  bool throttled() const;
+  // Seconds spent throttled so far.
+  double throttled_seconds() const;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  void look();  // throttles or releases to match the registry; mutex_ held
+  void watch();
+
+  CoreRegistration registration_;
+  const int64_t threads_, cores_;
+  const Role role_;
+  const std::chrono::milliseconds poll_;
+  bool watching_ = false;
+  mutable std::mutex mutex_;
+  std::condition_variable stop_;
+  bool stopping_ = false;
+  std::unique_ptr<SpinThrottle> throttle_;
+  Clock::time_point throttled_since_{};
+  Clock::duration throttled_before_{};
+  std::thread watcher_;
+};
 
 }  // namespace grok
