@@ -128,6 +128,7 @@ bad "gzip level 10"                2 "${T}gzip must be in 0..9" "$train" "${new[
 bad "steps = 0"                    2 "${T}steps must be in 1..1e8" "$train" --out "$F/new.h5" --steps 0
 bad "bad checkpoint step list"     2 "${T}bad step 'x'" "$train" "${new[@]}" --checkpoint-steps 1,x
 bad "factored_forward with 2 layers" 2 "${T}factored_forward needs a one-layer transformer without biases" "$train" "${new[@]}" --factored-forward true --n-layers 2
+bad "cuda_graph with minibatches" 2 "${T}cuda_graph captures one full-batch step: it needs batch_size 0" "$train" "${new[@]}" --cuda-graph true --batch-size 64
 bad "backward = manual, 2 layers" 2 "${T}backward = manual needs a one-layer transformer without biases, in fp32 or with the factored forward" "$train" "${new[@]}" --backward manual --n-layers 2
 bad "precision bf16 for the MLP"   2 "${T}precision bf16 needs model = transformer (got model = mlp)" "$train" "${new[@]}" --model mlp --precision bf16
 bad "min_norm with cross-entropy"  2 "${T}solver = min_norm needs" "$train" "${new[@]}" --model mlp --random-features true --solver min_norm --loss ce

@@ -195,11 +195,23 @@ TEST_CASE("factored_forward and backward = auto resolve to what the model allows
                                                                    {"--backward", "manual", "--precision", "bf16"},
                                                                    {"--backward", "autograd", "--precision", "bf16"},
                                                                    {"--n-layers", "2"},
+                                                                   {"--cuda-graph", "true"},
                                                                    {"--model", "mlp"}}) {
       CAPTURE(on_gpu, flags.size() > 0 ? flags.front() : "(none)", flags.size());
       CHECK_NOTHROW(grok::validate(grok::with_implied_settings(train_config(flags), on_gpu)));
     }
   CHECK(train_config({"--factored-forward", "auto"}).factored_forward.is_auto());
+  // A CUDA graph captures the hooked forward and autograd, on the CPU's schedule too.
+  CHECK(resolved({"--cuda-graph", "true"}).factored_forward == grok::AutoFlag(false));
+  CHECK(resolved({"--cuda-graph", "true"}).backward == "autograd");
+  for (const auto& flags : std::vector<std::vector<const char*>>{{"--cuda-graph", "1", "--backward", "manual"},
+                                                                 {"--cuda-graph", "1", "--factored-forward", "true"},
+                                                                 {"--cuda-graph", "1", "--batch-size", "64"},
+                                                                 {"--cuda-graph", "1", "--grokfast", "ema"},
+                                                                 {"--cuda-graph", "1", "--perp-grad", "true"}}) {
+    CAPTURE(flags[2]);
+    CHECK_THROWS_WITH(train_config(flags), Catch::Contains("cuda_graph"));
+  }
   // Explicit requests the model cannot honour are still errors, not silently dropped.
   CHECK_THROWS_WITH(train_config({"--factored-forward", "true", "--n-layers", "2"}),
                     Catch::Contains("factored_forward needs a one-layer transformer"));

@@ -285,3 +285,79 @@ TEST_CASE("keep_members: the members kept train on exactly as they would alone",
     }
   }
 }
+
+// The optimizer of a CUDA graph's step (Optimizer::count_on_device): the step count in a tensor
+// that step() advances, the bias corrections computed from it as tensors, the host count left to
+// the caller. Checked against the same hand formula as above, switching to the device count after
+// the first step as the trainer does after warm-up. Caught: a bias correction read before the
+// count advances (t - 1: at t = 2 that moves w by ~1.9x too much), a count not carried over from
+// the host, step() still advancing the host count (which the trainer advances once per step).
+TEST_CASE("AdamW counting steps on the device follows the hand formula", "[optimizer][cuda_graph]") {
+  grok::Config c;
+  c.optimizer = "adamw";
+  c.weight_decay = 1.0;
+  auto params = one_param({1.0f, -2.0f});
+  grok::Optimizer opt(c, params);
+  const double lr = 0.1;
+  double w[2] = {1.0, -2.0}, m[2] = {0, 0}, v[2] = {0, 0};
+  const double grads[3][2] = {{0.5, -1.0}, {0.25, 3.0}, {-0.75, 0.5}};
+  for (int t = 1; t <= 3; ++t) {
+    if (t == 2) {
+      opt.count_on_device();
+      CHECK(opt.counts_on_device());
+    }
+    set_grad(params, {static_cast<float>(grads[t - 1][0]), static_cast<float>(grads[t - 1][1])});
+    opt.step(lr);
+    if (opt.counts_on_device()) {
+      CHECK(opt.step_count() == t - 1);  // left to the caller
+      opt.count_step();
+    }
+    for (int i = 0; i < 2; ++i) {
+      double g = grads[t - 1][i];
+      w[i] *= 1 - lr * c.weight_decay;
+      m[i] = c.beta1 * m[i] + (1 - c.beta1) * g;
+      v[i] = c.beta2 * v[i] + (1 - c.beta2) * g * g;
+      double mhat = m[i] / (1 - std::pow(c.beta1, t)), vhat = v[i] / (1 - std::pow(c.beta2, t));
+      w[i] -= lr * mhat / (std::sqrt(vhat) + c.eps);
+    }
+    for (int i = 0; i < 2; ++i) CHECK(params[0].value[i].item<double>() == Approx(w[i]).epsilon(1e-6));
+  }
+  CHECK(opt.step_count() == 3);
+  opt.set_step_count(0);  // a resume sets both counts: the next step is a first step again
+  set_grad(params, {1.0f, 1.0f});
+  const double before = params[0].value[0].item<double>();
+  opt.step(lr);
+  // At t = 1 the bias-corrected step is lr * m_hat / sqrt(v_hat) with m, v carried over: not
+  // the t = 4 step. Computed by hand from the carried state.
+  const double m1 = c.beta1 * m[0] + (1 - c.beta1), v1 = c.beta2 * v[0] + (1 - c.beta2);
+  const double expected = before * (1 - lr) - lr * (m1 / (1 - c.beta1)) / (std::sqrt(v1 / (1 - c.beta2)) + c.eps);
+  CHECK(params[0].value[0].item<double>() == Approx(expected).epsilon(1e-6));
+}
+
+TEST_CASE("SGD momentum counting on the device starts its buffer at the first gradient", "[optimizer][cuda_graph]") {
+  grok::Config c;
+  c.optimizer = "sgd";
+  c.momentum = 0.9;
+  c.weight_decay = 0.0;
+  auto params = one_param({1.0f});
+  grok::Optimizer opt(c, params);
+  opt.count_on_device();
+  set_grad(params, {1.0f});
+  opt.step(0.1);  // buf = 1 (not 0.9 * 0 + 1 by luck: a zero start gives the same; see step 2)
+  opt.count_step();
+  set_grad(params, {2.0f});
+  opt.step(0.1);  // buf = 0.9 + 2 = 2.9 (a copy at step 2 would give 2)
+  opt.count_step();
+  CHECK(params[0].value[0].item<double>() == Approx(0.61).epsilon(1e-6));
+}
+
+TEST_CASE("the learning rate is constant from the last warm-up step on", "[optimizer][cuda_graph]") {
+  grok::Config c;
+  c.warmup_steps = 10;
+  CHECK_FALSE(grok::learning_rate_constant(c, 8));
+  CHECK(grok::learning_rate_constant(c, 9));  // learning_rate(c, 9) is already lr
+  CHECK(grok::learning_rate(c, 9) == c.lr);
+  CHECK(grok::learning_rate(c, 8) < c.lr);
+  c.warmup_steps = 0;
+  CHECK(grok::learning_rate_constant(c, 0));
+}

@@ -5,7 +5,8 @@
 # Builds (bench/gpu/build.sh), runs the unit tests there, then prints side by side, in this one call:
 #   1. the same demo run on CPU and on CUDA: test loss over the first steps and the dynamics; then
 #      grok-probe summary of it with --device cpu and cuda (time, and the JSON compared);
-#   2. ms per nanda2023 training step: grokscope on CUDA, each path
+#      and the demo again with the step as one CUDA graph (--cuda-graph true);
+#   2. ms per nanda2023 training step: grokscope on CUDA, each path (--cuda-graph true among them)
 #      (training time of --verbose's split, and the whole command) against PyTorch eager, CUDA-graphed and torch.compile'd + graphed;
 #   3. ms per model-step with 64 and 512 models at once: grokscope's ensemble (grok-train --seeds)
 #      against PyTorch vmap over stacked parameters;
@@ -38,24 +39,37 @@ for dev in cpu cuda; do
   /usr/bin/time -f "$dev: %e s" "$train" "${common[@]}" --device "$dev" --threads 1 --out "/tmp/demo-$dev.h5" 2>&1 |
     tail -1
 done
-"$py" - /tmp/demo-cpu.h5 /tmp/demo-cuda.h5 <<'PY'
+# The same on CUDA with the step as one CUDA graph after the warm-up (--cuda-graph true).
+/usr/bin/time -f "cuda, --cuda-graph true: %e s" "$train" "${common[@]}" --device cuda --cuda-graph true \
+  --out /tmp/demo-cuda-graph.h5 2>&1 | tail -1
+"$py" - /tmp/demo-cpu.h5 /tmp/demo-cuda.h5 /tmp/demo-cuda-graph.h5 <<'PY'
 import sys
 import h5py
 import numpy as np
 runs = []
 for path in sys.argv[1:]:
-    with h5py.File(path, "r") as f:
-        m = f["metrics"]
-        runs.append({k: m[k][()] for k in ("step", "test_loss", "train_acc", "test_acc")})
-cpu, gpu = runs
-for i in range(4):
-    rel = abs(gpu["test_loss"][i] - cpu["test_loss"][i]) / abs(cpu["test_loss"][i])
-    print(f"step {cpu['step'][i]:>5}: test loss cpu {cpu['test_loss'][i]:.9f} cuda {gpu['test_loss'][i]:.9f} rel {rel:.1e}")
+    try:
+        with h5py.File(path, "r") as f:
+            m = f["metrics"]
+            runs.append({k: m[k][()] for k in ("step", "test_loss", "train_acc", "test_acc")})
+    except OSError as e:
+        print(f"{path}: {e}")
+        runs.append(None)
+cpu, gpu, graphed = runs
+def show(name, r):
+    if r is None or cpu is None:
+        return
+    for i in range(4):
+        rel = abs(r["test_loss"][i] - cpu["test_loss"][i]) / abs(cpu["test_loss"][i])
+        print(f"step {cpu['step'][i]:>5}: test loss cpu {cpu['test_loss'][i]:.9f} {name} {r['test_loss'][i]:.9f} rel {rel:.1e}")
+show("cuda", gpu)
+show("cuda graph", graphed)
 def first(r, key):
     hit = np.flatnonzero(r[key] >= 0.99)
     return int(r["step"][hit[0]]) if hit.size else None
-for name, r in (("cpu", cpu), ("cuda", gpu)):
-    print(f"{name}: t_mem {first(r, 'train_acc')}, t_grok {first(r, 'test_acc')}")
+for name, r in (("cpu", cpu), ("cuda", gpu), ("cuda graph", graphed)):
+    if r is not None:
+        print(f"{name}: t_mem {first(r, 'train_acc')}, t_grok {first(r, 'test_acc')}")
 PY
 
 section "1b. grok-probe's analyses on CPU and on CUDA (the CUDA demo run)"
@@ -71,7 +85,7 @@ section "2. ms per nanda2023 step, one model"
 # through autograd (fp32, and bf16 on tensor cores), the direct written-out backward, and the
 # CPU's defaults, the factored forward's written-out step (about 100 kernels a step where autograd
 # launches about 500: a launch-bound GPU step), in fp32 and bf16: which should auto pick here?
-for variant in "" "--factored-forward true --backward autograd" \
+for variant in "" "--cuda-graph true" "--factored-forward true --backward autograd" \
   "--factored-forward true --backward autograd --precision bf16" "--factored-forward false --backward manual" \
   "--factored-forward true --backward manual" "--factored-forward true --backward manual --precision bf16"; do
   for steps in 100 600; do
@@ -103,6 +117,7 @@ done
 
 section "4. time to grok on CUDA (grokscope, nanda2023)"
 DEVICE=cuda GROK_TRAIN=$train bash bench/time_to_grok.sh nanda2023 "$seeds"
+DEVICE=cuda GROK_TRAIN=$train OPTIONS="--cuda-graph true" bash bench/time_to_grok.sh nanda2023 "$seeds"
 echo "seeds 0-4 at once, each to its own grok step:"
 /usr/bin/time -f "ensemble of 5: whole command %e s" "$train" --preset nanda2023 --seeds 0-4 --stop-after-grok 0 \
   --device cuda --eval-every 10 --checkpoint-every 0 --activation-log 0 --hooks '' --force --quiet \

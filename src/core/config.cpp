@@ -159,6 +159,13 @@ void validate(const Config& c) {
   require(c.steps >= 1 && c.steps <= 100'000'000, fmt::format("steps must be in 1..1e8, got {}", c.steps));
   require(c.threads >= 0 && c.threads <= 1024, "threads must be in 0..1024 (0 = all cores)");
   require_one_of("device", c.device, {"cpu", "cuda", "auto"});
+  if (c.cuda_graph) {
+    require(c.batch_size == 0, "cuda_graph captures one full-batch step: it needs batch_size 0");
+    require(c.solver == "gd" && c.grokfast == "none" && !c.perp_grad && !c.fixed_norm,
+            "cuda_graph captures a plain optimizer step: not with solver min_norm, Grokfast, perp-grad or fixed norm");
+    require(c.factored_forward != AutoFlag(true) && c.backward != "manual",
+            "cuda_graph captures the hooked forward and autograd: not with factored_forward true or backward manual");
+  }
   require(c.stop_after_grok >= -1, "stop_after_grok must be >= -1");
   require(c.eval_every >= 1, fmt::format("eval_every must be >= 1, got {}", c.eval_every));
   for (auto [name, v] : {std::pair{"checkpoint_every", c.checkpoint_every},
@@ -186,8 +193,11 @@ Config with_implied_settings(Config c, bool on_gpu) {
   if (c.solver == "min_norm") c.steps = 1;
   // An explicit written-out backward in bf16 has only the factored pass (manual_backward_applies).
   const bool needs_factored = c.backward == "manual" && c.precision != "fp32";
-  if (c.factored_forward.is_auto()) c.factored_forward = factored_forward_applies(c) && (!on_gpu || needs_factored);
-  if (c.backward == "auto") c.backward = !on_gpu && manual_backward_applies(c) ? "manual" : "autograd";
+  // A CUDA graph captures the hooked forward and autograd (cuda_graph; validate refuses the others).
+  const bool reference_path = on_gpu || c.cuda_graph;
+  if (c.factored_forward.is_auto())
+    c.factored_forward = factored_forward_applies(c) && (!reference_path || needs_factored);
+  if (c.backward == "auto") c.backward = !reference_path && manual_backward_applies(c) ? "manual" : "autograd";
   return c;
 }
 

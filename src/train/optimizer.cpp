@@ -23,6 +23,10 @@ double learning_rate(const Config& config, int64_t step) {
   return config.lr * std::min(1.0, static_cast<double>(step + 1) / static_cast<double>(config.warmup_steps));
 }
 
+bool learning_rate_constant(const Config& config, int64_t step) {
+  return config.warmup_steps <= 0 || step + 1 >= config.warmup_steps;
+}
+
 void Optimizer::zero_grad() {
   for (auto& p : params_) {
     at::Tensor g = p.value.mutable_grad();
@@ -37,9 +41,24 @@ void Optimizer::keep_members(const at::Tensor& index) {
   if (grokfast_) grokfast_->keep_members(index);
 }
 
+void Optimizer::set_step_count(int64_t n) {
+  step_count_ = n;
+  if (device_step_count_.defined()) device_step_count_.fill_(static_cast<double>(n));
+}
+
+void Optimizer::count_on_device() {
+  if (grokfast_) throw std::logic_error("count_on_device: Grokfast reads the step count on the host");
+  const at::Device device = params_.empty() ? at::Device(at::kCPU) : params_.front().value.device();
+  device_step_count_ =
+      at::full({}, static_cast<double>(step_count_), at::TensorOptions().dtype(at::kDouble).device(device));
+}
+
 void Optimizer::step(double lr) {
   c10::NoGradGuard no_grad;
-  ++step_count_;
+  if (device_step_count_.defined())
+    device_step_count_.add_(1.0);
+  else
+    ++step_count_;
   if (grokfast_) grokfast_->apply(params_, step_count_);
   for (size_t i = 0; i < params_.size(); ++i) {
     at::Tensor& param = params_[i].value;
@@ -65,6 +84,15 @@ void Optimizer::adam_update(at::Tensor& param, const at::Tensor& grad_in, size_t
   at::Tensor& v = exp_avg_sq_[i];
   m.mul_(b1).add_(grad, 1.0 - b1);
   v.mul_(b2).addcmul_(grad, grad, 1.0 - b2);
+  if (device_step_count_.defined()) {
+    // PyTorch's capturable Adam: the bias corrections as tensors, so a replayed graph reads the
+    // step it runs; -lr / bc1 folded into the denominator, whose quotient addcdiv_ then adds.
+    const at::Tensor t = device_step_count_;
+    const at::Tensor neg_step_size = -lr / (1.0 - at::pow(b1, t));  // [] float64
+    const at::Tensor bias_correction2_sqrt = (1.0 - at::pow(b2, t)).sqrt();
+    param.addcdiv_(m, (v.sqrt() / (bias_correction2_sqrt * neg_step_size)).add_(config_.eps / neg_step_size));
+    return;
+  }
   const double t = static_cast<double>(step_count_);
   const double bias_correction1 = 1.0 - std::pow(b1, t);
   const double bias_correction2 = 1.0 - std::pow(b2, t);
@@ -76,8 +104,9 @@ void Optimizer::sgd_update(at::Tensor& param, const at::Tensor& grad_in, size_t 
   at::Tensor grad = config_.weight_decay != 0.0 ? grad_in.add(param, config_.weight_decay) : grad_in;
   if (config_.momentum != 0.0) {
     at::Tensor& buf = momentum_[i];
-    // PyTorch starts the buffer at the first gradient rather than at zero.
-    if (step_count_ == 1)
+    // PyTorch starts the buffer at the first gradient rather than at zero. (With the count on
+    // the device the host count is this step's only after it: count_on_device.)
+    if (step_count_ + (device_step_count_.defined() ? 1 : 0) == 1)
       buf.copy_(grad);
     else
       buf.mul_(config_.momentum).add_(grad);

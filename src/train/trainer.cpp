@@ -27,6 +27,7 @@
 #include "grok/story/thresholds.h"
 #include "grok/train/loss.h"
 #include "grok/train/optimizer.h"
+#include "grok/train/step_graph.h"
 
 namespace grok {
 namespace {
@@ -144,6 +145,7 @@ class Trainer {
     train_ = {pairs_of(split_.train, c_.p).to(device_), at::tensor(train_labels_, at::kLong).to(device_)};
     test_ = {pairs_of(split_.test, c_.p).to(device_), labels_of(split_.test, task_).to(device_)};
     grid_ = grid_pairs(c_.p).to(device_);
+    if (c_.cuda_graph) graph_.emplace(device_);
     for (Member& m : members_) {
       for (const auto& p : m.model->parameters()) m.init.push_back(p.value.detach().clone());
       m.init_norm = m.model->total_norm();
@@ -206,23 +208,14 @@ class Trainer {
       // step too, where no update follows: alone or beside members that train on, its train
       // metric then comes from the same pass (the written-out pass and the evaluation's
       // forward compute the same function with different rounding).
+      // With a CUDA graph (cuda_graph, once the learning rate is constant) the step's forward,
+      // backward and update are one captured unit: the metrics of a step that records anything
+      // come from a forward of their own at theta_s, before it.
+      const bool graphed = graph_ && learning_rate_constant(c_, step_);
       std::vector<at::Tensor> logits, losses;  // per slot of the stacks: [B, P], []
-      time_.training += timed_seconds([&] {
-        Dataset batch = batch_at(step_);
-        if (c_.backward == "manual") {
-          c10::NoGradGuard no_grad;  // the pass keeps what its written-out backward needs
-          manual_ = members_.front().model->manual_pass(stack_values(), batch.pairs);
-          if (!manual_) throw InputError("backward = manual: model " + c_.model + " has no written-out backward");
-          LossWithGradient lg = loss_with_gradient(c_.loss, manual_->logits(), batch.labels);
-          manual_d_logits_ = std::move(lg.gradient);  // [K, B, P]
-          logits = manual_->logits().unbind(0);
-          losses = lg.loss.unbind(0);
-        } else {
-          logits = members_.front().model->logits_members(stack_values(), batch.pairs).unbind(0);
-          for (const at::Tensor& member : logits) losses.push_back(loss_value(c_.loss, member, batch.labels));
-        }
-      });
-      for (size_t k = 0; k < size(); ++k) {
+      if (!graphed || recording_due())
+        time_.training += timed_seconds([&] { training_pass(logits, losses, /*for_update=*/!graphed); });
+      for (size_t k = 0; k < size() && !logits.empty(); ++k) {
         Member& m = members_[k];
         if (m.final_step) continue;
         record(k, writers[k], logits, losses);
@@ -241,8 +234,11 @@ class Trainer {
         break;
       }
       time_.training += timed_seconds([&] {
-        update(losses);
-        leave_stacks_if_ended();
+        if (graphed)
+          graphed_step();
+        else
+          update(losses);
+        if (leave_stacks_if_ended() && graph_) graph_->reset();  // the capture's tensors are gone
       });
       ++step_;
     }
@@ -319,7 +315,8 @@ class Trainer {
   // Members whose run ended at this step leave the stacks (parameters and optimizer state), so
   // the batch trains only the models still running. Those compute what they computed before:
   // a member's numbers do not depend on which others share its batch (model.h forward_members).
-  void leave_stacks_if_ended() {
+  // Whether the stacks changed (new tensors).
+  bool leave_stacks_if_ended() {
     std::vector<int64_t> kept;  // the old slots of the members still training, in order
     for (Member& m : members_) {
       if (m.slot < 0) continue;
@@ -331,7 +328,7 @@ class Trainer {
       kept.push_back(m.slot);
       m.slot = static_cast<int64_t>(kept.size()) - 1;
     }
-    if (static_cast<int64_t>(kept.size()) == slots() || kept.empty()) return;
+    if (static_cast<int64_t>(kept.size()) == slots() || kept.empty()) return false;
     c10::NoGradGuard no_grad;
     const at::Tensor index = at::tensor(kept, at::kLong).to(device_);
     for (NamedTensor& t : stacks_)  // frozen stacks (random_features) stay frozen
@@ -341,6 +338,7 @@ class Trainer {
     const std::vector<at::Tensor> values = stack_values();
     for (Member& m : members_)
       if (m.slot >= 0) m.model->alias_member_of(values, m.slot);
+    return true;
   }
 
   // A member that has left the stacks keeps its final weights as its own tensors: views would hold
@@ -356,6 +354,47 @@ class Trainer {
   int64_t slots() const { return stacks_.front().value.size(0); }
 
   // Update s of every member: min_norm's closed-form readout, or backward and the optimizer.
+  // The forward on the training batch at theta_s: logits [B, P] and losses [] per slot. With
+  // `for_update` it is the step's own pass (autograd's graph, or the written-out pass's state,
+  // kept for update()); without, a pass for the metrics alone.
+  void training_pass(std::vector<at::Tensor>& logits, std::vector<at::Tensor>& losses, bool for_update) {
+    Dataset batch = batch_at(step_);
+    if (for_update && c_.backward == "manual") {
+      c10::NoGradGuard no_grad;  // the pass keeps what its written-out backward needs
+      manual_ = members_.front().model->manual_pass(stack_values(), batch.pairs);
+      if (!manual_) throw InputError("backward = manual: model " + c_.model + " has no written-out backward");
+      LossWithGradient lg = loss_with_gradient(c_.loss, manual_->logits(), batch.labels);
+      manual_d_logits_ = std::move(lg.gradient);  // [K, B, P]
+      logits = manual_->logits().unbind(0);
+      losses = lg.loss.unbind(0);
+      return;
+    }
+    std::optional<c10::NoGradGuard> no_grad;
+    if (!for_update) no_grad.emplace();
+    logits = members_.front().model->logits_members(stack_values(), batch.pairs).unbind(0);
+    for (const at::Tensor& member : logits) losses.push_back(loss_value(c_.loss, member, batch.labels));
+  }
+
+  // Whether any member records something at this step (record()), or its run ends here.
+  bool recording_due() const {
+    if (step_ % c_.eval_every == 0 || checkpoints_.due(step_) || snapshots_.due(step_)) return true;
+    return std::any_of(members_.begin(), members_.end(), [&](const Member& m) { return !m.final_step && stopping(m); });
+  }
+
+  // One step through the CUDA graph (step_graph.h): forward, loss, backward and update, captured
+  // once and replayed. A captured step's host code runs once, so the optimizer counts on the
+  // device then, and here on the host, once per step. On a CPU the step runs as it is: the same
+  // bits as the eager loop's (tests/test_step_graph.cpp).
+  void graphed_step() {
+    if (graph_->captures() && !optimizer_.counts_on_device()) optimizer_.count_on_device();
+    graph_->run([&] {
+      std::vector<at::Tensor> logits, losses;
+      training_pass(logits, losses, /*for_update=*/true);
+      update(losses);
+    });
+    if (optimizer_.counts_on_device()) optimizer_.count_step();
+  }
+
   void update(const std::vector<at::Tensor>& losses) {
     if (c_.solver == "min_norm") {
       for (Member& m : members_)
@@ -550,6 +589,7 @@ class Trainer {
   std::vector<NamedTensor> stacks_;   // every parameter of the members training, [K, ...]: what autograd sees
   std::vector<NamedTensor> trained_;  // the stacks the optimizer updates (aliases stacks_)
   Optimizer optimizer_;
+  std::optional<StepGraph> graph_;  // config.cuda_graph
   std::vector<HookInfo> hook_infos_;
   Schedule checkpoints_, snapshots_;
   Dataset train_, test_;

@@ -101,6 +101,7 @@ struct Config {
   int64_t seed = 0;
   int64_t threads = 0;
   std::string device = "auto";
+  bool cuda_graph = false;  // the step as one CUDA graph (step_graph.h)
   int64_t stop_after_grok = -1;
   // -- recording
   int64_t eval_every = 10;
@@ -192,6 +193,10 @@ void visit_fields(C& c, V&& v) {
     "intra-op threads; 0 = all cores (results are deterministic per thread count)");
   v("Optimisation", "device", c.device,
     "where to train: cpu, cuda (the first GPU; needs a CUDA build of LibTorch) or auto (cuda when there is one)");
+  v("Optimisation", "cuda_graph", c.cuda_graph,
+    "on a GPU, capture the training step (forward, loss, backward, update) as one CUDA graph once the learning "
+    "rate is constant, and replay it (full batch; the hooked forward and autograd; no Grokfast, perp-grad or "
+    "fixed norm); elsewhere the same schedule runs the step directly");
   v("Optimisation", "stop_after_grok", c.stop_after_grok,
     "stop this many steps after test accuracy first reaches 99%; -1 = train all steps");
   v("Recording", "eval_every", c.eval_every, "evaluate and append a metrics row every N steps");

@@ -43,7 +43,17 @@ class Optimizer {
   // passed to the constructor must already hold the narrowed stacks.
   void keep_members(const at::Tensor& index);
   int64_t step_count() const { return step_count_; }
-  void set_step_count(int64_t n) { step_count_ = n; }
+  void set_step_count(int64_t n);
+
+  // For a step captured as a CUDA graph (step_graph.h), whose host code runs once, at capture:
+  // from now on the step count that the updates read lives in a tensor on the parameters' device,
+  // which step() advances in place, and Adam's bias corrections are computed from it there (as
+  // PyTorch's capturable Adam computes them; equal to the host path's within float rounding).
+  // step() then leaves the host count alone: whoever replays the step calls count_step() once per
+  // step run. Needs no Grokfast (validate: cuda_graph).
+  void count_on_device();
+  bool counts_on_device() const { return device_step_count_.defined(); }
+  void count_step() { ++step_count_; }
 
  private:
   void adam_update(at::Tensor& param, const at::Tensor& grad, size_t i, double lr);
@@ -55,9 +65,12 @@ class Optimizer {
   std::vector<at::Tensor> exp_avg_, exp_avg_sq_, momentum_;
   std::optional<GrokfastFilter> grokfast_;
   int64_t step_count_ = 0;
+  at::Tensor device_step_count_;  // [] float64 on the parameters' device: count_on_device()
 };
 
 // The learning rate of step `step` (0-based): linear warm-up, then constant.
 double learning_rate(const Config& config, int64_t step);
+// Whether learning_rate(config, s) is config.lr for every s >= step (the warm-up is over).
+bool learning_rate_constant(const Config& config, int64_t step);
 
 }  // namespace grok

@@ -1,0 +1,53 @@
+// step_graph.h — one training step captured as a CUDA graph and replayed (config.cuda_graph).
+//
+// A small model's step on a GPU is launch-bound: hundreds of kernels of microseconds each, every
+// one launched from the host. A CUDA graph records them once and replays them with one launch.
+// What a graph needs from the step it records: every tensor it reads or writes stays where it
+// was (parameters, gradients and optimizer state are updated in place; the batch is the full,
+// fixed train set), nothing on the host decides anything per step (the learning rate is constant
+// after warm-up; the optimizer counts steps on the device, Optimizer::count_on_device), and no
+// value travels to the host during capture. The host code of the step runs once, at capture.
+//
+// StepGraph::run(step) runs `step` eagerly a few times on a side stream (allocator and cuBLAS
+// settle; these are real training steps), then captures it and replays it: one training step
+// per call either way. On a CPU, and in builds against a LibTorch without CUDA, run(step) calls
+// step() every time: the trainer's schedule around it is the same, and tests check it there.
+#pragma once
+
+#include <c10/core/Device.h>
+
+#include <functional>
+#include <memory>
+
+namespace grok {
+
+class StepGraph {
+ public:
+  explicit StepGraph(c10::Device device);
+  ~StepGraph();
+  StepGraph(const StepGraph&) = delete;
+  StepGraph& operator=(const StepGraph&) = delete;
+
+  // One training step: `step` itself (eager runs, and on a CPU), or a replay of its capture.
+  // `step` must be the same computation on the same tensors at every call until reset().
+  void run(const std::function<void()>& step);
+  // Forgets the capture (the tensors it recorded are about to change: an ensemble's stacks).
+  void reset();
+  // Whether run() captures and replays (a CUDA device in a build with CUDA), rather than
+  // calling the step itself every time.
+  bool captures() const;
+  // Whether the last run() replayed a capture (false on a CPU).
+  bool replayed() const { return replayed_; }
+
+  // Eager runs before the capture (PyTorch's documentation warms up with 3).
+  static constexpr int kWarmupRuns = 3;
+
+ private:
+  struct Cuda;  // the graph and its stream; only in builds with CUDA
+  c10::Device device_;
+  std::unique_ptr<Cuda> cuda_;
+  int eager_runs_ = 0;
+  bool replayed_ = false;
+};
+
+}  // namespace grok
