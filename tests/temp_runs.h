@@ -23,6 +23,13 @@ inline std::string temp_path(const std::string& name) {
   return p.string();
 }
 
+// $GROK_TEST_TMP/name as for temp_path, for a directory: whatever was there is removed.
+inline std::string temp_dir(const std::string& name) {
+  const std::filesystem::path p = std::filesystem::path(temp_path(name + ".parent")).parent_path() / name;
+  std::filesystem::remove_all(p);
+  return p.string();
+}
+
 // Trains `c` on one thread into temp_path(name); returns the path.
 inline std::string train_temp_run(grok::Config c, const std::string& name) {
   c.threads = 1;

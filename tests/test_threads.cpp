@@ -118,7 +118,8 @@ TEST_CASE("oversubscribed: threads asked by every live process against the cores
 
 // A registration sees a live entry (a file someone holds locked: here this test, through another
 // open file, which flock treats as another owner) with its thread count; a file nobody locks is
-// stale and removed; its own entry never counts and is gone once it is destroyed.
+// stale and removed, one being registered (a hidden name) is left alone; its own entry never counts
+// and is gone once it is destroyed.
 TEST_CASE("core registry: live entries count, stale ones are removed", "[threads][cores]") {
   const char* tmp = std::getenv("GROK_TEST_TMP");
   const std::string dir = std::string(tmp ? tmp : "/tmp") + "/core-registry-" + std::to_string(::getpid());
@@ -131,8 +132,11 @@ TEST_CASE("core registry: live entries count, stale ones are removed", "[threads
     REQUIRE(::flock(live, LOCK_EX | LOCK_NB) == 0);
     REQUIRE(::write(live, "5\n", 2) == 2);
     std::ofstream(dir + "/stale") << "64\n";
+    std::ofstream(dir + "/.4242") << "64\n";  // an entry being registered: not yet locked, not yet counted
     CHECK(ours.others() == std::vector<int64_t>{5});
     CHECK_FALSE(std::filesystem::exists(dir + "/stale"));
+    CHECK(std::filesystem::exists(dir + "/.4242"));  // not taken for stale and removed
+    std::filesystem::remove(dir + "/.4242");
     ::close(live);  // as if its process died: now stale
     CHECK(ours.others().empty());
     CHECK(std::filesystem::exists(dir + "/" + std::to_string(::getpid())));
@@ -174,13 +178,15 @@ double process_cpu_seconds() {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
-// CPU seconds this process burns over 100 rounds of a 2-thread parallel region followed by 2 ms in
-// which the main thread sleeps: the other team thread spends that gap spinning (libgomp's default,
-// 300,000 spins: milliseconds) or asleep (throttled: 100 spins, microseconds).
+// CPU seconds this process burns over 100 rounds of an ATen op that LibTorch runs on its OpenMP
+// team (2 threads) followed by 2 ms in which the main thread sleeps: the other team thread spends
+// that gap spinning (libgomp's default, 300,000 spins: milliseconds) or asleep (throttled: 100
+// spins, microseconds). An ATen op, so that the libgomp throttled is the one LibTorch's team runs on.
 double cpu_seconds_of_idle_gaps() {
+  at::Tensor x = at::zeros({1 << 18});  // above ATen's grain (32,768 elements): parallel
   const double before = process_cpu_seconds();
   for (int round = 0; round < 100; ++round) {
-    grok::parallel_tasks(2, 1, [](int64_t, int64_t) {});
+    x.add_(1.0);
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   return process_cpu_seconds() - before;
@@ -222,7 +228,7 @@ class LiveEntry {
 // never lifted (its owner thread not joined, so libgomp goes on counting the held threads).
 // Not tagged [threads]: timing under ThreadSanitizer means nothing.
 TEST_CASE("SpinThrottle: libgomp's idle threads sleep at once while it lives, and spin again after", "[cores]") {
-  if (std::thread::hardware_concurrency() < 2) {
+  if (grok::available_cpus() < 2) {
     WARN("one core: a 2-thread team oversubscribes it already; nothing to measure");
     return;
   }
@@ -253,7 +259,7 @@ TEST_CASE("CoreSharing throttles while the registered processes oversubscribe th
   const char* tmp = std::getenv("GROK_TEST_TMP");
   const std::string dir = std::string(tmp ? tmp : "/tmp") + "/core-sharing-" + std::to_string(::getpid());
   std::filesystem::remove_all(dir);
-  const int64_t cores = std::max(1u, std::thread::hardware_concurrency());
+  const int64_t cores = grok::available_cpus();
   const auto poll = std::chrono::milliseconds(10);
   {
     grok::CoreSharing first(dir, 1, grok::CoreSharing::Role::Worker, poll);

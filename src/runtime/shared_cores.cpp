@@ -2,6 +2,7 @@
 #include "grok/runtime/shared_cores.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -44,14 +45,17 @@ bool oversubscribed(int64_t ours, const std::vector<int64_t>& others, int64_t co
 
 CoreRegistration::CoreRegistration(const std::string& dir, int64_t threads) : dir_(dir) {
   ::mkdir(dir.c_str(), 0700);
-  path_ = dir + "/" + std::to_string(::getpid());
-  fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  const std::string pid = std::to_string(::getpid());
+  const std::string hidden = dir + "/." + pid;  // others() skips it until it is locked and renamed
+  fd_ = ::open(hidden.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd_ < 0) return;
   const std::string text = std::to_string(threads) + "\n";
-  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0 || ::write(fd_, text.data(), text.size()) != ssize_t(text.size())) {
+  path_ = dir + "/" + pid;
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0 || ::write(fd_, text.data(), text.size()) != ssize_t(text.size()) ||
+      ::rename(hidden.c_str(), path_.c_str()) != 0) {
     ::close(fd_);
     fd_ = -1;
-    ::unlink(path_.c_str());
+    ::unlink(hidden.c_str());
   }
 }
 
@@ -65,7 +69,7 @@ std::vector<int64_t> CoreRegistration::others() const {
   std::vector<int64_t> threads;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
-    if (entry.path() == path_) continue;
+    if (entry.path() == path_ || entry.path().filename().string().front() == '.') continue;
     if (int64_t t = live_entry_threads(entry.path()); t > 0) threads.push_back(t);
   }
   return threads;
@@ -78,13 +82,21 @@ std::string default_core_registry() {
 
 namespace {
 bool wait_policy_chosen() { return std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT"); }
-int64_t machine_cores() { return std::max(1u, std::thread::hardware_concurrency()); }
 }  // namespace
 
-SpinThrottle::SpinThrottle() : team_(static_cast<int>(machine_cores()) + 1) {
-  owner_ = std::thread([this] {
-    run_openmp_team(team_, [this] {
+int64_t available_cpus() {
+  cpu_set_t mask;
+  CPU_ZERO(&mask);
+  if (::sched_getaffinity(0, sizeof mask, &mask) == 0 && CPU_COUNT(&mask) > 0) return CPU_COUNT(&mask);
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+SpinThrottle::SpinThrottle() {
+  const int asked = static_cast<int>(available_cpus()) + 1;
+  owner_ = std::thread([this, asked] {
+    run_openmp_team(asked, [this](int team_size) {
       std::unique_lock<std::mutex> lock(mutex_);
+      team_ = team_size;
       ++arrived_;
       changed_.notify_all();
       changed_.wait(lock, [this] { return released_; });
@@ -93,7 +105,7 @@ SpinThrottle::SpinThrottle() : team_(static_cast<int>(machine_cores()) + 1) {
     });
   });
   std::unique_lock<std::mutex> lock(mutex_);
-  changed_.wait(lock, [this] { return arrived_ == team_; });  // libgomp counts the team from here
+  changed_.wait(lock, [this] { return team_ > 0 && arrived_ == team_; });  // libgomp counts the team from here
 }
 
 SpinThrottle::~SpinThrottle() {
@@ -111,7 +123,7 @@ SpinThrottle::~SpinThrottle() {
 CoreSharing::CoreSharing(const std::string& registry, int64_t threads, Role role, std::chrono::milliseconds poll)
     : registration_(registry, role == Role::Observer ? 0 : threads),
       threads_(role == Role::Observer ? 0 : threads),
-      cores_(machine_cores()),
+      cores_(available_cpus()),
       role_(role),
       poll_(poll) {
   if (wait_policy_chosen()) return;

@@ -12,6 +12,7 @@
 extern "C" {
 void GOMP_parallel(void (*fn)(void*), void* data, unsigned num_threads, unsigned flags);
 int omp_get_thread_num(void);
+int omp_get_num_threads(void);
 int omp_in_parallel(void);
 }
 
@@ -57,9 +58,9 @@ void parallel_tasks(int64_t tasks, int64_t grain, const std::function<void(int64
   if (work.error) std::rethrow_exception(work.error);
 }
 
-void run_openmp_team(int threads, const std::function<void()>& member) {
-  auto run = [](void* data) { (*static_cast<const std::function<void()>*>(data))(); };
-  GOMP_parallel(run, const_cast<std::function<void()>*>(&member), static_cast<unsigned>(std::max(threads, 1)), 0);
+void run_openmp_team(int threads, const std::function<void(int team_size)>& member) {
+  auto run = [](void* data) { (*static_cast<const std::function<void(int)>*>(data))(omp_get_num_threads()); };
+  GOMP_parallel(run, const_cast<std::function<void(int)>*>(&member), static_cast<unsigned>(std::max(threads, 1)), 0);
 }
 
 }  // namespace grok

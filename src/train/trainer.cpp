@@ -145,7 +145,8 @@ class Trainer {
     train_ = {pairs_of(split_.train, c_.p).to(device_), at::tensor(train_labels_, at::kLong).to(device_)};
     test_ = {pairs_of(split_.test, c_.p).to(device_), labels_of(split_.test, task_).to(device_)};
     grid_ = grid_pairs(c_.p).to(device_);
-    if (c_.cuda_graph) graph_.emplace(device_);
+    if (c_.cuda_graph)
+      graph_.emplace(device_, hooks_.emulate_graph_capture ? StepGraph::Emulate::capture : StepGraph::Emulate::none);
     for (Member& m : members_) {
       for (const auto& p : m.model->parameters()) m.init.push_back(p.value.detach().clone());
       m.init_norm = m.model->total_norm();
@@ -387,12 +388,26 @@ class Trainer {
   // bits as the eager loop's (tests/test_step_graph.cpp).
   void graphed_step() {
     if (graph_->captures() && !optimizer_.counts_on_device()) optimizer_.count_on_device();
-    graph_->run([&] {
-      std::vector<at::Tensor> logits, losses;
-      training_pass(logits, losses, /*for_update=*/true);
-      update(losses);
-    });
+    graph_->run(
+        [&] {
+          std::vector<at::Tensor> logits, losses;
+          training_pass(logits, losses, /*for_update=*/true);
+          update(losses);
+        },
+        step_tensors());
     if (optimizer_.counts_on_device()) optimizer_.count_step();
+  }
+
+  // What the captured step reads and writes in place: the stacks, their gradients, the
+  // optimizer's state and the batch.
+  std::vector<at::Tensor> step_tensors() {
+    std::vector<at::Tensor> tensors{train_.pairs, train_.labels};
+    for (const NamedTensor& t : stacks_) {
+      tensors.push_back(t.value);
+      tensors.push_back(t.value.grad());
+    }
+    for (const NamedTensor& t : optimizer_.state()) tensors.push_back(t.value);
+    return tensors;
   }
 
   void update(const std::vector<at::Tensor>& losses) {

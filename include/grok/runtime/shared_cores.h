@@ -34,7 +34,9 @@ bool oversubscribed(int64_t ours, const std::vector<int64_t>& others, int64_t co
 
 // This process's entry in the registry directory: a file named after the pid holding its thread
 // count, locked (flock) for as long as the entry lives; the kernel drops the lock when the process
-// dies, so an entry whose lock is free is stale and is removed by whoever sees it.
+// dies, so an entry whose lock is free is stale and is removed by whoever sees it. An entry is
+// written and locked under a hidden name (".pid") and then renamed into place, so that nobody
+// sees it before it is locked.
 class CoreRegistration {
  public:
   // Registers `threads` under `dir` (created if missing). Never throws: without a usable directory
@@ -54,10 +56,14 @@ class CoreRegistration {
 // The registry every tool uses: /dev/shm/grokscope-cores-UID (or $GROK_CORE_REGISTRY).
 std::string default_core_registry();
 
+// The CPUs this process may run on (its affinity mask: what libgomp counts), at least 1.
+int64_t available_cpus();
+
 // While one lives, libgomp manages more threads in this process than it has CPUs, and so spins
 // 100 times (not 300,000) before a waiting thread sleeps. It holds a libgomp team of
-// hardware_concurrency() + 1 threads, all asleep on a condition variable, started from a thread
-// of its own; libgomp stops counting them when that thread exits, in the destructor.
+// available_cpus() + 1 threads, all asleep on a condition variable, started from a thread of its
+// own; libgomp stops counting them when that thread exits, in the destructor. (Where libgomp
+// starts fewer, OMP_DYNAMIC or OMP_THREAD_LIMIT, it holds those: throttling less, never hanging.)
 class SpinThrottle {
  public:
   SpinThrottle();
@@ -66,9 +72,9 @@ class SpinThrottle {
   SpinThrottle& operator=(const SpinThrottle&) = delete;
 
  private:
-  const int team_;
   std::mutex mutex_;
   std::condition_variable changed_;
+  int team_ = 0;  // the threads libgomp started, once the first of them has arrived
   int arrived_ = 0, departed_ = 0;
   bool released_ = false;
   std::thread owner_;

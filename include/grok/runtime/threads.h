@@ -23,9 +23,11 @@ void apply_threads(int64_t requested);
 // inside a parallel region it runs inline.
 void parallel_tasks(int64_t tasks, int64_t grain, const std::function<void(int64_t, int64_t)>& body);
 
-// Runs member() on every thread of a new libgomp team of `threads` threads (the calling thread is
-// one of them) and returns when all have returned. The team belongs to the calling thread: its
-// other threads stay counted by libgomp until that thread exits. member must not throw.
-void run_openmp_team(int threads, const std::function<void()>& member);
+// Runs member(team_size) on every thread of a new libgomp team of up to `threads` threads (the
+// calling thread is one of them; libgomp may start fewer: OMP_DYNAMIC, OMP_THREAD_LIMIT) and
+// returns when all have returned; team_size is how many it started. The team belongs to the
+// calling thread: its other threads stay counted by libgomp until that thread exits. member must
+// not throw.
+void run_openmp_team(int threads, const std::function<void(int team_size)>& member);
 
 }  // namespace grok

@@ -40,6 +40,9 @@ struct TrainHooks {
   std::function<void(const std::string& warning)> on_warning;
   // Called after every evaluated step (of every member).
   std::function<void(const ProgressEvent&)> on_eval;
+  // Tests: with config.cuda_graph on a CPU, act as if the step were captured (step_graph.h
+  // Emulate::capture): the optimizer counts on the device and replays check their tensors.
+  bool emulate_graph_capture = false;
 };
 
 // Where a run's wall time went, in seconds (grok-train --verbose prints it).
