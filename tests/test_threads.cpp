@@ -105,15 +105,33 @@ TEST_CASE("a failing worker stops the others and its error reaches the caller", 
   CHECK(measured < static_cast<int>(indices.size()) - 1);  // the other worker stopped early
 }
 
-// The rule that decides a passive wait: more threads asked than cores, counting ours. Equal is
-// not oversubscribed (two 1-thread runs on 2 cores keep spinning: nobody waits for a core).
-TEST_CASE("oversubscribed: threads asked by every live process against the cores", "[threads][cores]") {
-  CHECK_FALSE(grok::oversubscribed(2, {}, 2));
-  CHECK_FALSE(grok::oversubscribed(1, {1}, 2));
-  CHECK(grok::oversubscribed(2, {1}, 2));
-  CHECK(grok::oversubscribed(2, {2}, 2));
-  CHECK_FALSE(grok::oversubscribed(4, {4, 4, 4}, 16));
-  CHECK(grok::oversubscribed(1, {8, 8}, 16));
+namespace {
+
+// A claim of `threads` on CPUs first..last.
+grok::CoreClaim claim(int64_t threads, size_t first, size_t last) {
+  grok::CoreClaim c;
+  c.threads = threads;
+  for (size_t cpu = first; cpu <= last; ++cpu) c.cpus.set(cpu);
+  return c;
+}
+
+}  // namespace
+
+// The rule that decides a throttle: more threads asked than CPUs, counting ours and only the
+// processes that share a CPU with us. Equal is not oversubscribed (two 1-thread runs on 2 cores
+// keep spinning: nobody waits for a core). Caught: counting every process on the machine (two
+// Slurm jobs on disjoint cpusets would throttle each other), counting only our own CPUs (a process
+// on CPUs 0-3 beside one on 2-5 has 6 CPUs between them, not 4).
+TEST_CASE("oversubscribed: threads asked by the processes that share our CPUs", "[threads][cores]") {
+  CHECK_FALSE(grok::oversubscribed(claim(2, 0, 1), {}));
+  CHECK_FALSE(grok::oversubscribed(claim(1, 0, 1), {claim(1, 0, 1)}));
+  CHECK(grok::oversubscribed(claim(2, 0, 1), {claim(1, 0, 1)}));
+  CHECK(grok::oversubscribed(claim(2, 0, 1), {claim(2, 0, 1)}));
+  CHECK_FALSE(grok::oversubscribed(claim(4, 0, 15), {claim(4, 0, 15), claim(4, 0, 15), claim(4, 0, 15)}));
+  CHECK(grok::oversubscribed(claim(1, 0, 15), {claim(8, 0, 15), claim(8, 0, 15)}));
+  CHECK_FALSE(grok::oversubscribed(claim(2, 0, 1), {claim(2, 2, 3), claim(64, 4, 7)}));  // disjoint cpusets
+  CHECK_FALSE(grok::oversubscribed(claim(4, 0, 3), {claim(2, 2, 5)}));                   // 6 threads, CPUs 0-5
+  CHECK(grok::oversubscribed(claim(4, 0, 3), {claim(3, 2, 5)}));                         // 7 threads, CPUs 0-5
 }
 
 // A registration sees a live entry (a file someone holds locked: here this test, through another
@@ -125,7 +143,7 @@ TEST_CASE("core registry: live entries count, stale ones are removed", "[threads
   const std::string dir = std::string(tmp ? tmp : "/tmp") + "/core-registry-" + std::to_string(::getpid());
   std::filesystem::remove_all(dir);
   {
-    grok::CoreRegistration ours(dir, 3);
+    grok::CoreRegistration ours(dir, claim(3, 0, 1));
     CHECK(ours.others().empty());
     const int live = ::open((dir + "/live").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     REQUIRE(live >= 0);
@@ -133,12 +151,35 @@ TEST_CASE("core registry: live entries count, stale ones are removed", "[threads
     REQUIRE(::write(live, "5\n", 2) == 2);
     std::ofstream(dir + "/stale") << "64\n";
     std::ofstream(dir + "/.4242") << "64\n";  // an entry being registered: not yet locked, not yet counted
-    CHECK(ours.others() == std::vector<int64_t>{5});
+    REQUIRE(ours.others().size() == 1);
+    CHECK(ours.others()[0].threads == 5);
+    // No line of CPUs (an older build's entry): all the machine's.
+    CHECK(ours.others()[0].cpus.count() == std::thread::hardware_concurrency());
     CHECK_FALSE(std::filesystem::exists(dir + "/stale"));
     CHECK(std::filesystem::exists(dir + "/.4242"));  // not taken for stale and removed
     std::filesystem::remove(dir + "/.4242");
     ::close(live);  // as if its process died: now stale
     CHECK(ours.others().empty());
+    {
+      const int other = ::open((dir + "/other").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+      REQUIRE(::flock(other, LOCK_EX | LOCK_NB) == 0);
+      const std::string text = "7\n" + claim(7, 2, 5).cpus.to_string() + "\n";  // as this build writes it
+      REQUIRE(::write(other, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+      REQUIRE(ours.others().size() == 1);
+      CHECK(ours.others()[0].threads == 7);
+      CHECK(ours.others()[0].cpus == claim(7, 2, 5).cpus);
+      ::close(other);
+      std::filesystem::remove(dir + "/other");
+    }
+    {
+      const std::string own = dir + "/" + std::to_string(::getpid());  // ours, as written
+      std::ifstream in(own);
+      std::string threads, cpus;
+      std::getline(in, threads);
+      std::getline(in, cpus);
+      CHECK(threads == "3");
+      CHECK(cpus == claim(3, 0, 1).cpus.to_string());
+    }
     CHECK(std::filesystem::exists(dir + "/" + std::to_string(::getpid())));
   }
   CHECK_FALSE(std::filesystem::exists(dir + "/" + std::to_string(::getpid())));  // every entry of ours dropped
@@ -280,7 +321,7 @@ TEST_CASE("CoreSharing throttles while the registered processes oversubscribe th
   {
     grok::CoreSharing watcher(dir, 64, grok::CoreSharing::Role::Observer, poll);
     CHECK(watcher.throttled());
-    grok::CoreRegistration training(dir, cores);
+    grok::CoreRegistration training(dir, claim(cores, 0, static_cast<size_t>(cores) - 1));
     CHECK(training.others().empty());  // the observer's entry asks for no threads
   }
   {

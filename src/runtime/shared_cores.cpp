@@ -7,9 +7,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <system_error>
 #include <thread>
 
@@ -18,38 +21,78 @@
 namespace grok {
 namespace {
 
-// The thread count in a live entry; -1 when the entry is stale (its lock is free; removed) or
-// unreadable.
-int64_t live_entry_threads(const std::filesystem::path& entry) {
+// CPUs 0 .. hardware_concurrency() - 1.
+CpuSet machine_cpus() {
+  CpuSet cpus;
+  for (size_t cpu = 0; cpu < std::min<size_t>(kMaxCpus, std::max(1u, std::thread::hardware_concurrency())); ++cpu)
+    cpus.set(cpu);
+  return cpus;
+}
+
+// "threads\n" then the CPUs as CpuSet::to_string() and "\n".
+std::string entry_text(const CoreClaim& claim) {
+  return std::to_string(claim.threads) + "\n" + claim.cpus.to_string() + "\n";
+}
+
+// The claim in a live entry; nullopt when the entry is stale (its lock is free; removed) or
+// unreadable. Without a line of CPUs (or with one that does not parse) it claims all the
+// machine's CPUs.
+std::optional<CoreClaim> live_entry_claim(const std::filesystem::path& entry) {
   const int fd = ::open(entry.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -1;
+  if (fd < 0) return std::nullopt;
   if (::flock(fd, LOCK_SH | LOCK_NB) == 0) {  // nobody holds it: its process is gone
     std::error_code ec;
     std::filesystem::remove(entry, ec);
     ::close(fd);
-    return -1;
+    return std::nullopt;
   }
-  char text[32] = {};
+  char text[32 + kMaxCpus] = {};
   const ssize_t n = ::pread(fd, text, sizeof text - 1, 0);
   ::close(fd);
-  return n > 0 ? std::strtoll(text, nullptr, 10) : -1;
+  if (n <= 0) return std::nullopt;
+  CoreClaim claim;
+  char* end = nullptr;
+  claim.threads = std::strtoll(text, &end, 10);
+  const std::string cpus = *end == '\n' ? std::string(end + 1, std::min<size_t>(kMaxCpus, std::strlen(end + 1))) : "";
+  if (cpus.size() == kMaxCpus && cpus.find_first_not_of("01") == std::string::npos)
+    claim.cpus = CpuSet(cpus);
+  else
+    claim.cpus = machine_cpus();
+  return claim;
 }
 
 }  // namespace
 
-bool oversubscribed(int64_t ours, const std::vector<int64_t>& others, int64_t cores) {
-  int64_t total = ours;
-  for (int64_t t : others) total += t;
-  return total > cores;
+CpuSet affinity_cpus() {
+  CpuSet cpus;
+  cpu_set_t mask;
+  CPU_ZERO(&mask);
+  if (::sched_getaffinity(0, sizeof mask, &mask) == 0)
+    for (size_t cpu = 0; cpu < kMaxCpus; ++cpu)
+      if (CPU_ISSET(cpu, &mask)) cpus.set(cpu);
+  return cpus.none() ? machine_cpus() : cpus;
 }
 
-CoreRegistration::CoreRegistration(const std::string& dir, int64_t threads) : dir_(dir) {
+int64_t available_cpus() { return static_cast<int64_t>(affinity_cpus().count()); }
+
+bool oversubscribed(const CoreClaim& ours, const std::vector<CoreClaim>& others) {
+  int64_t threads = ours.threads;
+  CpuSet cpus = ours.cpus;
+  for (const CoreClaim& other : others)
+    if ((other.cpus & ours.cpus).any()) {
+      threads += other.threads;
+      cpus |= other.cpus;
+    }
+  return threads > static_cast<int64_t>(cpus.count());
+}
+
+CoreRegistration::CoreRegistration(const std::string& dir, const CoreClaim& claim) : dir_(dir) {
   ::mkdir(dir.c_str(), 0700);
   const std::string pid = std::to_string(::getpid());
   const std::string hidden = dir + "/." + pid;  // others() skips it until it is locked and renamed
   fd_ = ::open(hidden.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd_ < 0) return;
-  const std::string text = std::to_string(threads) + "\n";
+  const std::string text = entry_text(claim);
   path_ = dir + "/" + pid;
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0 || ::write(fd_, text.data(), text.size()) != ssize_t(text.size()) ||
       ::rename(hidden.c_str(), path_.c_str()) != 0) {
@@ -65,14 +108,15 @@ CoreRegistration::~CoreRegistration() {
   ::close(fd_);
 }
 
-std::vector<int64_t> CoreRegistration::others() const {
-  std::vector<int64_t> threads;
+std::vector<CoreClaim> CoreRegistration::others() const {
+  std::vector<CoreClaim> claims;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
     if (entry.path() == path_ || entry.path().filename().string().front() == '.') continue;
-    if (int64_t t = live_entry_threads(entry.path()); t > 0) threads.push_back(t);
+    if (std::optional<CoreClaim> claim = live_entry_claim(entry.path()); claim && claim->threads > 0)
+      claims.push_back(*claim);
   }
-  return threads;
+  return claims;
 }
 
 std::string default_core_registry() {
@@ -83,13 +127,6 @@ std::string default_core_registry() {
 namespace {
 bool wait_policy_chosen() { return std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT"); }
 }  // namespace
-
-int64_t available_cpus() {
-  cpu_set_t mask;
-  CPU_ZERO(&mask);
-  if (::sched_getaffinity(0, sizeof mask, &mask) == 0 && CPU_COUNT(&mask) > 0) return CPU_COUNT(&mask);
-  return std::max(1u, std::thread::hardware_concurrency());
-}
 
 SpinThrottle::SpinThrottle() {
   const int asked = static_cast<int>(available_cpus()) + 1;
@@ -121,9 +158,8 @@ SpinThrottle::~SpinThrottle() {
 }
 
 CoreSharing::CoreSharing(const std::string& registry, int64_t threads, Role role, std::chrono::milliseconds poll)
-    : registration_(registry, role == Role::Observer ? 0 : threads),
-      threads_(role == Role::Observer ? 0 : threads),
-      cores_(available_cpus()),
+    : claim_{role == Role::Observer ? 0 : threads, affinity_cpus()},
+      registration_(registry, claim_),
       role_(role),
       poll_(poll) {
   if (wait_policy_chosen()) return;
@@ -143,7 +179,7 @@ CoreSharing::~CoreSharing() {
 }
 
 void CoreSharing::look() {
-  const bool shared = role_ == Role::Observer || oversubscribed(threads_, registration_.others(), cores_);
+  const bool shared = role_ == Role::Observer || oversubscribed(claim_, registration_.others());
   if (shared && !throttle_) {
     try {
       throttle_ = std::make_unique<SpinThrottle>();

@@ -18,6 +18,7 @@
 // one the user set (OMP_WAIT_POLICY, GOMP_SPINCOUNT) is left alone.
 #pragma once
 
+#include <bitset>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -29,24 +30,41 @@
 
 namespace grok {
 
-// True when `ours` plus the threads of the other live processes exceed `cores`.
-bool oversubscribed(int64_t ours, const std::vector<int64_t>& others, int64_t cores);
+// A set of CPUs by number (Linux's cpu_set_t holds as many).
+constexpr size_t kMaxCpus = 1024;
+using CpuSet = std::bitset<kMaxCpus>;
+
+// The CPUs this process may run on (its affinity mask: what libgomp counts, and what a cpuset,
+// taskset or a Slurm job's cgroup leaves it).
+CpuSet affinity_cpus();
+// affinity_cpus().count(), at least 1.
+int64_t available_cpus();
+
+// What a registered process asks for: its threads, on its CPUs.
+struct CoreClaim {
+  int64_t threads = 0;
+  CpuSet cpus;
+};
+
+// True when `ours` and the claims that share a CPU with it ask for more threads than there are
+// CPUs among them. Processes on disjoint CPUs (two Slurm jobs on one node) do not compete.
+bool oversubscribed(const CoreClaim& ours, const std::vector<CoreClaim>& others);
 
 // This process's entry in the registry directory: a file named after the pid holding its thread
-// count, locked (flock) for as long as the entry lives; the kernel drops the lock when the process
-// dies, so an entry whose lock is free is stale and is removed by whoever sees it. An entry is
-// written and locked under a hidden name (".pid") and then renamed into place, so that nobody
-// sees it before it is locked.
+// count and its CPUs (a line of 0s and 1s, CPU 0 last; an entry without it claims all the machine's), locked (flock)
+// for as long as the entry lives; the kernel drops the lock when the process dies, so an entry whose lock is free is
+// stale and is removed by whoever sees it. An entry is written and locked under a hidden name (".pid") and then renamed
+// into place, so that nobody sees it before it is locked.
 class CoreRegistration {
  public:
-  // Registers `threads` under `dir` (created if missing). Never throws: without a usable directory
+  // Registers `claim` under `dir` (created if missing). Never throws: without a usable directory
   // the process simply is not registered.
-  CoreRegistration(const std::string& dir, int64_t threads);
+  CoreRegistration(const std::string& dir, const CoreClaim& claim);
   ~CoreRegistration();
   CoreRegistration(const CoreRegistration&) = delete;
   CoreRegistration& operator=(const CoreRegistration&) = delete;
-  // The thread counts of the other live registered processes.
-  std::vector<int64_t> others() const;
+  // The claims of the other live registered processes.
+  std::vector<CoreClaim> others() const;
 
  private:
   std::string dir_, path_;
@@ -55,9 +73,6 @@ class CoreRegistration {
 
 // The registry every tool uses: /dev/shm/grokscope-cores-UID (or $GROK_CORE_REGISTRY).
 std::string default_core_registry();
-
-// The CPUs this process may run on (its affinity mask: what libgomp counts), at least 1.
-int64_t available_cpus();
 
 // While one lives, libgomp manages more threads in this process than it has CPUs, and so spins
 // 100 times (not 300,000) before a waiting thread sleeps. It holds a libgomp team of
@@ -106,8 +121,8 @@ class CoreSharing {
   void look();  // throttles or releases to match the registry; mutex_ held
   void watch();
 
+  const CoreClaim claim_;
   CoreRegistration registration_;
-  const int64_t threads_, cores_;
   const Role role_;
   const std::chrono::milliseconds poll_;
   bool watching_ = false;
