@@ -354,7 +354,6 @@ class Trainer {
   // How many members the stacks hold: those still training.
   int64_t slots() const { return stacks_.front().value.size(0); }
 
-  // Update s of every member: min_norm's closed-form readout, or backward and the optimizer.
   // The forward on the training batch at theta_s: logits [B, P] and losses [] per slot. With
   // `for_update` it is the step's own pass (autograd's graph, or the written-out pass's state,
   // kept for update()); without, a pass for the metrics alone.
@@ -410,6 +409,7 @@ class Trainer {
     return tensors;
   }
 
+  // Update s of every member: min_norm's closed-form readout, or backward and the optimizer.
   void update(const std::vector<at::Tensor>& losses) {
     if (c_.solver == "min_norm") {
       for (Member& m : members_)
