@@ -225,6 +225,13 @@ TEST_CASE("factored_forward and backward = auto resolve to what the model allows
   CHECK(grok::config_from_json({{"factored_forward", "false"}}).factored_forward == grok::AutoFlag(false));
   CHECK(grok::config_from_json({{"factored_forward", "auto"}}).factored_forward.is_auto());
   CHECK_THROWS_WITH(grok::config_from_json({{"factored_forward", 2}}), Catch::Contains("'factored_forward'"));
+  // An integer field: a JSON integer, or a number with no fraction in int64's range. Converting
+  // 2.2e23 to int64 is undefined behaviour (tests/fuzz/crashes/config/crash-413c...: UBSan).
+  CHECK(grok::config_from_json({{"p", 7.0}}).p == 7);
+  CHECK_THROWS_WITH(grok::config_from_json({{"p", 2.2e23}}), Catch::Contains("'p'") && Catch::Contains("int64"));
+  CHECK_THROWS_WITH(grok::config_from_json({{"steps", 7.5}}), Catch::Contains("'steps'"));
+  CHECK_THROWS_WITH(grok::config_from_json({{"seed", 18446744073709551615ULL}}), Catch::Contains("'seed'"));
+  CHECK_THROWS_WITH(grok::config_from_json({{"p", "7"}}), Catch::Contains("'p' has the wrong type"));
   CHECK_THROWS_AS(grok::config_from_json({{"factored_forward", 1}}), grok::InputError);  // as for bool fields
   CHECK(grok::to_json(r)["factored_forward"] == true);  // resolved: a JSON boolean, as before auto existed
   CHECK(grok::to_json(demo)["factored_forward"] == "auto");

@@ -214,6 +214,29 @@ nlohmann::ordered_json to_json(const Config& c) {
   return j;
 }
 
+namespace {
+
+// A JSON value into a config field. An integer field takes a JSON integer, or a number with no
+// fraction within int64's range (5.0): converting 2e23 to int64 is undefined behaviour, which
+// nlohmann's get_to leaves to the caller (found by tests/fuzz/fuzz_config.cpp).
+template <class T>
+void read_field(const nlohmann::json& value, T& field) {
+  value.get_to(field);
+}
+void read_field(const nlohmann::json& value, int64_t& field) {
+  if (value.is_number_float()) {
+    const double x = value.get<double>();
+    if (!(std::abs(x) <= 9.2e18) || x != std::floor(x)) throw InputError("not an integer in int64's range");
+    field = static_cast<int64_t>(x);
+    return;
+  }
+  if (value.is_number_unsigned() && value.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))
+    throw InputError("not an integer in int64's range");
+  value.get_to(field);  // an integer, or nlohmann's type error for anything else
+}
+
+}  // namespace
+
 Config config_from_json(const nlohmann::json& j, Config base) {
   if (!j.is_object()) throw InputError("config JSON is not an object");
   size_t known = 0;
@@ -221,7 +244,7 @@ Config config_from_json(const nlohmann::json& j, Config base) {
     if (!j.contains(name)) return;
     ++known;
     try {
-      j.at(name).get_to(field);
+      read_field(j.at(name), field);
     } catch (const nlohmann::json::exception&) {
       throw InputError(fmt::format("config value '{}' has the wrong type", name));
     } catch (const InputError& e) {
