@@ -68,19 +68,35 @@ TEST_CASE("Adam folds weight decay into the gradient (L2), unlike AdamW", "[opti
   CHECK(params[0].value[0].item<double>() == Approx(2.0 - 0.01 * mhat / (std::sqrt(vhat) + c.eps)).epsilon(1e-7));
 }
 
-TEST_CASE("SGD with momentum follows PyTorch's buffer rule", "[optimizer]") {
+namespace {
+
+// SGD, momentum 0.9, from w = 1 over two steps with gradients 1 then 2 (steps advanced on the
+// device when `on_device`): PyTorch starts the buffer at the first gradient, buf = 1, w = 0.9; then
+// buf = 0.9 + 2 = 2.9, w = 0.9 - 0.29 = 0.61 (a buffer copied again at step 2 would give 2).
+double sgd_momentum_two_steps(bool on_device) {
   grok::Config c;
   c.optimizer = "sgd";
   c.momentum = 0.9;
   c.weight_decay = 0.0;
   auto params = one_param({1.0f});
   grok::Optimizer opt(c, params);
-  set_grad(params, {1.0f});
-  opt.step(0.1);  // buf = 1; w = 1 - 0.1
-  set_grad(params, {2.0f});
-  opt.step(0.1);  // buf = 0.9 + 2 = 2.9; w = 0.9 - 0.29
-  CHECK(params[0].value[0].item<double>() == Approx(0.61).epsilon(1e-6));
-  CHECK(opt.state()[0].name == "w.momentum_buffer");
+  if (on_device) opt.count_on_device();
+  for (float g : {1.0f, 2.0f}) {
+    set_grad(params, {g});
+    opt.step(0.1);
+    if (on_device) opt.count_step();
+  }
+  return params[0].value[0].item<double>();
+}
+
+}  // namespace
+
+TEST_CASE("SGD with momentum follows PyTorch's buffer rule", "[optimizer]") {
+  CHECK(sgd_momentum_two_steps(/*on_device=*/false) == Approx(0.61).epsilon(1e-6));
+  grok::Config c;
+  c.optimizer = "sgd";
+  auto params = one_param({1.0f});
+  CHECK(grok::Optimizer(c, params).state()[0].name == "w.momentum_buffer");
 }
 
 TEST_CASE("linear warm-up reaches the peak learning rate at warmup_steps", "[optimizer]") {
@@ -330,20 +346,7 @@ TEST_CASE("AdamW counting steps on the device follows the hand formula", "[optim
 }
 
 TEST_CASE("SGD momentum counting on the device starts its buffer at the first gradient", "[optimizer][cuda_graph]") {
-  grok::Config c;
-  c.optimizer = "sgd";
-  c.momentum = 0.9;
-  c.weight_decay = 0.0;
-  auto params = one_param({1.0f});
-  grok::Optimizer opt(c, params);
-  opt.count_on_device();
-  set_grad(params, {1.0f});
-  opt.step(0.1);  // buf = 1 (not 0.9 * 0 + 1 by luck: a zero start gives the same; see step 2)
-  opt.count_step();
-  set_grad(params, {2.0f});
-  opt.step(0.1);  // buf = 0.9 + 2 = 2.9 (a copy at step 2 would give 2)
-  opt.count_step();
-  CHECK(params[0].value[0].item<double>() == Approx(0.61).epsilon(1e-6));
+  CHECK(sgd_momentum_two_steps(/*on_device=*/true) == Approx(0.61).epsilon(1e-6));
 }
 
 TEST_CASE("the learning rate is constant from the last warm-up step on", "[optimizer][cuda_graph]") {

@@ -13,14 +13,13 @@
 // GPU (bench/gpu/check.sh).
 #include <catch2/catch.hpp>
 
-#include <algorithm>
-#include <cmath>
 #include <filesystem>
 #include <set>
 
 #include "grok/core/presets.h"
 #include "grok/runfile/run_file.h"
 #include "grok/train/trainer.h"
+#include "stacked_models.h"
 #include "temp_runs.h"
 
 namespace {
@@ -30,6 +29,18 @@ grok::Config demo_on_reference_path() {
   c.factored_forward = false;  // what cuda_graph captures: the hooked forward and autograd
   c.backward = "autograd";
   c.threads = 1;
+  return c;
+}
+
+// 137 steps that end off the evaluation grid (the last step records and does not update), a
+// checkpoint every 25 steps, the graph from step 11 on (warm-up 12).
+grok::Config short_run(int64_t activation_log) {
+  grok::Config c = demo_on_reference_path();
+  c.steps = 137;
+  c.eval_every = 10;
+  c.checkpoint_every = 25;
+  c.activation_log = activation_log;
+  c.warmup_steps = 12;
   return c;
 }
 
@@ -55,12 +66,7 @@ void check_same_run(const std::string& a_path, const std::string& b_path) {
 }  // namespace
 
 TEST_CASE("cuda_graph on the CPU: the eager loop's run, bit for bit", "[cuda_graph]") {
-  grok::Config c = demo_on_reference_path();
-  c.steps = 137;  // ends off the evaluation grid: the last step records and does not update
-  c.eval_every = 10;
-  c.checkpoint_every = 25;
-  c.activation_log = 4;
-  c.warmup_steps = 12;
+  grok::Config c = short_run(/*activation_log=*/4);
   const std::string eager = grok_test::train_temp_run(c, "graph-eager.h5");
   c.cuda_graph = true;
   const std::string graphed = grok_test::train_temp_run(c, "graph-graphed.h5");
@@ -95,30 +101,12 @@ TEST_CASE("cuda_graph on the CPU: an ensemble whose members end at different ste
   CHECK(final_steps.size() >= 2);  // the stacks did change under the capture
 }
 
-namespace {
-
-// Largest relative difference between two columns of equal length.
-double max_relative_difference(const std::vector<double>& a, const std::vector<double>& b) {
-  REQUIRE(a.size() == b.size());
-  double worst = 0;
-  for (size_t i = 0; i < a.size(); ++i)
-    worst = std::max(worst, std::abs(a[i] - b[i]) / std::max(std::abs(a[i]), 1e-12));
-  return worst;
-}
-
-}  // namespace
-
 // Caught: the host step count not advanced once per captured step (the resume state records it),
 // a replay after an ensemble's stacks changed without reset() (refused: logic_error), the device
 // count started from 0 instead of the host's (its bias corrections then rise off the rounding
 // level: test loss off by far more than 1e-4 right after the warm-up).
 TEST_CASE("cuda_graph with an emulated capture: the device step count, within rounding", "[cuda_graph]") {
-  grok::Config c = demo_on_reference_path();
-  c.steps = 137;
-  c.eval_every = 10;
-  c.checkpoint_every = 25;
-  c.activation_log = 0;
-  c.warmup_steps = 12;
+  grok::Config c = short_run(/*activation_log=*/0);
   const std::string eager = grok_test::train_temp_run(c, "graph-emulated-eager.h5");
   c.cuda_graph = true;
   grok::TrainHooks hooks;
@@ -134,7 +122,7 @@ TEST_CASE("cuda_graph with an emulated capture: the device step count, within ro
   CHECK(eager_loss != emulated_loss);  // the count did move to the device: other rounding
   eager_loss.resize(3);                // steps 0, 10, 20
   emulated_loss.resize(3);
-  const double early = max_relative_difference(eager_loss, emulated_loss);
+  const double early = grok_test::max_relative(at::tensor(emulated_loss), at::tensor(eager_loss));
   INFO("test loss, steps 0-20: largest relative difference " << early);
   CHECK(early < 1e-5);                                    // the update rule's rounding only
   CHECK(a.metric("test_loss") != b.metric("test_loss"));  // but the count did move to the device

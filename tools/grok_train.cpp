@@ -208,40 +208,6 @@ int resume_ensemble(const grok::TrainArgs& args) {
   return r.resumed.empty() ? 0 : report_ensemble(args, r.resumed, args.resume);
 }
 
-int train(const grok::TrainArgs& args, const std::optional<grok::Config>& new_run, int threads);
-
-int run(int argc, const char* const argv[]) {
-  grok::TrainArgs args = grok::parse_train_args(argc, argv);
-  if (args.action == grok::TrainArgs::Action::Help) {
-    std::cout << grok::train_help() << '\n' << grok::models_listing();
-    return 0;
-  }
-  if (args.action == grok::TrainArgs::Action::ListPresets) {
-    std::cout << grok::presets_listing();
-    return 0;
-  }
-  if (args.action == grok::TrainArgs::Action::Recover) {
-    const grok::Recovery r = grok::recover_run(args.recover);
-    std::cout << args.recover
-              << (r.flag_was_set ? ": cleared HDF5's stale open-for-write flag" : ": no stale open-for-write flag")
-              << (r.status_before == "running" ? "; status running -> interrupted" : "")
-              << "; every HDF5 reader opens it now (grok-train --resume continues it)\n";
-    return 0;
-  }
-
-  // A new run's config, resolved once; a resume reads its own from the run file.
-  const std::optional<grok::Config> new_run =
-      args.resume.empty() ? std::optional<grok::Config>(grok::resolve_config(args)) : std::nullopt;
-  // Before any work: the process's threads registered, its OpenMP waits throttled while it
-  // shares oversubscribed cores. A resume keeps its run's thread count unless --threads is given;
-  // all cores are assumed then.
-  const int threads = grok::resolved_threads(new_run ? new_run->threads : args.overrides.value("threads", int64_t{0}));
-  const grok::CoreSharing cores(grok::default_core_registry(), threads);
-  const int status = train(args, new_run, threads);
-  if (args.verbose) std::cerr << describe(cores) << '\n';
-  return status;
-}
-
 // A single run, a new ensemble or an ensemble resumed: its training and what it prints at the end.
 int train(const grok::TrainArgs& args, const std::optional<grok::Config>& new_run, int threads) {
   if (!args.seeds.empty()) return run_ensemble(args, *new_run, threads);
@@ -293,6 +259,38 @@ int train(const grok::TrainArgs& args, const std::optional<grok::Config>& new_ru
     return 130;
   }
   return 0;
+}
+
+int run(int argc, const char* const argv[]) {
+  grok::TrainArgs args = grok::parse_train_args(argc, argv);
+  if (args.action == grok::TrainArgs::Action::Help) {
+    std::cout << grok::train_help() << '\n' << grok::models_listing();
+    return 0;
+  }
+  if (args.action == grok::TrainArgs::Action::ListPresets) {
+    std::cout << grok::presets_listing();
+    return 0;
+  }
+  if (args.action == grok::TrainArgs::Action::Recover) {
+    const grok::Recovery r = grok::recover_run(args.recover);
+    std::cout << args.recover
+              << (r.flag_was_set ? ": cleared HDF5's stale open-for-write flag" : ": no stale open-for-write flag")
+              << (r.status_before == "running" ? "; status running -> interrupted" : "")
+              << "; every HDF5 reader opens it now (grok-train --resume continues it)\n";
+    return 0;
+  }
+
+  // A new run's config, resolved once; a resume reads its own from the run file.
+  const std::optional<grok::Config> new_run =
+      args.resume.empty() ? std::optional<grok::Config>(grok::resolve_config(args)) : std::nullopt;
+  // Before any work: the process's threads registered, its OpenMP waits throttled while it
+  // shares oversubscribed cores. A resume keeps its run's thread count unless --threads is given;
+  // all cores are assumed then.
+  const int threads = grok::resolved_threads(new_run ? new_run->threads : args.overrides.value("threads", int64_t{0}));
+  const grok::CoreSharing cores(grok::default_core_registry(), threads);
+  const int status = train(args, new_run, threads);
+  if (args.verbose) std::cerr << describe(cores) << '\n';
+  return status;
 }
 
 }  // namespace

@@ -10,12 +10,12 @@
 // What libgomp does change at run time: "if there are more OpenMP threads than available CPUs,
 // 1000 and 100 spins are used for OMP_WAIT_POLICY being ACTIVE or undefined" (libgomp manual,
 // GOMP_SPINCOUNT), counting the threads of every team in the process at each wait. So every
-// grokscope tool registers the threads it uses in a per-user registry of live processes, and
-// while the registered processes ask for more threads than the machine has cores it holds a
-// second team of sleeping threads (SpinThrottle), which makes libgomp spin 100 times instead of
-// 300,000. A newcomer looks before it starts; a process that was there first looks every 100 ms,
-// and spins in full again once the others are gone. The wait policy never changes results, and
-// one the user set (OMP_WAIT_POLICY, GOMP_SPINCOUNT) is left alone.
+// grokscope tool registers the threads it uses, and its CPUs, in a per-user registry of live
+// processes, and while it and the processes that share a CPU with it ask for more threads than
+// those CPUs (oversubscribed) it holds a second team of sleeping threads (SpinThrottle), which
+// makes libgomp spin 100 times instead of 300,000. A newcomer looks before it starts; a process that was there first
+// looks every 100 ms, and spins in full again once the others are gone. The wait policy never changes results, and one
+// the user set (OMP_WAIT_POLICY, GOMP_SPINCOUNT) is left alone.
 #pragma once
 
 #include <bitset>
@@ -96,9 +96,9 @@ class SpinThrottle {
 };
 
 // A tool's share of the cores, for as long as it runs: its registry entry, and a watcher thread
-// that holds a SpinThrottle while the registered processes ask for more threads than there are
-// cores. Observers (grok-probe watch, report --watch) run beside a training by design: they
-// register no threads, so they never throttle a training, and are throttled for their whole life.
+// that holds a SpinThrottle while oversubscribed() says so of it and the other registered processes. Observers
+// (grok-probe watch, report --watch) run beside a training by design: they register no threads, so they never throttle
+// a training, and are throttled for their whole life.
 class CoreSharing {
  public:
   enum class Role { Worker, Observer };
